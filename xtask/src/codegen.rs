@@ -151,6 +151,73 @@ fn mod_rs(doc: &str, mods: &[(String, Option<String>)]) -> Result<String, String
     )
 }
 
+/// A code list that a later version of a spec extends: every code, and the note its type's
+/// docs carry about which codes came when.
+struct Superset {
+    codes: Vec<String>,
+    note: String,
+}
+
+/// Code lists that gain codes in a later version of a spec (v3.1.11's payments add
+/// `UK.OBIE.Wallet` to `OBExternalAccountIdentification4Code`) become one list with every code,
+/// so that the later version's types stay the earlier version's instead of copying every type
+/// that leads to the list. The lists are open: an older document may carry a newer code, which
+/// then decodes as a known variant; the type's docs say which version lists it.
+fn code_list_supersets(modules: &[Module], pins: &[Pin]) -> BTreeMap<String, Superset> {
+    let mut out = BTreeMap::new();
+    for (i, pin) in pins.iter().enumerate() {
+        let Some(base) = &pin.base else { continue };
+        let Some(b) = pins.iter().position(|p| &p.module == base) else {
+            continue;
+        };
+        for (name, s) in &modules[i].schemas {
+            let (ir::Schema::Enum { codes: new, .. }, Some(ir::Schema::Enum { codes: old, .. })) =
+                (s, modules[b].schemas.get(name))
+            else {
+                continue;
+            };
+            if new.len() > old.len() && old.iter().all(|c| new.contains(c)) {
+                let added: Vec<String> = new
+                    .iter()
+                    .filter(|c| !old.contains(c))
+                    .map(|c| format!("`{c}`"))
+                    .collect();
+                out.insert(
+                    name.clone(),
+                    Superset {
+                        codes: new.clone(),
+                        note: format!(
+                            "Listed since v{} of the spec: {} (one type for every version: the code lists are open).",
+                            pin.version,
+                            added.join(", ")
+                        ),
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Gives each code list of `module` that a later version extends every code (see
+/// [`code_list_supersets`]).
+fn apply_supersets(module: &mut Module, supersets: &BTreeMap<String, Superset>) {
+    for (name, s) in module.schemas.iter_mut() {
+        let (ir::Schema::Enum { codes, doc, .. }, Some(sup)) = (s, supersets.get(name)) else {
+            continue;
+        };
+        if codes.iter().all(|c| sup.codes.contains(c)) {
+            *codes = sup.codes.clone();
+            if !doc.contains(&sup.note) {
+                if !doc.is_empty() {
+                    doc.push_str("\n\n");
+                }
+                doc.push_str(&sup.note);
+            }
+        }
+    }
+}
+
 /// Runs the whole pipeline and returns every generated file.
 pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, String> {
     let mut specs: Vec<Value> = Vec::new();
@@ -160,11 +227,15 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
             serde_json::from_slice(&bytes).map_err(|e| format!("parsing {}: {e}", pin.local))?,
         );
     }
-    let modules: Vec<Module> = pins
+    let mut modules: Vec<Module> = pins
         .iter()
         .zip(&specs)
         .map(|(p, s)| ir::build(s).map_err(|e| format!("{}: {e}", p.local)))
         .collect::<Result<_, _>>()?;
+    let supersets = code_list_supersets(&modules, pins);
+    for m in &mut modules {
+        apply_supersets(m, &supersets);
+    }
 
     // OBIE: shared types to `common`, later versions on top of their base.
     let pure: Vec<usize> = (0..pins.len())
@@ -263,8 +334,9 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
         };
         let spec = monzo_extension_pass(root, &specs[i], exts, overlays)
             .map_err(|e| format!("{}: {e}", pin.name))?;
-        let m =
+        let mut m =
             ir::build(&spec).map_err(|e| format!("{} with the Monzo extension: {e}", pin.local))?;
+        apply_supersets(&mut m, &supersets);
         let all: Vec<&Planned> = planned.iter().chain(monzo_planned.iter()).collect();
         let mut bases: Vec<&Planned> = vec![all[index[&pin.module]]];
         if let Some(b) = pin.base.as_ref().and_then(|b| monzo_index.get(b)) {

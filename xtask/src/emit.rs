@@ -116,6 +116,8 @@ struct Ctx<'a> {
     p: &'a Planned,
     rt: TokenStream,
     patterns: Vec<String>,
+    /// Distinct field rules of the module: (key, `static RULES_n` item).
+    rules: Vec<(String, TokenStream)>,
 }
 
 impl Ctx<'_> {
@@ -171,103 +173,53 @@ impl Ctx<'_> {
         }
     }
 
-    /// Checks on a value `v` (a reference) of type `ty`, then its own validation.
-    fn checks(&mut self, ty: &Ty, checks: &Checks, v: TokenStream) -> TokenStream {
+    /// The `Rules` of a field: `&rt::Rules::NONE`, or a module `static` holding only the rules
+    /// it has (one per distinct set, shared by every field that has it).
+    fn rules(&mut self, c: &Checks) -> TokenStream {
         let rt = self.rt.clone();
-        let opt = |x: Option<u64>| match x {
-            Some(n) => quote!(Some(#n)),
-            None => quote!(None),
-        };
-        let mut out = TokenStream::new();
-        let base = self.resolve(ty).clone();
-        if !checks.allowed.is_empty() {
-            let allowed = &checks.allowed;
-            let text = match &base {
-                Ty::Ref(n) if matches!(self.p.module.schemas.get(n), Some(Schema::Enum { .. })) => {
-                    quote!(#v.as_str())
-                }
-                _ => quote!(#v.as_ref()),
-            };
-            out.extend(quote!(#rt::__private::check_allowed(r, #text, &[#(#allowed),*]);));
+        if c.is_empty() {
+            return quote!(&#rt::Rules::NONE);
         }
-        match &base {
-            Ty::String
-                if checks.min_len.is_some()
-                    || checks.max_len.is_some()
-                    || checks.pattern.is_some() =>
-            {
-                let (min, max) = (opt(checks.min_len), opt(checks.max_len));
-                let pat = match &checks.pattern {
-                    Some(p) => {
-                        let id = self.pattern(p);
-                        quote!(Some(&#id))
-                    }
-                    None => quote!(None),
-                };
-                out.extend(quote!(#rt::__private::check_text(r, #v, #min, #max, #pat);));
-            }
-            Ty::Amount => {
-                if let Some(p) = &checks.pattern {
-                    let id = self.pattern(p);
-                    out.extend(quote!(#rt::__private::check_amount(r, #v, Some(&#id));));
-                }
-            }
-            Ty::I32 | Ty::I64 => {
-                if let Some(m) = checks.minimum {
-                    out.extend(quote!(#rt::__private::check_minimum(r, i64::from(*#v), Some(#m));));
-                }
-            }
-            Ty::Vec(item) => {
-                if checks.min_items.is_some() || checks.max_items.is_some() {
-                    let (min, max) = (opt(checks.min_items), opt(checks.max_items));
-                    out.extend(quote!(#rt::__private::check_items(r, #v.len(), #min, #max);));
-                }
-                if let Some(ic) = &checks.items {
-                    let inner = self.checks(item, ic, quote!(item));
-                    out.extend(quote! {
-                        for (i, item) in #v.iter().enumerate() {
-                            r.path.push_index(i);
-                            #inner
-                            r.path.pop();
-                        }
-                    });
-                    return out;
-                }
-            }
-            _ => {}
+        let key = format!("{c:?}");
+        if let Some(i) = self.rules.iter().position(|(k, _)| *k == key) {
+            let id = format_ident!("RULES_{}", i);
+            return quote!(&#id);
         }
-        out.extend(quote!(#rt::Validate::validate_at(#v, r);));
-        out
+        let mut members = Vec::new();
+        for (name, v) in [
+            ("min_len", c.min_len),
+            ("max_len", c.max_len),
+            ("min_items", c.min_items),
+            ("max_items", c.max_items),
+        ] {
+            if let Some(n) = v {
+                let id = ident(name);
+                members.push(quote!(#id: Some(#n)));
+            }
+        }
+        if let Some(p) = &c.pattern {
+            let id = self.pattern(p);
+            members.push(quote!(pattern: Some(&#id)));
+        }
+        if let Some(m) = c.minimum {
+            members.push(quote!(minimum: Some(#m)));
+        }
+        if !c.allowed.is_empty() {
+            let allowed = &c.allowed;
+            members.push(quote!(allowed: &[#(#allowed),*]));
+        }
+        if let Some(i) = &c.items {
+            let items = self.rules(i);
+            members.push(quote!(items: Some(#items)));
+        }
+        let i = self.rules.len();
+        let id = format_ident!("RULES_{}", i);
+        self.rules.push((
+            key,
+            quote!(static #id: #rt::Rules = #rt::Rules { #(#members,)* ..#rt::Rules::NONE };),
+        ));
+        quote!(&#id)
     }
-}
-
-fn constraints(rt: &TokenStream, c: &Checks) -> TokenStream {
-    let o = |x: Option<u64>| match x {
-        Some(n) => quote!(Some(#n)),
-        None => quote!(None),
-    };
-    let (min_len, max_len, min_items, max_items) =
-        (o(c.min_len), o(c.max_len), o(c.min_items), o(c.max_items));
-    let pattern = match &c.pattern {
-        Some(p) => quote!(Some(#p)),
-        None => quote!(None),
-    };
-    let minimum = match c.minimum {
-        Some(m) => quote!(Some(#m)),
-        None => quote!(None),
-    };
-    let allowed = &c.allowed;
-    let items = match &c.items {
-        Some(i) => {
-            let i = constraints(rt, i);
-            quote!(Some(&#i))
-        }
-        None => quote!(None),
-    };
-    quote!(#rt::schema::Constraints {
-        min_len: #min_len, max_len: #max_len, pattern: #pattern, min_items: #min_items,
-        max_items: #max_items, minimum: #minimum, allowed: &[#(#allowed),*], items: #items,
-    })
 }
 
 fn emit_struct(
@@ -303,9 +255,9 @@ fn emit_struct(
         .collect();
     let mut decls = Vec::new();
     let mut decode = Vec::new();
-    let mut encode = Vec::new();
     let mut validate = Vec::new();
-    let mut schema_props = Vec::new();
+    let mut schema_fields = Vec::new();
+    let mut schema_docs = Vec::new();
     let mut encode_one = Vec::new();
     let mut required_bits: u128 = 0;
     for (i, (f, r)) in fields.iter().zip(&rust).enumerate() {
@@ -320,32 +272,22 @@ fn emit_struct(
         if fdoc.is_empty() {
             fdoc = format!("The `{json}` field (the spec gives no description).");
         }
+        // The JSON name leads the doc, where it is not the field's own name.
+        if !(*r == snake(json) && json.chars().next().is_some_and(|c| c.is_lowercase())) {
+            fdoc = format!("`{json}`: {fdoc}");
+        }
         let fdoc = doc_attr(&fdoc);
-        let rename = format!(" JSON name: `{json}`");
-        let rename = if *r == snake(json) && json.chars().next().is_some_and(|c| c.is_lowercase()) {
-            quote!()
-        } else {
-            quote!(#[doc = ""] #[doc = #rename])
-        };
-        let checks = cx.checks(&f.ty, &f.checks, quote!(v));
+        let rename = quote!();
+        let rules = cx.rules(&f.checks);
         if f.required {
-            encode_one.push(
-                quote!(#i => #rt::__private::encode_required(map, #json, &self.#r, &self.extra),),
-            );
+            encode_one.push(quote!(#i => #rt::__private::ereq(map, self, #i, &self.#r),));
         } else {
-            encode_one.push(quote!(#i => #rt::__private::encode_optional(map, #json, &self.#r),));
+            encode_one.push(quote!(#i => #rt::__private::eopt::<Self, _, _>(map, #i, &self.#r),));
         }
         if f.required {
             decls.push(quote!(#fdoc #rename pub #r: #ty,));
-            encode
-                .push(quote!(#rt::__private::encode_required(map, #json, &self.#r, &self.extra)?;));
             validate.push(quote! {
-                if !self.extra.is_missing(#json) {
-                    let v = &self.#r;
-                    r.path.push_field(#json);
-                    #checks
-                    r.path.pop();
-                }
+                #rt::__private::vreq(r, self, #i, &self.#r, #rules);
             });
         } else {
             let ty = if cx.is_struct(&f.ty) {
@@ -354,13 +296,8 @@ fn emit_struct(
                 quote!(Option<#ty>)
             };
             decls.push(quote!(#fdoc #rename pub #r: #ty,));
-            encode.push(quote!(#rt::__private::encode_optional(map, #json, &self.#r)?;));
             validate.push(quote! {
-                if let Some(v) = &self.#r {
-                    r.path.push_field(#json);
-                    #checks
-                    r.path.pop();
-                }
+                #rt::__private::vopt::<Self, _>(r, #i, &self.#r, #rules);
             });
         }
         // Arrays of objects decode each element in place (no move of large structs).
@@ -379,12 +316,8 @@ fn emit_struct(
         }
         {
             let plain = cx.ty(&f.ty);
-            let req = f.required;
-            let c = constraints(&rt, &f.checks);
-            let d = f.doc.as_str();
-            schema_props.push(quote! {
-                #rt::schema::property(&mut s, #json, #req, #d, #rt::schema::constrain(g.subschema_for::<#plain>(), &#c));
-            });
+            schema_docs.push(f.doc.clone());
+            schema_fields.push(quote!(#rt::schema::field::<#plain>(#rules)));
         }
     }
     let schema_doc = doc_text.as_str();
@@ -426,11 +359,6 @@ fn emit_struct(
                 Ok(())
             }
 
-            fn encode_fields<M: #rt::__private::serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-                #(#encode)*
-                Ok(())
-            }
-
             fn encode_field<M: #rt::__private::serde::ser::SerializeMap>(
                 &self,
                 index: usize,
@@ -442,26 +370,10 @@ fn emit_struct(
                 }
             }
 
-            fn extra(&self) -> &#rt::Extra {
-                &self.extra
-            }
-
-            fn extra_mut(&mut self) -> &mut #rt::Extra {
-                &mut self.extra
-            }
+            #rt::__object_extra!();
         }
 
-        impl #rt::__private::serde::Serialize for #id {
-            fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                #rt::__private::serialize_object(self, serializer)
-            }
-        }
-
-        impl<'de> #rt::__private::serde::Deserialize<'de> for #id {
-            fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                #rt::__private::deserialize_object(deserializer)
-            }
-        }
+        #rt::__object_impls!(#id);
 
         impl #rt::Validate for #id {
             fn validate_at(&self, r: &mut #rt::__private::Report) {
@@ -472,18 +384,11 @@ fn emit_struct(
 
         #[cfg(feature = "schemars")]
         impl #rt::__private::schemars::JsonSchema for #id {
-            fn schema_name() -> std::borrow::Cow<'static, str> {
-                #name.into()
-            }
-
-            fn schema_id() -> std::borrow::Cow<'static, str> {
-                concat!(module_path!(), "::", #name).into()
-            }
+            #rt::__schema_names!(#name);
 
             fn json_schema(g: &mut #rt::__private::schemars::SchemaGenerator) -> #rt::__private::schemars::Schema {
-                let mut s = #rt::schema::object(#schema_doc, #open);
-                #(#schema_props)*
-                s
+                const DOCS: &[&str] = &[#(#schema_docs),*];
+                #rt::schema::object_of::<Self>(g, #schema_doc, DOCS, &[#(#schema_fields),*])
             }
         }
     }
@@ -665,10 +570,14 @@ fn emit_ops(cx: &Ctx, ops: &[Op]) -> TokenStream {
 
 /// Prints a planned module as formatted Rust.
 pub fn module(p: &Planned, e: &Emit, with_ops: bool) -> Result<String, String> {
+    // The runtime is reached through a short private alias (`use crate as rt;` in ob-model,
+    // `use ob_model as rt;` elsewhere): the same paths, in fewer lines.
+    let runtime = e.rt.clone();
     let mut cx = Ctx {
         p,
-        rt: e.rt.clone(),
+        rt: quote!(rt),
         patterns: Vec::new(),
+        rules: Vec::new(),
     };
     let mut items = Vec::new();
     // Re-exports, grouped by source module.
@@ -723,12 +632,15 @@ pub fn module(p: &Planned, e: &Emit, with_ops: bool) -> Result<String, String> {
         let doc = format!(" Spec pattern `{src}`.");
         quote!(#[doc = #doc] static #id: #rt::__private::Pattern = #rt::__private::Pattern::new(#src);)
     });
+    let rules = cx.rules.iter().map(|(_, item)| item);
     let doc_lines = e.doc.lines().map(|l| format!(" {l}"));
     let file = quote! {
         #(#![doc = #doc_lines])*
         #![allow(non_camel_case_types, clippy::all, rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+        use #runtime as rt;
         #(#items)*
         #(#patterns)*
+        #(#rules)*
     };
     format_file(&e.header, file)
 }

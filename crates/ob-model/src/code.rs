@@ -177,5 +177,14 @@ macro_rules! open_enum_traits {
                 }
             }
         }
+
+        impl $crate::Checked for $name {
+            fn check(&self, rules: &$crate::Rules, report: &mut $crate::validate::Report) {
+                if !rules.allowed.is_empty() {
+                    $crate::__private::check_allowed(report, self.as_str(), rules.allowed);
+                }
+                $crate::Validate::validate_at(self, report);
+            }
+        }
     };
 }

@@ -62,7 +62,7 @@ pub use generated::*;
 pub use json::JsonObject;
 pub use object::{Extra, Object};
 pub use operation::{Endpoint, Method, Operation, Param, ParamLocation, Response};
-pub use validate::{Problem, Validate, Violation, Violations};
+pub use validate::{Checked, Problem, Rules, Validate, Violation, Violations};
 
 /// The string type of every text field: a [`smol_str::SmolStr`], which keeps strings of up to 23
 /// bytes inline (currency codes, ids, transaction codes) and is cheap to clone, so decoding a
@@ -74,12 +74,12 @@ pub type Text = smol_str::SmolStr;
 pub mod __private {
     pub use crate::code::deserialize_code;
     pub use crate::object::{
-        deserialize_object, encode_optional, encode_required, serialize_object, ObjectVec,
-        OptionObjectVec,
+        deserialize_object, encode_optional, encode_required, eopt, ereq, serialize_object,
+        ObjectVec, OptionObjectVec,
     };
     pub use crate::validate::{
-        check_allowed, check_amount, check_extra, check_items, check_minimum, check_text, Pattern,
-        Report,
+        check_allowed, check_amount, check_extra, check_items, check_minimum, check_optional,
+        check_required, check_text, vopt, vreq, Checked, Pattern, Report, Rules,
     };
     #[cfg(feature = "schemars")]
     pub use schemars;

@@ -161,8 +161,14 @@ pub trait Object: Default {
         map: &mut A,
     ) -> Result<(), A::Error>;
 
-    /// Encodes the spec's fields in spec order (not the extra ones).
-    fn encode_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+    /// Encodes the spec's fields in spec order (not the extra ones): each of
+    /// [`encode_field`](Object::encode_field) in turn.
+    fn encode_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        for index in 0..Self::FIELDS.len() {
+            self.encode_field(index, map)?;
+        }
+        Ok(())
+    }
 
     /// Encodes the spec field `index` (nothing when it is absent).
     fn encode_field<M: SerializeMap>(&self, index: usize, map: &mut M) -> Result<(), M::Error>;
@@ -485,4 +491,93 @@ pub fn encode_optional<M: SerializeMap, V: Serialize>(
         Some(v) => map.serialize_entry(name, v),
         None => Ok(()),
     }
+}
+
+/// For generated code: encodes the required field `index` of `object` (its name from
+/// [`Object::FIELDS`]), unless the document left it out.
+#[inline]
+pub fn ereq<T: Object, M: SerializeMap, V: Serialize + ?Sized>(
+    map: &mut M,
+    object: &T,
+    index: usize,
+    value: &V,
+) -> Result<(), M::Error> {
+    match T::FIELDS.get(index) {
+        Some(name) => encode_required(map, name, value, object.extra()),
+        None => Ok(()),
+    }
+}
+
+/// For generated code: encodes the optional field `index` of an object of type `T` when
+/// present.
+#[inline]
+pub fn eopt<T: Object, M: SerializeMap, V: Serialize>(
+    map: &mut M,
+    index: usize,
+    value: &Option<V>,
+) -> Result<(), M::Error> {
+    match T::FIELDS.get(index) {
+        Some(name) => encode_optional(map, name, value),
+        None => Ok(()),
+    }
+}
+
+/// The impls every generated object type has in the same form: `Serialize` and `Deserialize`
+/// through [`serialize_object`] and [`deserialize_object`], and [`Checked`](crate::Checked)
+/// (objects have no field rules of their own). Generated code only.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __object_impls {
+    ($name:ident) => {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                $crate::__private::serialize_object(self, serializer)
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::__private::deserialize_object(deserializer)
+            }
+        }
+
+        impl $crate::Checked for $name {}
+    };
+}
+
+/// The `extra`/`extra_mut` accessors of [`Object`] for a generated type whose unknown and
+/// missing fields are in its `extra` field. Generated code only.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __object_extra {
+    () => {
+        fn extra(&self) -> &$crate::Extra {
+            &self.extra
+        }
+
+        fn extra_mut(&mut self) -> &mut $crate::Extra {
+            &mut self.extra
+        }
+    };
+}
+
+/// `schema_name` and `schema_id` of a generated type's `JsonSchema` impl (its spec name, and
+/// that name in its module). Generated code only.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __schema_names {
+    ($name:literal) => {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            $name.into()
+        }
+
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            concat!(module_path!(), "::", $name).into()
+        }
+    };
 }

@@ -7,30 +7,39 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
-use crate::{Amount, DateTime, JsonObject};
+use crate::{Amount, DateTime, JsonObject, Object, Rules};
 
-/// Use-site constraints of a property, from the spec.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Constraints {
-    /// `minLength`
-    pub min_len: Option<u64>,
-    /// `maxLength`
-    pub max_len: Option<u64>,
-    /// `pattern`
-    pub pattern: Option<&'static str>,
-    /// `minItems`
-    pub min_items: Option<u64>,
-    /// `maxItems`
-    pub max_items: Option<u64>,
-    /// `minimum`
-    pub minimum: Option<i64>,
-    /// A profile's allowed values (`x-allowed-values`), emitted as `enum`.
-    pub allowed: &'static [&'static str],
-    /// Constraints on each array element.
-    pub items: Option<&'static Constraints>,
+/// How to describe one field of an object: its type's schema and its [`Rules`] (see
+/// [`object_of`]).
+pub type Field = (fn(&mut SchemaGenerator) -> Schema, &'static Rules);
+
+/// The [`Field`] of a field of type `T` with `rules`.
+pub fn field<T: JsonSchema>(rules: &'static Rules) -> Field {
+    fn sub<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
+        g.subschema_for::<T>()
+    }
+    (sub::<T>, rules)
 }
 
-fn apply(target: &mut Map<String, Value>, c: &Constraints) {
+/// The schema of the generated object type `T`: its description, and each of its fields in
+/// spec order with its name and whether it is required (from [`Object`]), its description
+/// (`docs`, one per field) and its type and rules (`fields`).
+pub fn object_of<T: Object>(
+    g: &mut SchemaGenerator,
+    description: &str,
+    docs: &[&str],
+    fields: &[Field],
+) -> Schema {
+    let mut s = object(description, T::OPEN);
+    for (i, (name, (schema, rules))) in T::FIELDS.iter().zip(fields).enumerate() {
+        let required = T::REQUIRED & (1 << i) != 0;
+        let doc = docs.get(i).copied().unwrap_or_default();
+        property(&mut s, name, required, doc, constrain(schema(g), rules));
+    }
+    s
+}
+
+fn apply(target: &mut Map<String, Value>, c: &Rules) {
     let mut put = |k: &str, v: Value| {
         target.insert(k.to_owned(), v);
     };
@@ -41,7 +50,7 @@ fn apply(target: &mut Map<String, Value>, c: &Constraints) {
         put("maxLength", json!(v));
     }
     if let Some(v) = c.pattern {
-        put("pattern", json!(v));
+        put("pattern", json!(v.source()));
     }
     if let Some(v) = c.min_items {
         put("minItems", json!(v));
@@ -57,8 +66,8 @@ fn apply(target: &mut Map<String, Value>, c: &Constraints) {
     }
 }
 
-/// Adds constraints to a property schema; a `$ref` is wrapped in `allOf` so that they apply.
-pub fn constrain(schema: Schema, c: &Constraints) -> Schema {
+/// Adds a field's [`Rules`] to its schema; a `$ref` is wrapped in `allOf` so that they apply.
+pub fn constrain(schema: Schema, c: &Rules) -> Schema {
     let mut value = schema.to_value();
     let Value::Object(map) = &mut value else {
         return Schema::try_from(value).unwrap_or_default();

@@ -443,6 +443,190 @@ pub fn check_extra<T: Object>(report: &mut Report, extra: &Extra) {
     }
 }
 
+/// The spec's rules on one field beyond its type's own (generated as one `static` per distinct
+/// set, shared by every field that has it): `validate()` checks them through [`Checked`], and the
+/// JSON Schema of the field (feature `schemars`) states them.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules {
+    /// `minLength`, in characters.
+    pub min_len: Option<u64>,
+    /// `maxLength`, in characters.
+    pub max_len: Option<u64>,
+    /// `pattern`.
+    pub pattern: Option<&'static Pattern>,
+    /// `minItems`.
+    pub min_items: Option<u64>,
+    /// `maxItems`.
+    pub max_items: Option<u64>,
+    /// `minimum`.
+    pub minimum: Option<i64>,
+    /// A profile's allowed values (`x-allowed-values`).
+    pub allowed: &'static [&'static str],
+    /// The rules of each array element.
+    pub items: Option<&'static Rules>,
+}
+
+impl Rules {
+    /// No rule: what most fields have (generated code spells out only the rules a field has,
+    /// `Rules { pattern: Some(&PATTERN_0), ..Rules::NONE }`).
+    pub const NONE: Rules = Rules {
+        min_len: None,
+        max_len: None,
+        pattern: None,
+        min_items: None,
+        max_items: None,
+        minimum: None,
+        allowed: &[],
+        items: None,
+    };
+
+    fn has_text_rules(&self) -> bool {
+        self.min_len.is_some() || self.max_len.is_some() || self.pattern.is_some()
+    }
+}
+
+/// A field value checked against the field's [`Rules`], then validated as its type: what the
+/// generated `validate_at` of an object calls for each field present. The checks run in a fixed
+/// order (allowed values, then length and pattern, or the amount's pattern, or the minimum, or
+/// the array's size and each element), so the first problem reported is stable.
+pub trait Checked: Validate {
+    /// Checks `self` against `rules`, writing problems at the current path, then validates it.
+    /// The default (objects) has no field rules of its own.
+    fn check(&self, _rules: &Rules, report: &mut Report) {
+        self.validate_at(report);
+    }
+}
+
+fn check_string(text: &str, rules: &Rules, report: &mut Report) {
+    if !rules.allowed.is_empty() {
+        check_allowed(report, text, rules.allowed);
+    }
+    if rules.has_text_rules() {
+        check_text(report, text, rules.min_len, rules.max_len, rules.pattern);
+    }
+}
+
+impl Checked for crate::Text {
+    fn check(&self, rules: &Rules, report: &mut Report) {
+        check_string(self, rules, report);
+    }
+}
+
+impl Checked for String {
+    fn check(&self, rules: &Rules, report: &mut Report) {
+        check_string(self, rules, report);
+    }
+}
+
+impl Checked for Amount {
+    fn check(&self, rules: &Rules, report: &mut Report) {
+        if !rules.allowed.is_empty() {
+            check_allowed(report, &self.to_string(), rules.allowed);
+        }
+        if rules.pattern.is_some() {
+            check_amount(report, self, rules.pattern);
+        }
+    }
+}
+
+impl Checked for i32 {
+    fn check(&self, rules: &Rules, report: &mut Report) {
+        check_minimum(report, i64::from(*self), rules.minimum);
+    }
+}
+
+impl Checked for i64 {
+    fn check(&self, rules: &Rules, report: &mut Report) {
+        check_minimum(report, *self, rules.minimum);
+    }
+}
+
+impl Checked for bool {}
+impl Checked for f64 {}
+impl Checked for DateTime {}
+impl Checked for JsonObject {}
+impl Checked for serde_json::Value {}
+
+impl<T: Checked> Checked for Box<T> {
+    fn check(&self, rules: &Rules, report: &mut Report) {
+        (**self).check(rules, report);
+    }
+}
+
+impl<T: Checked> Checked for Vec<T> {
+    fn check(&self, rules: &Rules, report: &mut Report) {
+        if rules.min_items.is_some() || rules.max_items.is_some() {
+            check_items(report, self.len(), rules.min_items, rules.max_items);
+        }
+        match rules.items {
+            Some(item_rules) => {
+                for (i, item) in self.iter().enumerate() {
+                    report.path.push_index(i);
+                    item.check(item_rules, report);
+                    report.path.pop();
+                }
+            }
+            None => self.validate_at(report),
+        }
+    }
+}
+
+/// For generated code: checks the required field `name` (unless the document left it out,
+/// which [`check_extra`] reports).
+pub fn check_required<T: Checked>(
+    report: &mut Report,
+    extra: &Extra,
+    name: &'static str,
+    value: &T,
+    rules: &Rules,
+) {
+    if !extra.is_missing(name) {
+        report.path.push_field(name);
+        value.check(rules, report);
+        report.path.pop();
+    }
+}
+
+/// For generated code: checks the optional field `name` when present.
+pub fn check_optional<T: Checked>(
+    report: &mut Report,
+    name: &'static str,
+    value: &Option<T>,
+    rules: &Rules,
+) {
+    if let Some(v) = value {
+        report.path.push_field(name);
+        v.check(rules, report);
+        report.path.pop();
+    }
+}
+
+/// For generated code: [`check_required`] for the field `index` of `object` (its name from
+/// [`Object::FIELDS`]).
+pub fn vreq<T: Object, V: Checked>(
+    report: &mut Report,
+    object: &T,
+    index: usize,
+    value: &V,
+    rules: &Rules,
+) {
+    if let Some(name) = T::FIELDS.get(index) {
+        check_required(report, object.extra(), name, value, rules);
+    }
+}
+
+/// For generated code: [`check_optional`] for the field `index` of an object of type `T`.
+pub fn vopt<T: Object, V: Checked>(
+    report: &mut Report,
+    index: usize,
+    value: &Option<V>,
+    rules: &Rules,
+) {
+    if let Some(name) = T::FIELDS.get(index) {
+        check_optional(report, name, value, rules);
+    }
+}
+
 /// Checks for generated code: a profile's narrowing to a few allowed values (`x-allowed-values`).
 pub fn check_allowed(report: &mut Report, text: &str, allowed: &[&str]) {
     if !allowed.contains(&text) {

@@ -17,6 +17,7 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use ob_model as rt;
 pub use crate::common::{OBError1, OBError1ErrorCode, OBErrorResponse1};
 pub use ob_model::accounts::{
     AccountId, ActiveOrHistoricCurrencyCode_0, ActiveOrHistoricCurrencyCode_1,
@@ -225,7 +226,7 @@ impl MonzoPotLockType {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(MonzoPotLockType);
+rt::open_enum_traits!(MonzoPotLockType);
 /// Monzo: a pot's status. Only open pots are returned.
 ///
 /// Monzo extension: not part of the OBIE specification.
@@ -262,7 +263,7 @@ impl MonzoPotStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(MonzoPotStatus);
+rt::open_enum_traits!(MonzoPotStatus);
 /// Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). What moved the money: `TransferIn` / `TransferOut` (to or from the main account, including Monzo's automatic transfers such as a direct debit paid from the pot), `CardPayment` (a virtual card linked to the pot), `DirectDebit` (collected from the pot), `Interest` (savings pots), `RoundUp`. An open set: other values may appear.
 ///
 /// Monzo extension: not part of the OBIE specification.
@@ -322,29 +323,23 @@ impl MonzoPotTransactionSource {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(MonzoPotTransactionSource);
+rt::open_enum_traits!(MonzoPotTransactionSource);
 /// Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).
 ///
 /// Monzo extension: not part of the OBIE specification.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MonzoPotTransactionSupplementaryData {
-    /// The app's spending category: a pot transfer is `savings`, a card payment from a pot the merchant's category (`groceries`, `eating_out`, `transport`, `holidays`, `shopping`, ...), a direct debit `bills`, interest `savings`. An open set, as in Monzo's developer API.
-    ///
-    /// JSON name: `Category`
+    /// `Category`: The app's spending category: a pot transfer is `savings`, a card payment from a pot the merchant's category (`groceries`, `eating_out`, `transport`, `holidays`, `shopping`, ...), a direct debit `bills`, interest `savings`. An open set, as in Monzo's developer API.
     pub category: Option<MonzoPotTransactionSupplementaryDataCategory>,
-    /// Free-form key/value pairs on the transaction, every value a string, as the developer API's `metadata`: what the bank records (such as `trigger`) and what the customer's tools attached.
-    ///
-    /// JSON name: `Metadata`
-    pub metadata: Option<ob_model::JsonObject>,
-    /// The scheme's raw description (a direct debit's reference), as on main-account transactions.
-    ///
-    /// JSON name: `RawTransactionDescription`
-    pub raw_transaction_description: Option<ob_model::Text>,
+    /// `Metadata`: Free-form key/value pairs on the transaction, every value a string, as the developer API's `metadata`: what the bank records (such as `trigger`) and what the customer's tools attached.
+    pub metadata: Option<rt::JsonObject>,
+    /// `RawTransactionDescription`: The scheme's raw description (a direct debit's reference), as on main-account transactions.
+    pub raw_transaction_description: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for MonzoPotTransactionSupplementaryData {
+impl rt::Object for MonzoPotTransactionSupplementaryData {
     const NAME: &'static str = "MonzoPotTransactionSupplementaryData";
     const FIELDS: &'static [&'static str] = &[
         "Category",
@@ -361,7 +356,7 @@ impl ob_model::Object for MonzoPotTransactionSupplementaryData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -374,157 +369,63 @@ impl ob_model::Object for MonzoPotTransactionSupplementaryData {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "Category", &self.category)?;
-        ob_model::__private::encode_optional(map, "Metadata", &self.metadata)?;
-        ob_model::__private::encode_optional(
-            map,
-            "RawTransactionDescription",
-            &self.raw_transaction_description,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_optional(map, "Category", &self.category)
-            }
-            1usize => {
-                ob_model::__private::encode_optional(map, "Metadata", &self.metadata)
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.category),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.metadata),
             2usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "RawTransactionDescription",
-                    &self.raw_transaction_description,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.raw_transaction_description)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for MonzoPotTransactionSupplementaryData {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for MonzoPotTransactionSupplementaryData {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for MonzoPotTransactionSupplementaryData {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.category {
-            r.path.push_field("Category");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.metadata {
-            r.path.push_field("Metadata");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.raw_transaction_description {
-            r.path.push_field("RawTransactionDescription");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(MonzoPotTransactionSupplementaryData);
+impl rt::Validate for MonzoPotTransactionSupplementaryData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.category, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.metadata, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 2usize, &self.raw_transaction_description, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for MonzoPotTransactionSupplementaryData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "MonzoPotTransactionSupplementaryData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "MonzoPotTransactionSupplementaryData").into()
-    }
+impl rt::__private::schemars::JsonSchema for MonzoPotTransactionSupplementaryData {
+    rt::__schema_names!("MonzoPotTransactionSupplementaryData");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).\n\nMonzo extension: not part of the OBIE specification.",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Category",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "The app's spending category: a pot transfer is `savings`, a card payment from a pot the merchant's category (`groceries`, `eating_out`, `transport`, `holidays`, `shopping`, ...), a direct debit `bills`, interest `savings`. An open set, as in Monzo's developer API.",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoPotTransactionSupplementaryDataCategory>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Metadata",
-            false,
             "Free-form key/value pairs on the transaction, every value a string, as the developer API's `metadata`: what the bank records (such as `trigger`) and what the customer's tools attached.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::JsonObject>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "RawTransactionDescription",
-            false,
             "The scheme's raw description (a direct debit's reference), as on main-account transactions.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).\n\nMonzo extension: not part of the OBIE specification.",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    MonzoPotTransactionSupplementaryDataCategory,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::JsonObject>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// The app's spending category: a pot transfer is `savings`, a card payment from a pot the merchant's category (`groceries`, `eating_out`, `transport`, `holidays`, `shopping`, ...), a direct debit `bills`, interest `savings`. An open set, as in Monzo's developer API.
@@ -639,7 +540,7 @@ impl MonzoPotTransactionSupplementaryDataCategory {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(MonzoPotTransactionSupplementaryDataCategory);
+rt::open_enum_traits!(MonzoPotTransactionSupplementaryDataCategory);
 /// Monzo: the type of a pot. `default` is an ordinary pot; the others are savings pots.
 ///
 /// Monzo extension: not part of the OBIE specification.
@@ -689,7 +590,7 @@ impl MonzoPotType {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(MonzoPotType);
+rt::open_enum_traits!(MonzoPotType);
 /// Monzo: the `Code` of a transaction's `ProprietaryBankTransactionCode` (its `Issuer` is always `Monzo`). These are the codes Monzo lists today, without descriptions; the list is open: Monzo may add codes, which decode as an unknown value rather than fail (US codes `ach`, `galileo_mastercard`, `us_partner_pot` and `usa_ach` were listed briefly and removed in December 2022). `uk_retail_pot` marks a transfer between the account and one of its pots.
 ///
 /// Monzo extension: not part of the OBIE specification.
@@ -849,7 +750,7 @@ impl MonzoProprietaryTransactionCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(MonzoProprietaryTransactionCode);
+rt::open_enum_traits!(MonzoProprietaryTransactionCode);
 /// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
 ///
 /// Monzo extension: not part of the OBIE specification.
@@ -886,7 +787,7 @@ impl MonzoSandboxDesiredStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(MonzoSandboxDesiredStatus);
+rt::open_enum_traits!(MonzoSandboxDesiredStatus);
 /// Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.
 ///
 /// Where it goes:
@@ -903,23 +804,17 @@ ob_model::open_enum_traits!(MonzoSandboxDesiredStatus);
 /// Monzo extension: not part of the OBIE specification.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MonzoSandboxSupplementaryData {
-    /// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
-    ///
-    /// JSON name: `DesiredStatus`
+    /// `DesiredStatus`: Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
     pub desired_status: Option<MonzoSandboxDesiredStatus>,
-    /// Monzo (sandbox only): the sandbox user (`user_...`) the consent is authorised for. For payment consents it must come with `AccountID`, else a random test user and account are used.
-    ///
-    /// JSON name: `UserID`
-    pub user_id: Option<ob_model::Text>,
-    /// Monzo (sandbox only, payment consents): the sandbox account (`acc_...`) the payment is made from. It must come with `UserID`, else a random test user and account are used.
-    ///
-    /// JSON name: `AccountID`
-    pub account_id: Option<ob_model::Text>,
+    /// `UserID`: Monzo (sandbox only): the sandbox user (`user_...`) the consent is authorised for. For payment consents it must come with `AccountID`, else a random test user and account are used.
+    pub user_id: Option<rt::Text>,
+    /// `AccountID`: Monzo (sandbox only, payment consents): the sandbox account (`acc_...`) the payment is made from. It must come with `UserID`, else a random test user and account are used.
+    pub account_id: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for MonzoSandboxSupplementaryData {
+impl rt::Object for MonzoSandboxSupplementaryData {
     const NAME: &'static str = "MonzoSandboxSupplementaryData";
     const FIELDS: &'static [&'static str] = &["DesiredStatus", "UserID", "AccountID"];
     const REQUIRED: u128 = 0;
@@ -932,7 +827,7 @@ impl ob_model::Object for MonzoSandboxSupplementaryData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -945,170 +840,57 @@ impl ob_model::Object for MonzoSandboxSupplementaryData {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(
-            map,
-            "DesiredStatus",
-            &self.desired_status,
-        )?;
-        ob_model::__private::encode_optional(map, "UserID", &self.user_id)?;
-        ob_model::__private::encode_optional(map, "AccountID", &self.account_id)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "DesiredStatus",
-                    &self.desired_status,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.desired_status)
             }
-            1usize => ob_model::__private::encode_optional(map, "UserID", &self.user_id),
-            2usize => {
-                ob_model::__private::encode_optional(map, "AccountID", &self.account_id)
-            }
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.user_id),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.account_id),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for MonzoSandboxSupplementaryData {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for MonzoSandboxSupplementaryData {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for MonzoSandboxSupplementaryData {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.desired_status {
-            r.path.push_field("DesiredStatus");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.user_id {
-            r.path.push_field("UserID");
-            ob_model::__private::check_allowed(
-                r,
-                v.as_ref(),
-                &[
-                    "user_0000A4C4ZChWNMEvew2U77",
-                    "user_0000A4C4nqORb7K9YYW3r0",
-                    "user_0000A4C4wkPFE7x9at8Ujp",
-                    "user_0000Av3bpksv3AAmdybBCr",
-                ],
-            );
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.account_id {
-            r.path.push_field("AccountID");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(MonzoSandboxSupplementaryData);
+impl rt::Validate for MonzoSandboxSupplementaryData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.desired_status, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.user_id, &RULES_0);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.account_id, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for MonzoSandboxSupplementaryData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "MonzoSandboxSupplementaryData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "MonzoSandboxSupplementaryData").into()
-    }
+impl rt::__private::schemars::JsonSchema for MonzoSandboxSupplementaryData {
+    rt::__schema_names!("MonzoSandboxSupplementaryData");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.\n\nWhere it goes:\n- AIS: `Data/SupplementaryData` of the account-access-consent request, e.g. `{\"DesiredStatus\": \"Authorised\", \"UserID\": \"user_000xxx\"}`.\n- PIS (domestic, scheduled, standing order): `Data/Initiation/SupplementaryData` of the consent request, with `DesiredStatus` and optionally `UserID` and `AccountID` (both or neither: with only one, a random test user and account are used). The payment order must repeat the same `SupplementaryData`, with its fields in the same order as in the consent.\n- VRP: `Data/ControlParameters/SupplementaryData` of the consent request, with `DesiredStatus` only.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`\n\nMonzo extension: not part of the OBIE specification.",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DesiredStatus",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoSandboxDesiredStatus>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "UserID",
-            false,
             "Monzo (sandbox only): the sandbox user (`user_...`) the consent is authorised for. For payment consents it must come with `AccountID`, else a random test user and account are used.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[
-                        "user_0000A4C4ZChWNMEvew2U77",
-                        "user_0000A4C4nqORb7K9YYW3r0",
-                        "user_0000A4C4wkPFE7x9at8Ujp",
-                        "user_0000Av3bpksv3AAmdybBCr",
-                    ],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "AccountID",
-            false,
             "Monzo (sandbox only, payment consents): the sandbox account (`acc_...`) the payment is made from. It must come with `UserID`, else a random test user and account are used.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.\n\nWhere it goes:\n- AIS: `Data/SupplementaryData` of the account-access-consent request, e.g. `{\"DesiredStatus\": \"Authorised\", \"UserID\": \"user_000xxx\"}`.\n- PIS (domestic, scheduled, standing order): `Data/Initiation/SupplementaryData` of the consent request, with `DesiredStatus` and optionally `UserID` and `AccountID` (both or neither: with only one, a random test user and account are used). The payment order must repeat the same `SupplementaryData`, with its fields in the same order as in the consent.\n- VRP: `Data/ControlParameters/SupplementaryData` of the consent request, with `DesiredStatus` only.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`\n\nMonzo extension: not part of the OBIE specification.",
+            DOCS,
+            &[
+                rt::schema::field::<MonzoSandboxDesiredStatus>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Monzo: the `SupplementaryData` of a transaction. Monzo documents two keys; any others are kept as extra fields. Monzo's Open Banking transactions carry no pot fields (this project's pot proposal adds `PotId` here).
@@ -1116,23 +898,17 @@ impl ob_model::__private::schemars::JsonSchema for MonzoSandboxSupplementaryData
 /// Monzo extension: not part of the OBIE specification.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MonzoTransactionSupplementaryData {
-    /// Monzo: whether the transaction was declined.
-    ///
-    /// JSON name: `Declined`
+    /// `Declined`: Monzo: whether the transaction was declined.
     pub declined: Option<bool>,
-    /// Monzo: the raw description as received from the payment scheme or merchant (e.g. `MR PAYROLL SERVICE`), before Monzo tidies it into `TransactionInformation`.
-    ///
-    /// JSON name: `RawTransactionDescription`
-    pub raw_transaction_description: Option<ob_model::Text>,
-    /// Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`). In `SupplementaryData`, where Monzo puts its extensions, so that the transaction still fits the upstream `OBTransaction6`.
-    ///
-    /// JSON name: `PotId`
-    pub pot_id: Option<ob_model::Text>,
+    /// `RawTransactionDescription`: Monzo: the raw description as received from the payment scheme or merchant (e.g. `MR PAYROLL SERVICE`), before Monzo tidies it into `TransactionInformation`.
+    pub raw_transaction_description: Option<rt::Text>,
+    /// `PotId`: Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`). In `SupplementaryData`, where Monzo puts its extensions, so that the transaction still fits the upstream `OBTransaction6`.
+    pub pot_id: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for MonzoTransactionSupplementaryData {
+impl rt::Object for MonzoTransactionSupplementaryData {
     const NAME: &'static str = "MonzoTransactionSupplementaryData";
     const FIELDS: &'static [&'static str] = &[
         "Declined",
@@ -1149,7 +925,7 @@ impl ob_model::Object for MonzoTransactionSupplementaryData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1162,156 +938,61 @@ impl ob_model::Object for MonzoTransactionSupplementaryData {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "Declined", &self.declined)?;
-        ob_model::__private::encode_optional(
-            map,
-            "RawTransactionDescription",
-            &self.raw_transaction_description,
-        )?;
-        ob_model::__private::encode_optional(map, "PotId", &self.pot_id)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_optional(map, "Declined", &self.declined)
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.declined),
             1usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "RawTransactionDescription",
-                    &self.raw_transaction_description,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 1usize, &self.raw_transaction_description)
             }
-            2usize => ob_model::__private::encode_optional(map, "PotId", &self.pot_id),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.pot_id),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for MonzoTransactionSupplementaryData {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for MonzoTransactionSupplementaryData {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for MonzoTransactionSupplementaryData {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.declined {
-            r.path.push_field("Declined");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.raw_transaction_description {
-            r.path.push_field("RawTransactionDescription");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.pot_id {
-            r.path.push_field("PotId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(MonzoTransactionSupplementaryData);
+impl rt::Validate for MonzoTransactionSupplementaryData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.declined, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 1usize, &self.raw_transaction_description, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.pot_id, &RULES_1);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for MonzoTransactionSupplementaryData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "MonzoTransactionSupplementaryData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "MonzoTransactionSupplementaryData").into()
-    }
+impl rt::__private::schemars::JsonSchema for MonzoTransactionSupplementaryData {
+    rt::__schema_names!("MonzoTransactionSupplementaryData");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Monzo: the `SupplementaryData` of a transaction. Monzo documents two keys; any others are kept as extra fields. Monzo's Open Banking transactions carry no pot fields (this project's pot proposal adds `PotId` here).\n\nMonzo extension: not part of the OBIE specification.",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Declined",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Monzo: whether the transaction was declined.",
-            ob_model::schema::constrain(
-                g.subschema_for::<bool>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "RawTransactionDescription",
-            false,
             "Monzo: the raw description as received from the payment scheme or merchant (e.g. `MR PAYROLL SERVICE`), before Monzo tidies it into `TransactionInformation`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "PotId",
-            false,
             "Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`). In `SupplementaryData`, where Monzo puts its extensions, so that the transaction still fits the upstream `OBTransaction6`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Monzo: the `SupplementaryData` of a transaction. Monzo documents two keys; any others are kept as extra fields. Monzo's Open Banking transactions carry no pot fields (this project's pot proposal adds `PotId` here).\n\nMonzo extension: not part of the OBIE specification.",
+            DOCS,
+            &[
+                rt::schema::field::<bool>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_1),
+            ],
+        )
     }
 }
 /// Monzo: a pot, a ring-fenced balance owned by an account.
@@ -1323,71 +1004,41 @@ impl ob_model::__private::schemars::JsonSchema for MonzoTransactionSupplementary
 /// Monzo extension: not part of the OBIE specification.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBPot1 {
-    /// Monzo: unique ID representing the pot (e.g. `pot_00009g4AB7nItyHI3R7CVt`).
-    ///
-    /// JSON name: `PotId`
-    pub pot_id: ob_model::Text,
-    /// Monzo: unique ID of the account that owns the pot (`acc_...`).
-    ///
-    /// JSON name: `AccountId`
-    pub account_id: ob_model::Text,
-    /// Monzo: the pot's name. Omitted with `ReadAccountsBasic`.
-    ///
-    /// JSON name: `Name`
-    pub name: Option<ob_model::Text>,
-    /// Monzo: the type of pot.
-    ///
-    /// JSON name: `Type`
+    /// `PotId`: Monzo: unique ID representing the pot (e.g. `pot_00009g4AB7nItyHI3R7CVt`).
+    pub pot_id: rt::Text,
+    /// `AccountId`: Monzo: unique ID of the account that owns the pot (`acc_...`).
+    pub account_id: rt::Text,
+    /// `Name`: Monzo: the pot's name. Omitted with `ReadAccountsBasic`.
+    pub name: Option<rt::Text>,
+    /// `Type`: Monzo: the type of pot.
     pub type_: MonzoPotType,
-    /// Monzo: whether the pot's balance is positive or negative. Monzo's example shows `Debit` on positive pot balances.
-    ///
-    /// JSON name: `CreditDebitIndicator`
+    /// `CreditDebitIndicator`: Monzo: whether the pot's balance is positive or negative. Monzo's example shows `Debit` on positive pot balances.
     pub credit_debit_indicator: OBCreditDebitCode_0,
-    /// Monzo: the pot's currency and current balance.
-    ///
-    /// JSON name: `Balance`
+    /// `Balance`: Monzo: the pot's currency and current balance.
     pub balance: OBActiveOrHistoricCurrencyAndAmount_9,
-    /// Monzo: internal ID of the pot's cover image when no custom image is set (e.g. `cassette`); may be the empty string.
-    ///
-    /// JSON name: `Style`
-    pub style: ob_model::Text,
-    /// Monzo: URL of the pot's cover image. Omitted with `ReadAccountsBasic`.
-    ///
-    /// JSON name: `ImageUrl`
-    pub image_url: Option<ob_model::Text>,
-    /// Monzo: the customer's savings target for the pot.
-    ///
-    /// JSON name: `Goal`
+    /// `Style`: Monzo: internal ID of the pot's cover image when no custom image is set (e.g. `cassette`); may be the empty string.
+    pub style: rt::Text,
+    /// `ImageUrl`: Monzo: URL of the pot's cover image. Omitted with `ReadAccountsBasic`.
+    pub image_url: Option<rt::Text>,
+    /// `Goal`: Monzo: the customer's savings target for the pot.
     pub goal: Option<Box<OBActiveOrHistoricCurrencyAndAmount_9>>,
-    /// Monzo: the pot's lock type; present only when the pot is locked.
-    ///
-    /// JSON name: `LockType`
+    /// `LockType`: Monzo: the pot's lock type; present only when the pot is locked.
     pub lock_type: Option<MonzoPotLockType>,
-    /// Monzo: when the pot unlocks (e.g. `2020-07-01T00:00:00Z`).
-    ///
-    /// JSON name: `LockedUntil`
-    pub locked_until: Option<ob_model::DateTime>,
-    /// Monzo: when the pot was created.
-    ///
-    /// JSON name: `Created`
-    pub created: ob_model::DateTime,
-    /// Monzo: when the pot was last updated.
-    ///
-    /// JSON name: `Updated`
-    pub updated: ob_model::DateTime,
-    /// Monzo: when the pot was closed (closed pots are not returned).
-    ///
-    /// JSON name: `Closed`
-    pub closed: Option<ob_model::DateTime>,
-    /// Monzo: the pot's current status.
-    ///
-    /// JSON name: `Status`
+    /// `LockedUntil`: Monzo: when the pot unlocks (e.g. `2020-07-01T00:00:00Z`).
+    pub locked_until: Option<rt::DateTime>,
+    /// `Created`: Monzo: when the pot was created.
+    pub created: rt::DateTime,
+    /// `Updated`: Monzo: when the pot was last updated.
+    pub updated: rt::DateTime,
+    /// `Closed`: Monzo: when the pot was closed (closed pots are not returned).
+    pub closed: Option<rt::DateTime>,
+    /// `Status`: Monzo: the pot's current status.
     pub status: MonzoPotStatus,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBPot1 {
+impl rt::Object for OBPot1 {
     const NAME: &'static str = "OBPot1";
     const FIELDS: &'static [&'static str] = &[
         "PotId",
@@ -1428,7 +1079,7 @@ impl ob_model::Object for OBPot1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1453,563 +1104,114 @@ impl ob_model::Object for OBPot1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "PotId", &self.pot_id, &self.extra)?;
-        ob_model::__private::encode_required(
-            map,
-            "AccountId",
-            &self.account_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(map, "Name", &self.name)?;
-        ob_model::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
-        ob_model::__private::encode_required(
-            map,
-            "CreditDebitIndicator",
-            &self.credit_debit_indicator,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Balance",
-            &self.balance,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Style", &self.style, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ImageUrl", &self.image_url)?;
-        ob_model::__private::encode_optional(map, "Goal", &self.goal)?;
-        ob_model::__private::encode_optional(map, "LockType", &self.lock_type)?;
-        ob_model::__private::encode_optional(map, "LockedUntil", &self.locked_until)?;
-        ob_model::__private::encode_required(
-            map,
-            "Created",
-            &self.created,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Updated",
-            &self.updated,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(map, "Closed", &self.closed)?;
-        ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "PotId",
-                    &self.pot_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "AccountId",
-                    &self.account_id,
-                    &self.extra,
-                )
-            }
-            2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Type",
-                    &self.type_,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.pot_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.account_id),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.name),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.type_),
             4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreditDebitIndicator",
-                    &self.credit_debit_indicator,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 4usize, &self.credit_debit_indicator)
             }
-            5usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Balance",
-                    &self.balance,
-                    &self.extra,
-                )
-            }
-            6usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Style",
-                    &self.style,
-                    &self.extra,
-                )
-            }
-            7usize => {
-                ob_model::__private::encode_optional(map, "ImageUrl", &self.image_url)
-            }
-            8usize => ob_model::__private::encode_optional(map, "Goal", &self.goal),
-            9usize => {
-                ob_model::__private::encode_optional(map, "LockType", &self.lock_type)
-            }
+            5usize => rt::__private::ereq(map, self, 5usize, &self.balance),
+            6usize => rt::__private::ereq(map, self, 6usize, &self.style),
+            7usize => rt::__private::eopt::<Self, _, _>(map, 7usize, &self.image_url),
+            8usize => rt::__private::eopt::<Self, _, _>(map, 8usize, &self.goal),
+            9usize => rt::__private::eopt::<Self, _, _>(map, 9usize, &self.lock_type),
             10usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "LockedUntil",
-                    &self.locked_until,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 10usize, &self.locked_until)
             }
-            11usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Created",
-                    &self.created,
-                    &self.extra,
-                )
-            }
-            12usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Updated",
-                    &self.updated,
-                    &self.extra,
-                )
-            }
-            13usize => ob_model::__private::encode_optional(map, "Closed", &self.closed),
-            14usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
+            11usize => rt::__private::ereq(map, self, 11usize, &self.created),
+            12usize => rt::__private::ereq(map, self, 12usize, &self.updated),
+            13usize => rt::__private::eopt::<Self, _, _>(map, 13usize, &self.closed),
+            14usize => rt::__private::ereq(map, self, 14usize, &self.status),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBPot1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBPot1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBPot1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("PotId") {
-            let v = &self.pot_id;
-            r.path.push_field("PotId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("AccountId") {
-            let v = &self.account_id;
-            r.path.push_field("AccountId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.name {
-            r.path.push_field("Name");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Type") {
-            let v = &self.type_;
-            r.path.push_field("Type");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreditDebitIndicator") {
-            let v = &self.credit_debit_indicator;
-            r.path.push_field("CreditDebitIndicator");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Balance") {
-            let v = &self.balance;
-            r.path.push_field("Balance");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Style") {
-            let v = &self.style;
-            r.path.push_field("Style");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.image_url {
-            r.path.push_field("ImageUrl");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.goal {
-            r.path.push_field("Goal");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.lock_type {
-            r.path.push_field("LockType");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.locked_until {
-            r.path.push_field("LockedUntil");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Created") {
-            let v = &self.created;
-            r.path.push_field("Created");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Updated") {
-            let v = &self.updated;
-            r.path.push_field("Updated");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.closed {
-            r.path.push_field("Closed");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBPot1);
+impl rt::Validate for OBPot1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.pot_id, &RULES_1);
+        rt::__private::vreq(r, self, 1usize, &self.account_id, &RULES_1);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.name, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.type_, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            4usize,
+            &self.credit_debit_indicator,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 5usize, &self.balance, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 6usize, &self.style, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 7usize, &self.image_url, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 8usize, &self.goal, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 9usize, &self.lock_type, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 10usize, &self.locked_until, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 11usize, &self.created, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 12usize, &self.updated, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 13usize, &self.closed, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 14usize, &self.status, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBPot1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBPot1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBPot1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBPot1 {
+    rt::__schema_names!("OBPot1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Monzo: a pot, a ring-fenced balance owned by an account.\n\nThe fields returned depend on the consent's permissions: with `ReadAccountsBasic`, `Name` and `ImageUrl` are omitted; with `ReadAccountsDetail` they are included (Monzo's docs write \"ReadAccountsDetailed\").\n\nOnly open pots are returned: a pot the customer closes no longer appears, so `Status` is `Open` and `Closed` is absent in practice.\n\nMonzo extension: not part of the OBIE specification.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "PotId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Monzo: unique ID representing the pot (e.g. `pot_00009g4AB7nItyHI3R7CVt`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "AccountId",
-            true,
             "Monzo: unique ID of the account that owns the pot (`acc_...`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Name",
-            false,
             "Monzo: the pot's name. Omitted with `ReadAccountsBasic`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Type",
-            true,
             "Monzo: the type of pot.",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoPotType>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditDebitIndicator",
-            true,
             "Monzo: whether the pot's balance is positive or negative. Monzo's example shows `Debit` on positive pot balances.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCreditDebitCode_0>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Balance",
-            true,
             "Monzo: the pot's currency and current balance.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Style",
-            true,
             "Monzo: internal ID of the pot's cover image when no custom image is set (e.g. `cassette`); may be the empty string.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ImageUrl",
-            false,
             "Monzo: URL of the pot's cover image. Omitted with `ReadAccountsBasic`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Goal",
-            false,
             "Monzo: the customer's savings target for the pot.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "LockType",
-            false,
             "Monzo: the pot's lock type; present only when the pot is locked.",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoPotLockType>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "LockedUntil",
-            false,
             "Monzo: when the pot unlocks (e.g. `2020-07-01T00:00:00Z`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Created",
-            true,
             "Monzo: when the pot was created.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Updated",
-            true,
             "Monzo: when the pot was last updated.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Closed",
-            false,
             "Monzo: when the pot was closed (closed pots are not returned).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Monzo: the pot's current status.",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoPotStatus>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Monzo: a pot, a ring-fenced balance owned by an account.\n\nThe fields returned depend on the consent's permissions: with `ReadAccountsBasic`, `Name` and `ImageUrl` are omitted; with `ReadAccountsDetail` they are included (Monzo's docs write \"ReadAccountsDetailed\").\n\nOnly open pots are returned: a pot the customer closes no longer appears, so `Status` is `Open` and `Closed` is absent in practice.\n\nMonzo extension: not part of the OBIE specification.",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<MonzoPotType>(&rt::Rules::NONE),
+                rt::schema::field::<OBCreditDebitCode_0>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount_9,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount_9,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<MonzoPotLockType>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<MonzoPotStatus>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). One pot transaction: the fields of a main-account transaction (`OBTransaction6`), with `PotId`, the `Source` of the money, and, for transfers, the main-account transaction on the other side. `Balance` is the pot's balance after it (with `ReadTransactionsDetail`; `ReadTransactionsBasic` omits it, with `TransactionInformation`, `MerchantDetails` and the counterparty accounts, as for account transactions). `Amount` is positive; `CreditDebitIndicator` says whether money came into the pot (`Credit`) or left it (`Debit`).
@@ -2017,95 +1219,59 @@ impl ob_model::__private::schemars::JsonSchema for OBPot1 {
 /// Monzo extension: not part of the OBIE specification.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBPotTransaction1 {
-    /// A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
-    ///
-    /// JSON name: `AccountId`
+    /// `AccountId`: A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
     pub account_id: AccountId,
-    /// The pot.
-    ///
-    /// JSON name: `PotId`
-    pub pot_id: ob_model::Text,
-    /// Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
-    ///
-    /// JSON name: `TransactionId`
+    /// `PotId`: The pot.
+    pub pot_id: rt::Text,
+    /// `TransactionId`: Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
     pub transaction_id: Option<TransactionId>,
-    /// Indicates whether the transaction is a credit or a debit entry.
-    ///
-    /// JSON name: `CreditDebitIndicator`
+    /// `CreditDebitIndicator`: Indicates whether the transaction is a credit or a debit entry.
     pub credit_debit_indicator: OBCreditDebitCode_1,
-    /// Status of a transaction entry on the books of the account servicer.
-    ///
-    /// JSON name: `Status`
+    /// `Status`: Status of a transaction entry on the books of the account servicer.
     pub status: OBEntryStatus1Code,
-    /// Date and time when a transaction entry is posted to an account on the account servicer's books.
+    /// `BookingDateTime`: Date and time when a transaction entry is posted to an account on the account servicer's books.
     /// Usage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `BookingDateTime`
     pub booking_date_time: BookingDateTime,
-    /// Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.
+    /// `ValueDateTime`: Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.
     /// Usage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.
     /// For transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `ValueDateTime`
     pub value_date_time: Option<ValueDateTime>,
-    /// Further details of the transaction.
+    /// `TransactionInformation`: Further details of the transaction.
     /// This is the transaction narrative, which is unstructured text.
-    ///
-    /// JSON name: `TransactionInformation`
     pub transaction_information: Option<TransactionInformation>,
-    /// Amount of money in the cash transaction entry.
-    ///
-    /// JSON name: `Amount`
+    /// `Amount`: Amount of money in the cash transaction entry.
     pub amount: OBActiveOrHistoricCurrencyAndAmount_9,
-    /// Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). What moved the money: `TransferIn` / `TransferOut` (to or from the main account, including Monzo's automatic transfers such as a direct debit paid from the pot), `CardPayment` (a virtual card linked to the pot), `DirectDebit` (collected from the pot), `Interest` (savings pots), `RoundUp`. An open set: other values may appear.
-    ///
-    /// JSON name: `Source`
+    /// `Source`: Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). What moved the money: `TransferIn` / `TransferOut` (to or from the main account, including Monzo's automatic transfers such as a direct debit paid from the pot), `CardPayment` (a virtual card linked to the pot), `DirectDebit` (collected from the pot), `Interest` (savings pots), `RoundUp`. An open set: other values may appear.
     pub source: MonzoPotTransactionSource,
-    /// For a transfer, the main-account transaction on the other side (the `TransactionId` that `GET /accounts/{AccountId}/transactions` lists with this `PotId`).
-    ///
-    /// JSON name: `MainAccountTransactionId`
-    pub main_account_transaction_id: Option<ob_model::Text>,
-    /// Set of elements to fully identify a proprietary bank transaction code.
+    /// `MainAccountTransactionId`: For a transfer, the main-account transaction on the other side (the `TransactionId` that `GET /accounts/{AccountId}/transactions` lists with this `PotId`).
+    pub main_account_transaction_id: Option<rt::Text>,
+    /// `ProprietaryBankTransactionCode`: Set of elements to fully identify a proprietary bank transaction code.
     ///
     /// Monzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{"Code": "bacs", "Issuer": "Monzo"}`.
-    ///
-    /// JSON name: `ProprietaryBankTransactionCode`
     pub proprietary_bank_transaction_code: Option<
         Box<ProprietaryBankTransactionCodeStructure1>,
     >,
-    /// Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
-    ///
-    /// JSON name: `Balance`
+    /// `Balance`: Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
     pub balance: Option<Box<OBTransactionCashBalance>>,
-    /// Details of the merchant involved in the transaction.
-    ///
-    /// JSON name: `MerchantDetails`
+    /// `MerchantDetails`: Details of the merchant involved in the transaction.
     pub merchant_details: Option<Box<OBMerchantDetails1>>,
-    /// Set of elements to describe the card instrument used in the transaction.
-    ///
-    /// JSON name: `CardInstrument`
+    /// `CardInstrument`: Set of elements to describe the card instrument used in the transaction.
     pub card_instrument: Option<Box<OBTransactionCardInstrument1>>,
-    /// Unambiguous identification of the account of the creditor, in the case of a debit transaction.
-    ///
-    /// JSON name: `CreditorAccount`
+    /// `CreditorAccount`: Unambiguous identification of the account of the creditor, in the case of a debit transaction.
     pub creditor_account: Option<Box<OBCashAccount6_0>>,
-    /// Unambiguous identification of the account of the debtor, in the case of a crebit transaction.
-    ///
-    /// JSON name: `DebtorAccount`
+    /// `DebtorAccount`: Unambiguous identification of the account of the debtor, in the case of a crebit transaction.
     pub debtor_account: Option<Box<OBCashAccount6_1>>,
-    /// Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).
-    ///
-    /// JSON name: `SupplementaryData`
+    /// `SupplementaryData`: Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).
     pub supplementary_data: Option<Box<MonzoPotTransactionSupplementaryData>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBPotTransaction1 {
+impl rt::Object for OBPotTransaction1 {
     const NAME: &'static str = "OBPotTransaction1";
     const FIELDS: &'static [&'static str] = &[
         "AccountId",
@@ -2152,7 +1318,7 @@ impl ob_model::Object for OBPotTransaction1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -2180,710 +1346,185 @@ impl ob_model::Object for OBPotTransaction1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "AccountId",
-            &self.account_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "PotId", &self.pot_id, &self.extra)?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionId",
-            &self.transaction_id,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "CreditDebitIndicator",
-            &self.credit_debit_indicator,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        ob_model::__private::encode_required(
-            map,
-            "BookingDateTime",
-            &self.booking_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ValueDateTime",
-            &self.value_date_time,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionInformation",
-            &self.transaction_information,
-        )?;
-        ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_required(map, "Source", &self.source, &self.extra)?;
-        ob_model::__private::encode_optional(
-            map,
-            "MainAccountTransactionId",
-            &self.main_account_transaction_id,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ProprietaryBankTransactionCode",
-            &self.proprietary_bank_transaction_code,
-        )?;
-        ob_model::__private::encode_optional(map, "Balance", &self.balance)?;
-        ob_model::__private::encode_optional(
-            map,
-            "MerchantDetails",
-            &self.merchant_details,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CardInstrument",
-            &self.card_instrument,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CreditorAccount",
-            &self.creditor_account,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "AccountId",
-                    &self.account_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "PotId",
-                    &self.pot_id,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.account_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.pot_id),
             2usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionId",
-                    &self.transaction_id,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 2usize, &self.transaction_id)
             }
             3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreditDebitIndicator",
-                    &self.credit_debit_indicator,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 3usize, &self.credit_debit_indicator)
             }
-            4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
-            5usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "BookingDateTime",
-                    &self.booking_date_time,
-                    &self.extra,
-                )
-            }
+            4usize => rt::__private::ereq(map, self, 4usize, &self.status),
+            5usize => rt::__private::ereq(map, self, 5usize, &self.booking_date_time),
             6usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ValueDateTime",
-                    &self.value_date_time,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 6usize, &self.value_date_time)
             }
             7usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionInformation",
-                    &self.transaction_information,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 7usize, &self.transaction_information)
             }
-            8usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
-            9usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Source",
-                    &self.source,
-                    &self.extra,
-                )
-            }
+            8usize => rt::__private::ereq(map, self, 8usize, &self.amount),
+            9usize => rt::__private::ereq(map, self, 9usize, &self.source),
             10usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "MainAccountTransactionId",
-                    &self.main_account_transaction_id,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 10usize, &self.main_account_transaction_id)
             }
             11usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ProprietaryBankTransactionCode",
-                    &self.proprietary_bank_transaction_code,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 11usize, &self.proprietary_bank_transaction_code)
             }
-            12usize => {
-                ob_model::__private::encode_optional(map, "Balance", &self.balance)
-            }
+            12usize => rt::__private::eopt::<Self, _, _>(map, 12usize, &self.balance),
             13usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "MerchantDetails",
-                    &self.merchant_details,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 13usize, &self.merchant_details)
             }
             14usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CardInstrument",
-                    &self.card_instrument,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 14usize, &self.card_instrument)
             }
             15usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CreditorAccount",
-                    &self.creditor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 15usize, &self.creditor_account)
             }
             16usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 16usize, &self.debtor_account)
             }
             17usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SupplementaryData",
-                    &self.supplementary_data,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 17usize, &self.supplementary_data)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBPotTransaction1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBPotTransaction1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBPotTransaction1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("AccountId") {
-            let v = &self.account_id;
-            r.path.push_field("AccountId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("PotId") {
-            let v = &self.pot_id;
-            r.path.push_field("PotId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_id {
-            r.path.push_field("TransactionId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(210u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreditDebitIndicator") {
-            let v = &self.credit_debit_indicator;
-            r.path.push_field("CreditDebitIndicator");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("BookingDateTime") {
-            let v = &self.booking_date_time;
-            r.path.push_field("BookingDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.value_date_time {
-            r.path.push_field("ValueDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_information {
-            r.path.push_field("TransactionInformation");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Source") {
-            let v = &self.source;
-            r.path.push_field("Source");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.main_account_transaction_id {
-            r.path.push_field("MainAccountTransactionId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(210u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.proprietary_bank_transaction_code {
-            r.path.push_field("ProprietaryBankTransactionCode");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.balance {
-            r.path.push_field("Balance");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.merchant_details {
-            r.path.push_field("MerchantDetails");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.card_instrument {
-            r.path.push_field("CardInstrument");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.creditor_account {
-            r.path.push_field("CreditorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.debtor_account {
-            r.path.push_field("DebtorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.supplementary_data {
-            r.path.push_field("SupplementaryData");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBPotTransaction1);
+impl rt::Validate for OBPotTransaction1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
+        rt::__private::vreq(r, self, 1usize, &self.pot_id, &RULES_1);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.transaction_id, &RULES_2);
+        rt::__private::vreq(
+            r,
+            self,
+            3usize,
+            &self.credit_debit_indicator,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 4usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 5usize, &self.booking_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 6usize, &self.value_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.transaction_information, &RULES_3);
+        rt::__private::vreq(r, self, 8usize, &self.amount, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 9usize, &self.source, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 10usize, &self.main_account_transaction_id, &RULES_2);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 11usize, &self.proprietary_bank_transaction_code, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 12usize, &self.balance, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 13usize, &self.merchant_details, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 14usize, &self.card_instrument, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 15usize, &self.creditor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 16usize, &self.debtor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 17usize, &self.supplementary_data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBPotTransaction1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBPotTransaction1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBPotTransaction1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBPotTransaction1 {
+    rt::__schema_names!("OBPotTransaction1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). One pot transaction: the fields of a main-account transaction (`OBTransaction6`), with `PotId`, the `Source` of the money, and, for transfers, the main-account transaction on the other side. `Balance` is the pot's balance after it (with `ReadTransactionsDetail`; `ReadTransactionsBasic` omits it, with `TransactionInformation`, `MerchantDetails` and the counterparty accounts, as for account transactions). `Amount` is positive; `CreditDebitIndicator` says whether money came into the pot (`Credit`) or left it (`Debit`).\n\nMonzo extension: not part of the OBIE specification.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "AccountId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.",
-            ob_model::schema::constrain(
-                g.subschema_for::<AccountId>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "PotId",
-            true,
             "The pot.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionId",
-            false,
             "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
-            ob_model::schema::constrain(
-                g.subschema_for::<TransactionId>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(210u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditDebitIndicator",
-            true,
             "Indicates whether the transaction is a credit or a debit entry.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCreditDebitCode_1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Status of a transaction entry on the books of the account servicer.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBEntryStatus1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "BookingDateTime",
-            true,
             "Date and time when a transaction entry is posted to an account on the account servicer's books.\nUsage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<BookingDateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ValueDateTime",
-            false,
             "Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.\nUsage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.\nFor transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ValueDateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionInformation",
-            false,
             "Further details of the transaction.\nThis is the transaction narrative, which is unstructured text.",
-            ob_model::schema::constrain(
-                g.subschema_for::<TransactionInformation>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Amount",
-            true,
             "Amount of money in the cash transaction entry.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Source",
-            true,
             "Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). What moved the money: `TransferIn` / `TransferOut` (to or from the main account, including Monzo's automatic transfers such as a direct debit paid from the pot), `CardPayment` (a virtual card linked to the pot), `DirectDebit` (collected from the pot), `Interest` (savings pots), `RoundUp`. An open set: other values may appear.",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoPotTransactionSource>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "MainAccountTransactionId",
-            false,
             "For a transfer, the main-account transaction on the other side (the `TransactionId` that `GET /accounts/{AccountId}/transactions` lists with this `PotId`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(210u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ProprietaryBankTransactionCode",
-            false,
             "Set of elements to fully identify a proprietary bank transaction code.\n\nMonzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{\"Code\": \"bacs\", \"Issuer\": \"Monzo\"}`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ProprietaryBankTransactionCodeStructure1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Balance",
-            false,
             "Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBTransactionCashBalance>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "MerchantDetails",
-            false,
             "Details of the merchant involved in the transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBMerchantDetails1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CardInstrument",
-            false,
             "Set of elements to describe the card instrument used in the transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBTransactionCardInstrument1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditorAccount",
-            false,
             "Unambiguous identification of the account of the creditor, in the case of a debit transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccount6_0>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DebtorAccount",
-            false,
             "Unambiguous identification of the account of the debtor, in the case of a crebit transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccount6_1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SupplementaryData",
-            false,
             "Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoPotTransactionSupplementaryData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). One pot transaction: the fields of a main-account transaction (`OBTransaction6`), with `PotId`, the `Source` of the money, and, for transfers, the main-account transaction on the other side. `Balance` is the pot's balance after it (with `ReadTransactionsDetail`; `ReadTransactionsBasic` omits it, with `TransactionInformation`, `MerchantDetails` and the counterparty accounts, as for account transactions). `Amount` is positive; `CreditDebitIndicator` says whether money came into the pot (`Credit`) or left it (`Debit`).\n\nMonzo extension: not part of the OBIE specification.",
+            DOCS,
+            &[
+                rt::schema::field::<AccountId>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<TransactionId>(&RULES_2),
+                rt::schema::field::<OBCreditDebitCode_1>(&rt::Rules::NONE),
+                rt::schema::field::<OBEntryStatus1Code>(&rt::Rules::NONE),
+                rt::schema::field::<BookingDateTime>(&rt::Rules::NONE),
+                rt::schema::field::<ValueDateTime>(&rt::Rules::NONE),
+                rt::schema::field::<TransactionInformation>(&RULES_3),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount_9,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<MonzoPotTransactionSource>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<
+                    ProprietaryBankTransactionCodeStructure1,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBTransactionCashBalance>(&rt::Rules::NONE),
+                rt::schema::field::<OBMerchantDetails1>(&rt::Rules::NONE),
+                rt::schema::field::<OBTransactionCardInstrument1>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccount6_0>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccount6_1>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    MonzoPotTransactionSupplementaryData,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Balances of an account.
@@ -2891,23 +1532,17 @@ impl ob_model::__private::schemars::JsonSchema for OBPotTransaction1 {
 /// Monzo: by default one `InterimAvailable` balance, the real-time balance shown in the Monzo app (pending and settled transactions). With `includePots=true`, also an `Information` balance: the main balance plus the balance of every pot the account owns. A Flex account has two balances: `InterimAvailable`, the amount owed today to pay it off, and `Information`, the Flex balance plus all future interest (as shown in the app).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadBalance1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBReadBalance1Data,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Option<Box<Links>>,
-    /// Meta Data relevant to the payload
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload
     pub meta: Option<Box<Meta>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadBalance1 {
+impl rt::Object for OBReadBalance1 {
     const NAME: &'static str = "OBReadBalance1";
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
@@ -2920,7 +1555,7 @@ impl ob_model::Object for OBReadBalance1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -2933,164 +1568,64 @@ impl ob_model::Object for OBReadBalance1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_optional(map, "Links", &self.links)?;
-        ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
-            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadBalance1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadBalance1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadBalance1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.links {
-            r.path.push_field("Links");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.meta {
-            r.path.push_field("Meta");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadBalance1);
+impl rt::Validate for OBReadBalance1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadBalance1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadBalance1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadBalance1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadBalance1 {
+    rt::__schema_names!("OBReadBalance1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Balances of an account.\n\nMonzo: by default one `InterimAvailable` balance, the real-time balance shown in the Monzo app (pending and settled transactions). With `includePots=true`, also an `Information` balance: the main balance plus the balance of every pot the account owns. A Flex account has two balances: `InterimAvailable`, the amount owed today to pay it off, and `Information`, the Flex balance plus all future interest (as shown in the app).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBReadBalance1Data>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Links",
-            false,
             "Links relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Links>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Meta",
-            false,
             "Meta Data relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Balances of an account.\n\nMonzo: by default one `InterimAvailable` balance, the real-time balance shown in the Monzo app (pending and settled transactions). With `includePots=true`, also an `Information` balance: the main balance plus the balance of every pot the account owns. A Flex account has two balances: `InterimAvailable`, the amount owed today to pay it off, and `Information`, the Flex balance plus all future interest (as shown in the app).",
+            DOCS,
+            &[
+                rt::schema::field::<OBReadBalance1Data>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBReadBalance1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadBalance1Data {
-    /// The `Balance` field (the spec gives no description).
-    ///
-    /// JSON name: `Balance`
+    /// `Balance`: The `Balance` field (the spec gives no description).
     pub balance: Vec<OBReadBalance1DataBalance>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadBalance1Data {
+impl rt::Object for OBReadBalance1Data {
     const NAME: &'static str = "OBReadBalance1Data";
     const FIELDS: &'static [&'static str] = &["Balance"];
     const REQUIRED: u128 = 1;
@@ -3101,7 +1636,7 @@ impl ob_model::Object for OBReadBalance1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -3110,152 +1645,74 @@ impl ob_model::Object for OBReadBalance1Data {
             0usize => {
                 self.balance = map
                     .next_value_seed(
-                        ob_model::__private::ObjectVec::<
-                            OBReadBalance1DataBalance,
-                        >::new(),
+                        rt::__private::ObjectVec::<OBReadBalance1DataBalance>::new(),
                     )?;
             }
             _ => {}
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "Balance",
-            &self.balance,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Balance",
-                    &self.balance,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.balance),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadBalance1Data {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadBalance1Data {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadBalance1Data {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Balance") {
-            let v = &self.balance;
-            r.path.push_field("Balance");
-            ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadBalance1Data);
+impl rt::Validate for OBReadBalance1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.balance, &RULES_4);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadBalance1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadBalance1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadBalance1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadBalance1Data {
+    rt::__schema_names!("OBReadBalance1Data");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBReadBalance1Data` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Balance",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBReadBalance1DataBalance>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<Vec<OBReadBalance1DataBalance>>(&RULES_4)],
+        )
     }
 }
 /// Set of elements used to define the balance details.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadBalance1DataBalance {
-    /// A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
-    ///
-    /// JSON name: `AccountId`
+    /// `AccountId`: A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
     pub account_id: AccountId,
-    /// Indicates whether the balance is a credit or a debit balance.
+    /// `CreditDebitIndicator`: Indicates whether the balance is a credit or a debit balance.
     /// Usage: A zero balance is considered to be a credit balance.
-    ///
-    /// JSON name: `CreditDebitIndicator`
     pub credit_debit_indicator: OBCreditDebitCode_2,
-    /// Balance type, in a coded form.
+    /// `Type`: Balance type, in a coded form.
     ///
     /// Monzo: `InterimAvailable` (the app balance, or for Flex the amount owed today) or `Information` (with `includePots=true`: main balance plus pots; for Flex: Flex balance plus all future interest).
-    ///
-    /// JSON name: `Type`
     pub type_: OBBalanceType1Code,
-    /// Indicates the date (and time) of the balance.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// `DateTime`: Indicates the date (and time) of the balance.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `DateTime`
-    pub date_time: ob_model::DateTime,
-    /// Amount of money of the cash balance.
-    ///
-    /// JSON name: `Amount`
+    pub date_time: rt::DateTime,
+    /// `Amount`: Amount of money of the cash balance.
     pub amount: OBActiveOrHistoricCurrencyAndAmount_0,
-    /// Optional.
-    ///
-    /// JSON name: `CreditLine`
+    /// `CreditLine`: Optional.
     pub credit_line: Option<Vec<OBReadBalance1DataBalanceCreditLine>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadBalance1DataBalance {
+impl rt::Object for OBReadBalance1DataBalance {
     const NAME: &'static str = "OBReadBalance1DataBalance";
     const FIELDS: &'static [&'static str] = &[
         "AccountId",
@@ -3278,7 +1735,7 @@ impl ob_model::Object for OBReadBalance1DataBalance {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -3292,7 +1749,7 @@ impl ob_model::Object for OBReadBalance1DataBalance {
             5usize => {
                 self.credit_line = map
                     .next_value_seed(
-                        ob_model::__private::OptionObjectVec::<
+                        rt::__private::OptionObjectVec::<
                             OBReadBalance1DataBalanceCreditLine,
                         >::new(),
                     )?;
@@ -3301,282 +1758,76 @@ impl ob_model::Object for OBReadBalance1DataBalance {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "AccountId",
-            &self.account_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "CreditDebitIndicator",
-            &self.credit_debit_indicator,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
-        ob_model::__private::encode_required(
-            map,
-            "DateTime",
-            &self.date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_optional(map, "CreditLine", &self.credit_line)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "AccountId",
-                    &self.account_id,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.account_id),
             1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreditDebitIndicator",
-                    &self.credit_debit_indicator,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 1usize, &self.credit_debit_indicator)
             }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Type",
-                    &self.type_,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "DateTime",
-                    &self.date_time,
-                    &self.extra,
-                )
-            }
-            4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
-            5usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CreditLine",
-                    &self.credit_line,
-                )
-            }
+            2usize => rt::__private::ereq(map, self, 2usize, &self.type_),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.date_time),
+            4usize => rt::__private::ereq(map, self, 4usize, &self.amount),
+            5usize => rt::__private::eopt::<Self, _, _>(map, 5usize, &self.credit_line),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadBalance1DataBalance {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadBalance1DataBalance {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadBalance1DataBalance {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("AccountId") {
-            let v = &self.account_id;
-            r.path.push_field("AccountId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreditDebitIndicator") {
-            let v = &self.credit_debit_indicator;
-            r.path.push_field("CreditDebitIndicator");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Type") {
-            let v = &self.type_;
-            r.path.push_field("Type");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("DateTime") {
-            let v = &self.date_time;
-            r.path.push_field("DateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.credit_line {
-            r.path.push_field("CreditLine");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadBalance1DataBalance);
+impl rt::Validate for OBReadBalance1DataBalance {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
+        rt::__private::vreq(
+            r,
+            self,
+            1usize,
+            &self.credit_debit_indicator,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 2usize, &self.type_, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 4usize, &self.amount, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 5usize, &self.credit_line, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadBalance1DataBalance {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadBalance1DataBalance".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadBalance1DataBalance").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadBalance1DataBalance {
+    rt::__schema_names!("OBReadBalance1DataBalance");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Set of elements used to define the balance details.",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "AccountId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.",
-            ob_model::schema::constrain(
-                g.subschema_for::<AccountId>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditDebitIndicator",
-            true,
             "Indicates whether the balance is a credit or a debit balance.\nUsage: A zero balance is considered to be a credit balance.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCreditDebitCode_2>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Type",
-            true,
             "Balance type, in a coded form.\n\nMonzo: `InterimAvailable` (the app balance, or for Flex the amount owed today) or `Information` (with `includePots=true`: main balance plus pots; for Flex: Flex balance plus all future interest).",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBBalanceType1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DateTime",
-            true,
             "Indicates the date (and time) of the balance.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Amount",
-            true,
             "Amount of money of the cash balance.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_0>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditLine",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBReadBalance1DataBalanceCreditLine>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Set of elements used to define the balance details.",
+            DOCS,
+            &[
+                rt::schema::field::<AccountId>(&RULES_1),
+                rt::schema::field::<OBCreditDebitCode_2>(&rt::Rules::NONE),
+                rt::schema::field::<OBBalanceType1Code>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount_0,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    Vec<OBReadBalance1DataBalanceCreditLine>,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// The account-access-consent request.
@@ -3584,19 +1835,15 @@ impl ob_model::__private::schemars::JsonSchema for OBReadBalance1DataBalance {
 /// Monzo: consents created since 2022-08-01 are long-lived unless the request sets `ExpirationDateTime` (earlier ones expired after 90 days). Monzo names the permissions ReadAccountsBasic/Detail, ReadTransactionsBasic/Detail, ReadParty, ReadPartyPSU, ReadDirectDebits, ReadScheduledPaymentsBasic/Detail and ReadStandingOrdersBasic/Detail. In the sandbox, `Data/SupplementaryData` can approve or reject the consent automatically.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadConsent1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBReadConsent1Data,
-    /// The Risk section is sent by the initiating party to the ASPSP. It is used to specify additional details for risk scoring for Account Info.
-    ///
-    /// JSON name: `Risk`
+    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP. It is used to specify additional details for risk scoring for Account Info.
     pub risk: OBRisk2,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadConsent1 {
+impl rt::Object for OBReadConsent1 {
     const NAME: &'static str = "OBReadConsent1";
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
@@ -3608,7 +1855,7 @@ impl ob_model::Object for OBReadConsent1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -3620,171 +1867,77 @@ impl ob_model::Object for OBReadConsent1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Risk",
-                    &self.risk,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadConsent1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadConsent1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadConsent1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Risk") {
-            let v = &self.risk;
-            r.path.push_field("Risk");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadConsent1);
+impl rt::Validate for OBReadConsent1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadConsent1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadConsent1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadConsent1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadConsent1 {
+    rt::__schema_names!("OBReadConsent1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "The account-access-consent request.\n\nMonzo: consents created since 2022-08-01 are long-lived unless the request sets `ExpirationDateTime` (earlier ones expired after 90 days). Monzo names the permissions ReadAccountsBasic/Detail, ReadTransactionsBasic/Detail, ReadParty, ReadPartyPSU, ReadDirectDebits, ReadScheduledPaymentsBasic/Detail and ReadStandingOrdersBasic/Detail. In the sandbox, `Data/SupplementaryData` can approve or reject the consent automatically.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBReadConsent1Data>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Risk",
-            true,
             "The Risk section is sent by the initiating party to the ASPSP. It is used to specify additional details for risk scoring for Account Info.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBRisk2>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "The account-access-consent request.\n\nMonzo: consents created since 2022-08-01 are long-lived unless the request sets `ExpirationDateTime` (earlier ones expired after 90 days). Monzo names the permissions ReadAccountsBasic/Detail, ReadTransactionsBasic/Detail, ReadParty, ReadPartyPSU, ReadDirectDebits, ReadScheduledPaymentsBasic/Detail and ReadStandingOrdersBasic/Detail. In the sandbox, `Data/SupplementaryData` can approve or reject the consent automatically.",
+            DOCS,
+            &[
+                rt::schema::field::<OBReadConsent1Data>(&rt::Rules::NONE),
+                rt::schema::field::<OBRisk2>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBReadConsent1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadConsent1Data {
-    /// The `Permissions` field (the spec gives no description).
-    ///
-    /// JSON name: `Permissions`
+    /// `Permissions`: The `Permissions` field (the spec gives no description).
     pub permissions: Vec<OBReadConsent1DataPermissions>,
-    /// Specified date and time the permissions will expire.
+    /// `ExpirationDateTime`: Specified date and time the permissions will expire.
     /// If this is not populated, the permissions will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `ExpirationDateTime`
-    pub expiration_date_time: Option<ob_model::DateTime>,
-    /// Specified start date and time for the transaction query period.
+    pub expiration_date_time: Option<rt::DateTime>,
+    /// `TransactionFromDateTime`: Specified start date and time for the transaction query period.
     /// If this is not populated, the start date will be open ended, and data will be returned from the earliest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `TransactionFromDateTime`
-    pub transaction_from_date_time: Option<ob_model::DateTime>,
-    /// Specified end date and time for the transaction query period.
+    pub transaction_from_date_time: Option<rt::DateTime>,
+    /// `TransactionToDateTime`: Specified end date and time for the transaction query period.
     /// If this is not populated, the end date will be open ended, and data will be returned to the latest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `TransactionToDateTime`
-    pub transaction_to_date_time: Option<ob_model::DateTime>,
-    /// Monzo (sandbox only, non-standard): `DesiredStatus` (and `UserID`) to have the sandbox authorise or reject the consent automatically, e.g. `{"DesiredStatus": "Authorised", "UserID": "user_000xxx"}`.
-    ///
-    /// JSON name: `SupplementaryData`
+    pub transaction_to_date_time: Option<rt::DateTime>,
+    /// `SupplementaryData`: Monzo (sandbox only, non-standard): `DesiredStatus` (and `UserID`) to have the sandbox authorise or reject the consent automatically, e.g. `{"DesiredStatus": "Authorised", "UserID": "user_000xxx"}`.
     pub supplementary_data: Option<Box<MonzoSandboxSupplementaryData>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadConsent1Data {
+impl rt::Object for OBReadConsent1Data {
     const NAME: &'static str = "OBReadConsent1Data";
     const FIELDS: &'static [&'static str] = &[
         "Permissions",
@@ -3805,7 +1958,7 @@ impl ob_model::Object for OBReadConsent1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -3820,298 +1973,92 @@ impl ob_model::Object for OBReadConsent1Data {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "Permissions",
-            &self.permissions,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ExpirationDateTime",
-            &self.expiration_date_time,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionFromDateTime",
-            &self.transaction_from_date_time,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionToDateTime",
-            &self.transaction_to_date_time,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Permissions",
-                    &self.permissions,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.permissions),
             1usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ExpirationDateTime",
-                    &self.expiration_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 1usize, &self.expiration_date_time)
             }
             2usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionFromDateTime",
-                    &self.transaction_from_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.transaction_from_date_time)
             }
             3usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionToDateTime",
-                    &self.transaction_to_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.transaction_to_date_time)
             }
             4usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SupplementaryData",
-                    &self.supplementary_data,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 4usize, &self.supplementary_data)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadConsent1Data {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadConsent1Data {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadConsent1Data {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Permissions") {
-            let v = &self.permissions;
-            r.path.push_field("Permissions");
-            ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                ob_model::__private::check_allowed(
-                    r,
-                    item.as_str(),
-                    &[
-                        "ReadAccountsBasic",
-                        "ReadAccountsDetail",
-                        "ReadBalances",
-                        "ReadTransactionsBasic",
-                        "ReadTransactionsDetail",
-                        "ReadTransactionsCredits",
-                        "ReadTransactionsDebits",
-                        "ReadParty",
-                        "ReadPartyPSU",
-                        "ReadDirectDebits",
-                        "ReadScheduledPaymentsBasic",
-                        "ReadScheduledPaymentsDetail",
-                        "ReadStandingOrdersBasic",
-                        "ReadStandingOrdersDetail",
-                    ],
-                );
-                ob_model::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if let Some(v) = &self.expiration_date_time {
-            r.path.push_field("ExpirationDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_from_date_time {
-            r.path.push_field("TransactionFromDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_to_date_time {
-            r.path.push_field("TransactionToDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.supplementary_data {
-            r.path.push_field("SupplementaryData");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadConsent1Data);
+impl rt::Validate for OBReadConsent1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.permissions, &RULES_6);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 1usize, &self.expiration_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 2usize, &self.transaction_from_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.transaction_to_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 4usize, &self.supplementary_data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadConsent1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadConsent1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadConsent1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadConsent1Data {
+    rt::__schema_names!("OBReadConsent1Data");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBReadConsent1Data` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Permissions",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBReadConsent1DataPermissions>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &ob_model::schema::Constraints {
-                            min_len: None,
-                            max_len: None,
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[
-                                "ReadAccountsBasic",
-                                "ReadAccountsDetail",
-                                "ReadBalances",
-                                "ReadTransactionsBasic",
-                                "ReadTransactionsDetail",
-                                "ReadTransactionsCredits",
-                                "ReadTransactionsDebits",
-                                "ReadParty",
-                                "ReadPartyPSU",
-                                "ReadDirectDebits",
-                                "ReadScheduledPaymentsBasic",
-                                "ReadScheduledPaymentsDetail",
-                                "ReadStandingOrdersBasic",
-                                "ReadStandingOrdersDetail",
-                            ],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ExpirationDateTime",
-            false,
             "Specified date and time the permissions will expire.\nIf this is not populated, the permissions will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionFromDateTime",
-            false,
             "Specified start date and time for the transaction query period.\nIf this is not populated, the start date will be open ended, and data will be returned from the earliest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionToDateTime",
-            false,
             "Specified end date and time for the transaction query period.\nIf this is not populated, the end date will be open ended, and data will be returned to the latest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SupplementaryData",
-            false,
             "Monzo (sandbox only, non-standard): `DesiredStatus` (and `UserID`) to have the sandbox authorise or reject the consent automatically, e.g. `{\"DesiredStatus\": \"Authorised\", \"UserID\": \"user_000xxx\"}`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoSandboxSupplementaryData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBReadConsent1Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<Vec<OBReadConsent1DataPermissions>>(&RULES_6),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<MonzoSandboxSupplementaryData>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Specifies the Open Banking account access data types.
@@ -4248,31 +2195,23 @@ impl OBReadConsent1DataPermissions {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBReadConsent1DataPermissions);
+rt::open_enum_traits!(OBReadConsent1DataPermissions);
 /// `OBReadConsentResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadConsentResponse1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBReadConsentResponse1Data,
-    /// The Risk section is sent by the initiating party to the ASPSP. It is used to specify additional details for risk scoring for Account Info.
-    ///
-    /// JSON name: `Risk`
+    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP. It is used to specify additional details for risk scoring for Account Info.
     pub risk: OBRisk2,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Option<Box<Links>>,
-    /// Meta Data relevant to the payload
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload
     pub meta: Option<Box<Meta>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadConsentResponse1 {
+impl rt::Object for OBReadConsentResponse1 {
     const NAME: &'static str = "OBReadConsentResponse1";
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
@@ -4286,7 +2225,7 @@ impl ob_model::Object for OBReadConsentResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -4300,239 +2239,95 @@ impl ob_model::Object for OBReadConsentResponse1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
-        ob_model::__private::encode_optional(map, "Links", &self.links)?;
-        ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Risk",
-                    &self.risk,
-                    &self.extra,
-                )
-            }
-            2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
-            3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.links),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadConsentResponse1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadConsentResponse1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadConsentResponse1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Risk") {
-            let v = &self.risk;
-            r.path.push_field("Risk");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.links {
-            r.path.push_field("Links");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.meta {
-            r.path.push_field("Meta");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadConsentResponse1);
+impl rt::Validate for OBReadConsentResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadConsentResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadConsentResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadConsentResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadConsentResponse1 {
+    rt::__schema_names!("OBReadConsentResponse1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBReadConsentResponse1` (the spec gives no description).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBReadConsentResponse1Data>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Risk",
-            true,
             "The Risk section is sent by the initiating party to the ASPSP. It is used to specify additional details for risk scoring for Account Info.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBRisk2>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Links",
-            false,
             "Links relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Links>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Meta",
-            false,
             "Meta Data relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBReadConsentResponse1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBReadConsentResponse1Data>(&rt::Rules::NONE),
+                rt::schema::field::<OBRisk2>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBReadConsentResponse1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadConsentResponse1Data {
-    /// Unique identification as assigned to identify the account access consent resource.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: ob_model::Text,
-    /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// `ConsentId`: Unique identification as assigned to identify the account access consent resource.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `CreationDateTime`
     pub creation_date_time: CreationDateTime,
-    /// Specifies the status of consent resource in code form.
-    ///
-    /// JSON name: `Status`
+    /// `Status`: Specifies the status of consent resource in code form.
     pub status: OBReadConsentResponse1DataStatus,
-    /// Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `StatusUpdateDateTime`
     pub status_update_date_time: StatusUpdateDateTime,
-    /// The `Permissions` field (the spec gives no description).
-    ///
-    /// JSON name: `Permissions`
+    /// `Permissions`: The `Permissions` field (the spec gives no description).
     pub permissions: Vec<OBReadConsent1DataPermissions>,
-    /// Specified date and time the permissions will expire.
+    /// `ExpirationDateTime`: Specified date and time the permissions will expire.
     /// If this is not populated, the permissions will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `ExpirationDateTime`
-    pub expiration_date_time: Option<ob_model::DateTime>,
-    /// Specified start date and time for the transaction query period.
+    pub expiration_date_time: Option<rt::DateTime>,
+    /// `TransactionFromDateTime`: Specified start date and time for the transaction query period.
     /// If this is not populated, the start date will be open ended, and data will be returned from the earliest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `TransactionFromDateTime`
-    pub transaction_from_date_time: Option<ob_model::DateTime>,
-    /// Specified end date and time for the transaction query period.
+    pub transaction_from_date_time: Option<rt::DateTime>,
+    /// `TransactionToDateTime`: Specified end date and time for the transaction query period.
     /// If this is not populated, the end date will be open ended, and data will be returned to the latest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `TransactionToDateTime`
-    pub transaction_to_date_time: Option<ob_model::DateTime>,
+    pub transaction_to_date_time: Option<rt::DateTime>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadConsentResponse1Data {
+impl rt::Object for OBReadConsentResponse1Data {
     const NAME: &'static str = "OBReadConsentResponse1Data";
     const FIELDS: &'static [&'static str] = &[
         "ConsentId",
@@ -4559,7 +2354,7 @@ impl ob_model::Object for OBReadConsentResponse1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -4577,378 +2372,119 @@ impl ob_model::Object for OBReadConsentResponse1Data {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "CreationDateTime",
-            &self.creation_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        ob_model::__private::encode_required(
-            map,
-            "StatusUpdateDateTime",
-            &self.status_update_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Permissions",
-            &self.permissions,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ExpirationDateTime",
-            &self.expiration_date_time,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionFromDateTime",
-            &self.transaction_from_date_time,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionToDateTime",
-            &self.transaction_to_date_time,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreationDateTime",
-                    &self.creation_date_time,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.creation_date_time),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.status),
             3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "StatusUpdateDateTime",
-                    &self.status_update_date_time,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 3usize, &self.status_update_date_time)
             }
-            4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Permissions",
-                    &self.permissions,
-                    &self.extra,
-                )
-            }
+            4usize => rt::__private::ereq(map, self, 4usize, &self.permissions),
             5usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ExpirationDateTime",
-                    &self.expiration_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 5usize, &self.expiration_date_time)
             }
             6usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionFromDateTime",
-                    &self.transaction_from_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 6usize, &self.transaction_from_date_time)
             }
             7usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionToDateTime",
-                    &self.transaction_to_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 7usize, &self.transaction_to_date_time)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadConsentResponse1Data {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadConsentResponse1Data {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadConsentResponse1Data {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreationDateTime") {
-            let v = &self.creation_date_time;
-            r.path.push_field("CreationDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("StatusUpdateDateTime") {
-            let v = &self.status_update_date_time;
-            r.path.push_field("StatusUpdateDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Permissions") {
-            let v = &self.permissions;
-            r.path.push_field("Permissions");
-            ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.expiration_date_time {
-            r.path.push_field("ExpirationDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_from_date_time {
-            r.path.push_field("TransactionFromDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_to_date_time {
-            r.path.push_field("TransactionToDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadConsentResponse1Data);
+impl rt::Validate for OBReadConsentResponse1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_7);
+        rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            3usize,
+            &self.status_update_date_time,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 4usize, &self.permissions, &RULES_4);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 5usize, &self.expiration_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 6usize, &self.transaction_from_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.transaction_to_date_time, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadConsentResponse1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadConsentResponse1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadConsentResponse1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadConsentResponse1Data {
+    rt::__schema_names!("OBReadConsentResponse1Data");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBReadConsentResponse1Data` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned to identify the account access consent resource.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreationDateTime",
-            true,
             "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<CreationDateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Specifies the status of consent resource in code form.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBReadConsentResponse1DataStatus>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "StatusUpdateDateTime",
-            true,
             "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<StatusUpdateDateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Permissions",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBReadConsent1DataPermissions>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ExpirationDateTime",
-            false,
             "Specified date and time the permissions will expire.\nIf this is not populated, the permissions will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionFromDateTime",
-            false,
             "Specified start date and time for the transaction query period.\nIf this is not populated, the start date will be open ended, and data will be returned from the earliest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionToDateTime",
-            false,
             "Specified end date and time for the transaction query period.\nIf this is not populated, the end date will be open ended, and data will be returned to the latest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBReadConsentResponse1Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_7),
+                rt::schema::field::<CreationDateTime>(&rt::Rules::NONE),
+                rt::schema::field::<OBReadConsentResponse1DataStatus>(&rt::Rules::NONE),
+                rt::schema::field::<StatusUpdateDateTime>(&rt::Rules::NONE),
+                rt::schema::field::<Vec<OBReadConsent1DataPermissions>>(&RULES_4),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBReadDataTransaction6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadDataTransaction6 {
-    /// Optional.
-    ///
-    /// JSON name: `Transaction`
+    /// `Transaction`: Optional.
     pub transaction: Option<Vec<OBTransaction6>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadDataTransaction6 {
+impl rt::Object for OBReadDataTransaction6 {
     const NAME: &'static str = "OBReadDataTransaction6";
     const FIELDS: &'static [&'static str] = &["Transaction"];
     const REQUIRED: u128 = 0;
@@ -4959,7 +2495,7 @@ impl ob_model::Object for OBReadDataTransaction6 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -4968,103 +2504,47 @@ impl ob_model::Object for OBReadDataTransaction6 {
             0usize => {
                 self.transaction = map
                     .next_value_seed(
-                        ob_model::__private::OptionObjectVec::<OBTransaction6>::new(),
+                        rt::__private::OptionObjectVec::<OBTransaction6>::new(),
                     )?;
             }
             _ => {}
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "Transaction", &self.transaction)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "Transaction",
-                    &self.transaction,
-                )
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.transaction),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadDataTransaction6 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadDataTransaction6 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadDataTransaction6 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.transaction {
-            r.path.push_field("Transaction");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadDataTransaction6);
+impl rt::Validate for OBReadDataTransaction6 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.transaction, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadDataTransaction6 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadDataTransaction6".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadDataTransaction6").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadDataTransaction6 {
+    rt::__schema_names!("OBReadDataTransaction6");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBReadDataTransaction6` (the spec gives no description).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Transaction",
-            false,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBTransaction6>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<Vec<OBTransaction6>>(&rt::Rules::NONE)],
+        )
     }
 }
 /// Monzo: the response of `GET /pots`, the customer's open pots. Monzo's example response carries neither `Links` nor `Meta`, so both are optional here.
@@ -5072,23 +2552,17 @@ impl ob_model::__private::schemars::JsonSchema for OBReadDataTransaction6 {
 /// Monzo extension: not part of the OBIE specification.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadPot1 {
-    /// Monzo: the pots.
-    ///
-    /// JSON name: `Data`
+    /// `Data`: Monzo: the pots.
     pub data: OBReadPot1Data,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Option<Box<Links>>,
-    /// Meta Data relevant to the payload
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload
     pub meta: Option<Box<Meta>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadPot1 {
+impl rt::Object for OBReadPot1 {
     const NAME: &'static str = "OBReadPot1";
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
@@ -5101,7 +2575,7 @@ impl ob_model::Object for OBReadPot1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5114,164 +2588,64 @@ impl ob_model::Object for OBReadPot1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_optional(map, "Links", &self.links)?;
-        ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
-            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadPot1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadPot1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadPot1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.links {
-            r.path.push_field("Links");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.meta {
-            r.path.push_field("Meta");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadPot1);
+impl rt::Validate for OBReadPot1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadPot1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadPot1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadPot1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadPot1 {
+    rt::__schema_names!("OBReadPot1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Monzo: the response of `GET /pots`, the customer's open pots. Monzo's example response carries neither `Links` nor `Meta`, so both are optional here.\n\nMonzo extension: not part of the OBIE specification.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Monzo: the pots.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBReadPot1Data>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Links",
-            false,
             "Links relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Links>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Meta",
-            false,
             "Meta Data relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Monzo: the response of `GET /pots`, the customer's open pots. Monzo's example response carries neither `Links` nor `Meta`, so both are optional here.\n\nMonzo extension: not part of the OBIE specification.",
+            DOCS,
+            &[
+                rt::schema::field::<OBReadPot1Data>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Monzo: the pots.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadPot1Data {
-    /// Monzo: the customer's open pots (may be empty).
-    ///
-    /// JSON name: `Pot`
+    /// `Pot`: Monzo: the customer's open pots (may be empty).
     pub pot: Vec<OBPot1>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadPot1Data {
+impl rt::Object for OBReadPot1Data {
     const NAME: &'static str = "OBReadPot1Data";
     const FIELDS: &'static [&'static str] = &["Pot"];
     const REQUIRED: u128 = 1;
@@ -5282,7 +2656,7 @@ impl ob_model::Object for OBReadPot1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5290,96 +2664,46 @@ impl ob_model::Object for OBReadPot1Data {
         match index {
             0usize => {
                 self.pot = map
-                    .next_value_seed(ob_model::__private::ObjectVec::<OBPot1>::new())?;
+                    .next_value_seed(rt::__private::ObjectVec::<OBPot1>::new())?;
             }
             _ => {}
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Pot", &self.pot, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(map, "Pot", &self.pot, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.pot),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadPot1Data {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadPot1Data {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadPot1Data {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Pot") {
-            let v = &self.pot;
-            r.path.push_field("Pot");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadPot1Data);
+impl rt::Validate for OBReadPot1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.pot, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadPot1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadPot1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadPot1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadPot1Data {
+    rt::__schema_names!("OBReadPot1Data");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object("Monzo: the pots.", false);
-        ob_model::schema::property(
-            &mut s,
-            "Pot",
-            true,
-            "Monzo: the customer's open pots (may be empty).",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBPot1>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["Monzo: the customer's open pots (may be empty)."];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Monzo: the pots.",
+            DOCS,
+            &[rt::schema::field::<Vec<OBPot1>>(&rt::Rules::NONE)],
+        )
     }
 }
 /// Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). The response of `GET /pots/{PotId}/transactions`: a page of the pot's transactions.
@@ -5387,23 +2711,17 @@ impl ob_model::__private::schemars::JsonSchema for OBReadPot1Data {
 /// Monzo extension: not part of the OBIE specification.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadPotTransaction1 {
-    /// The page.
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The page.
     pub data: OBReadPotTransaction1Data,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Links,
-    /// Meta Data relevant to the payload
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload
     pub meta: Meta,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadPotTransaction1 {
+impl rt::Object for OBReadPotTransaction1 {
     const NAME: &'static str = "OBReadPotTransaction1";
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 7;
@@ -5416,7 +2734,7 @@ impl ob_model::Object for OBReadPotTransaction1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5429,180 +2747,64 @@ impl ob_model::Object for OBReadPotTransaction1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_required(map, "Links", &self.links, &self.extra)?;
-        ob_model::__private::encode_required(map, "Meta", &self.meta, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Links",
-                    &self.links,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Meta",
-                    &self.meta,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.links),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadPotTransaction1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadPotTransaction1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadPotTransaction1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Links") {
-            let v = &self.links;
-            r.path.push_field("Links");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Meta") {
-            let v = &self.meta;
-            r.path.push_field("Meta");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadPotTransaction1);
+impl rt::Validate for OBReadPotTransaction1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadPotTransaction1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadPotTransaction1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadPotTransaction1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadPotTransaction1 {
+    rt::__schema_names!("OBReadPotTransaction1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). The response of `GET /pots/{PotId}/transactions`: a page of the pot's transactions.\n\nMonzo extension: not part of the OBIE specification.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "The page.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBReadPotTransaction1Data>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Links",
-            true,
             "Links relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Links>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Meta",
-            true,
             "Meta Data relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). The response of `GET /pots/{PotId}/transactions`: a page of the pot's transactions.\n\nMonzo extension: not part of the OBIE specification.",
+            DOCS,
+            &[
+                rt::schema::field::<OBReadPotTransaction1Data>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// The page.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadPotTransaction1Data {
-    /// The pot's transactions on this page, in the order asked for.
-    ///
-    /// JSON name: `Transaction`
+    /// `Transaction`: The pot's transactions on this page, in the order asked for.
     pub transaction: Vec<OBPotTransaction1>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadPotTransaction1Data {
+impl rt::Object for OBReadPotTransaction1Data {
     const NAME: &'static str = "OBReadPotTransaction1Data";
     const FIELDS: &'static [&'static str] = &["Transaction"];
     const REQUIRED: u128 = 1;
@@ -5613,7 +2815,7 @@ impl ob_model::Object for OBReadPotTransaction1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5622,129 +2824,65 @@ impl ob_model::Object for OBReadPotTransaction1Data {
             0usize => {
                 self.transaction = map
                     .next_value_seed(
-                        ob_model::__private::ObjectVec::<OBPotTransaction1>::new(),
+                        rt::__private::ObjectVec::<OBPotTransaction1>::new(),
                     )?;
             }
             _ => {}
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "Transaction",
-            &self.transaction,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Transaction",
-                    &self.transaction,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.transaction),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadPotTransaction1Data {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadPotTransaction1Data {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadPotTransaction1Data {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Transaction") {
-            let v = &self.transaction;
-            r.path.push_field("Transaction");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadPotTransaction1Data);
+impl rt::Validate for OBReadPotTransaction1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.transaction, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadPotTransaction1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadPotTransaction1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadPotTransaction1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadPotTransaction1Data {
+    rt::__schema_names!("OBReadPotTransaction1Data");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object("The page.", false);
-        ob_model::schema::property(
-            &mut s,
-            "Transaction",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "The pot's transactions on this page, in the order asked for.",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBPotTransaction1>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "The page.",
+            DOCS,
+            &[rt::schema::field::<Vec<OBPotTransaction1>>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBReadTransaction6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadTransaction6 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBReadDataTransaction6,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Option<Box<Links>>,
-    /// Meta Data relevant to the payload
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload
     pub meta: Option<Box<Meta>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadTransaction6 {
+impl rt::Object for OBReadTransaction6 {
     const NAME: &'static str = "OBReadTransaction6";
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
@@ -5757,7 +2895,7 @@ impl ob_model::Object for OBReadTransaction6 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5770,150 +2908,52 @@ impl ob_model::Object for OBReadTransaction6 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_optional(map, "Links", &self.links)?;
-        ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
-            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadTransaction6 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadTransaction6 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadTransaction6 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.links {
-            r.path.push_field("Links");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.meta {
-            r.path.push_field("Meta");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadTransaction6);
+impl rt::Validate for OBReadTransaction6 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadTransaction6 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadTransaction6".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadTransaction6").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadTransaction6 {
+    rt::__schema_names!("OBReadTransaction6");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBReadTransaction6` (the spec gives no description).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBReadDataTransaction6>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Links",
-            false,
             "Links relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Links>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Meta",
-            false,
             "Meta Data relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBReadTransaction6` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBReadDataTransaction6>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Provides further details on an entry in the report.
@@ -5921,127 +2961,79 @@ impl ob_model::__private::schemars::JsonSchema for OBReadTransaction6 {
 /// Monzo: transactions are selected and ordered by creation (presentment) time, not settlement time, ascending unless the request says `order=desc`. Amounts can change after a transaction is created; `Status` tells pending ones apart. Only transactions inside the consent's `TransactionFromDateTime` to `TransactionToDateTime` range can be read, with `ReadTransactionsBasic` or `ReadTransactionsDetail`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBTransaction6 {
-    /// A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
-    ///
-    /// JSON name: `AccountId`
+    /// `AccountId`: A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
     pub account_id: AccountId,
-    /// Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
-    ///
-    /// JSON name: `TransactionId`
+    /// `TransactionId`: Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
     pub transaction_id: Option<TransactionId>,
-    /// Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.
-    ///
-    /// JSON name: `TransactionReference`
+    /// `TransactionReference`: Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.
     pub transaction_reference: Option<TransactionReference>,
-    /// Optional.
-    ///
-    /// JSON name: `StatementReference`
+    /// `StatementReference`: Optional.
     pub statement_reference: Option<Vec<StatementReference>>,
-    /// Indicates whether the transaction is a credit or a debit entry.
-    ///
-    /// JSON name: `CreditDebitIndicator`
+    /// `CreditDebitIndicator`: Indicates whether the transaction is a credit or a debit entry.
     pub credit_debit_indicator: OBCreditDebitCode_1,
-    /// Status of a transaction entry on the books of the account servicer.
+    /// `Status`: Status of a transaction entry on the books of the account servicer.
     ///
     /// Monzo: `Pending` or `Booked`; `Rejected` (added in OBIE v3.1.8) is returned since 2022-09-25.
-    ///
-    /// JSON name: `Status`
     pub status: OBEntryStatus1Code,
-    /// Specifies the Mutability of the Transaction record.
+    /// `TransactionMutability`: Specifies the Mutability of the Transaction record.
     ///
     /// Monzo: no longer returned (removed in June 2022; earlier it was always `Mutable`).
-    ///
-    /// JSON name: `TransactionMutability`
     pub transaction_mutability: Option<OBTransactionMutability1Code>,
-    /// Date and time when a transaction entry is posted to an account on the account servicer's books.
+    /// `BookingDateTime`: Date and time when a transaction entry is posted to an account on the account servicer's books.
     /// Usage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
     ///
     /// Monzo: the transaction's creation (presentment) time, e.g. `2022-02-25T10:35:39.636Z`.
-    ///
-    /// JSON name: `BookingDateTime`
     pub booking_date_time: BookingDateTime,
-    /// Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.
+    /// `ValueDateTime`: Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.
     /// Usage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.
     /// For transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `ValueDateTime`
     pub value_date_time: Option<ValueDateTime>,
-    /// Further details of the transaction.
+    /// `TransactionInformation`: Further details of the transaction.
     /// This is the transaction narrative, which is unstructured text.
     ///
     /// Monzo: the full description shown in the Monzo app. Monzo does not truncate it to the standard's 500 characters, so a longer text still decodes but `validate()` reports it as too long.
-    ///
-    /// JSON name: `TransactionInformation`
     pub transaction_information: Option<TransactionInformation>,
-    /// Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.
-    ///
-    /// JSON name: `AddressLine`
+    /// `AddressLine`: Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.
     pub address_line: Option<AddressLine>,
-    /// Amount of money in the cash transaction entry.
-    ///
-    /// JSON name: `Amount`
+    /// `Amount`: Amount of money in the cash transaction entry.
     pub amount: OBActiveOrHistoricCurrencyAndAmount_9,
-    /// Transaction charges to be paid by the charge bearer.
-    ///
-    /// JSON name: `ChargeAmount`
+    /// `ChargeAmount`: Transaction charges to be paid by the charge bearer.
     pub charge_amount: Option<Box<OBActiveOrHistoricCurrencyAndAmount_10>>,
-    /// Set of elements used to provide details on the currency exchange.
-    ///
-    /// JSON name: `CurrencyExchange`
+    /// `CurrencyExchange`: Set of elements used to provide details on the currency exchange.
     pub currency_exchange: Option<Box<OBCurrencyExchange5>>,
-    /// Set of elements used to fully identify the type of underlying transaction resulting in an entry.
-    ///
-    /// JSON name: `BankTransactionCode`
+    /// `BankTransactionCode`: Set of elements used to fully identify the type of underlying transaction resulting in an entry.
     pub bank_transaction_code: Option<Box<OBBankTransactionCodeStructure1>>,
-    /// Set of elements to fully identify a proprietary bank transaction code.
+    /// `ProprietaryBankTransactionCode`: Set of elements to fully identify a proprietary bank transaction code.
     ///
     /// Monzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{"Code": "bacs", "Issuer": "Monzo"}`.
-    ///
-    /// JSON name: `ProprietaryBankTransactionCode`
     pub proprietary_bank_transaction_code: Option<
         Box<ProprietaryBankTransactionCodeStructure1>,
     >,
-    /// Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
-    ///
-    /// JSON name: `Balance`
+    /// `Balance`: Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
     pub balance: Option<Box<OBTransactionCashBalance>>,
-    /// Details of the merchant involved in the transaction.
-    ///
-    /// JSON name: `MerchantDetails`
+    /// `MerchantDetails`: Details of the merchant involved in the transaction.
     pub merchant_details: Option<Box<OBMerchantDetails1>>,
-    /// Financial institution servicing an account for the creditor.
-    ///
-    /// JSON name: `CreditorAgent`
+    /// `CreditorAgent`: Financial institution servicing an account for the creditor.
     pub creditor_agent: Option<Box<OBBranchAndFinancialInstitutionIdentification6_1>>,
-    /// Unambiguous identification of the account of the creditor, in the case of a debit transaction.
-    ///
-    /// JSON name: `CreditorAccount`
+    /// `CreditorAccount`: Unambiguous identification of the account of the creditor, in the case of a debit transaction.
     pub creditor_account: Option<Box<OBCashAccount6_0>>,
-    /// Financial institution servicing an account for the debtor.
-    ///
-    /// JSON name: `DebtorAgent`
+    /// `DebtorAgent`: Financial institution servicing an account for the debtor.
     pub debtor_agent: Option<Box<OBBranchAndFinancialInstitutionIdentification6_2>>,
-    /// Unambiguous identification of the account of the debtor, in the case of a crebit transaction.
-    ///
-    /// JSON name: `DebtorAccount`
+    /// `DebtorAccount`: Unambiguous identification of the account of the debtor, in the case of a crebit transaction.
     pub debtor_account: Option<Box<OBCashAccount6_1>>,
-    /// Set of elements to describe the card instrument used in the transaction.
-    ///
-    /// JSON name: `CardInstrument`
+    /// `CardInstrument`: Set of elements to describe the card instrument used in the transaction.
     pub card_instrument: Option<Box<OBTransactionCardInstrument1>>,
-    /// Monzo: `Declined` and `RawTransactionDescription`.
-    ///
-    /// JSON name: `SupplementaryData`
+    /// `SupplementaryData`: Monzo: `Declined` and `RawTransactionDescription`.
     pub supplementary_data: Option<Box<MonzoTransactionSupplementaryData>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBTransaction6 {
+impl rt::Object for OBTransaction6 {
     const NAME: &'static str = "OBTransaction6";
     const FIELDS: &'static [&'static str] = &[
         "AccountId",
@@ -6100,7 +3092,7 @@ impl ob_model::Object for OBTransaction6 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -6134,1023 +3126,304 @@ impl ob_model::Object for OBTransaction6 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "AccountId",
-            &self.account_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionId",
-            &self.transaction_id,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionReference",
-            &self.transaction_reference,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "StatementReference",
-            &self.statement_reference,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "CreditDebitIndicator",
-            &self.credit_debit_indicator,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionMutability",
-            &self.transaction_mutability,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "BookingDateTime",
-            &self.booking_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ValueDateTime",
-            &self.value_date_time,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionInformation",
-            &self.transaction_information,
-        )?;
-        ob_model::__private::encode_optional(map, "AddressLine", &self.address_line)?;
-        ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)?;
-        ob_model::__private::encode_optional(
-            map,
-            "CurrencyExchange",
-            &self.currency_exchange,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "BankTransactionCode",
-            &self.bank_transaction_code,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ProprietaryBankTransactionCode",
-            &self.proprietary_bank_transaction_code,
-        )?;
-        ob_model::__private::encode_optional(map, "Balance", &self.balance)?;
-        ob_model::__private::encode_optional(
-            map,
-            "MerchantDetails",
-            &self.merchant_details,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CreditorAgent",
-            &self.creditor_agent,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CreditorAccount",
-            &self.creditor_account,
-        )?;
-        ob_model::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent)?;
-        ob_model::__private::encode_optional(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CardInstrument",
-            &self.card_instrument,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "AccountId",
-                    &self.account_id,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.account_id),
             1usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionId",
-                    &self.transaction_id,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.transaction_id)
             }
             2usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionReference",
-                    &self.transaction_reference,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.transaction_reference)
             }
             3usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "StatementReference",
-                    &self.statement_reference,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 3usize, &self.statement_reference)
             }
             4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreditDebitIndicator",
-                    &self.credit_debit_indicator,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 4usize, &self.credit_debit_indicator)
             }
-            5usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
+            5usize => rt::__private::ereq(map, self, 5usize, &self.status),
             6usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionMutability",
-                    &self.transaction_mutability,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 6usize, &self.transaction_mutability)
             }
-            7usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "BookingDateTime",
-                    &self.booking_date_time,
-                    &self.extra,
-                )
-            }
+            7usize => rt::__private::ereq(map, self, 7usize, &self.booking_date_time),
             8usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ValueDateTime",
-                    &self.value_date_time,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 8usize, &self.value_date_time)
             }
             9usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionInformation",
-                    &self.transaction_information,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 9usize, &self.transaction_information)
             }
             10usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "AddressLine",
-                    &self.address_line,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 10usize, &self.address_line)
             }
-            11usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
+            11usize => rt::__private::ereq(map, self, 11usize, &self.amount),
             12usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ChargeAmount",
-                    &self.charge_amount,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 12usize, &self.charge_amount)
             }
             13usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CurrencyExchange",
-                    &self.currency_exchange,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 13usize, &self.currency_exchange)
             }
             14usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "BankTransactionCode",
-                    &self.bank_transaction_code,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 14usize, &self.bank_transaction_code)
             }
             15usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ProprietaryBankTransactionCode",
-                    &self.proprietary_bank_transaction_code,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 15usize, &self.proprietary_bank_transaction_code)
             }
-            16usize => {
-                ob_model::__private::encode_optional(map, "Balance", &self.balance)
-            }
+            16usize => rt::__private::eopt::<Self, _, _>(map, 16usize, &self.balance),
             17usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "MerchantDetails",
-                    &self.merchant_details,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 17usize, &self.merchant_details)
             }
             18usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CreditorAgent",
-                    &self.creditor_agent,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 18usize, &self.creditor_agent)
             }
             19usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CreditorAccount",
-                    &self.creditor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 19usize, &self.creditor_account)
             }
             20usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "DebtorAgent",
-                    &self.debtor_agent,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 20usize, &self.debtor_agent)
             }
             21usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 21usize, &self.debtor_account)
             }
             22usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CardInstrument",
-                    &self.card_instrument,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 22usize, &self.card_instrument)
             }
             23usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SupplementaryData",
-                    &self.supplementary_data,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 23usize, &self.supplementary_data)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBTransaction6 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBTransaction6 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBTransaction6 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("AccountId") {
-            let v = &self.account_id;
-            r.path.push_field("AccountId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_id {
-            r.path.push_field("TransactionId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(210u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_reference {
-            r.path.push_field("TransactionReference");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(210u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.statement_reference {
-            r.path.push_field("StatementReference");
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                ob_model::__private::check_text(r, item, Some(1u64), Some(35u64), None);
-                ob_model::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreditDebitIndicator") {
-            let v = &self.credit_debit_indicator;
-            r.path.push_field("CreditDebitIndicator");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_mutability {
-            r.path.push_field("TransactionMutability");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("BookingDateTime") {
-            let v = &self.booking_date_time;
-            r.path.push_field("BookingDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.value_date_time {
-            r.path.push_field("ValueDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_information {
-            r.path.push_field("TransactionInformation");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.address_line {
-            r.path.push_field("AddressLine");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(70u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.charge_amount {
-            r.path.push_field("ChargeAmount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.currency_exchange {
-            r.path.push_field("CurrencyExchange");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.bank_transaction_code {
-            r.path.push_field("BankTransactionCode");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.proprietary_bank_transaction_code {
-            r.path.push_field("ProprietaryBankTransactionCode");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.balance {
-            r.path.push_field("Balance");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.merchant_details {
-            r.path.push_field("MerchantDetails");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.creditor_agent {
-            r.path.push_field("CreditorAgent");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.creditor_account {
-            r.path.push_field("CreditorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.debtor_agent {
-            r.path.push_field("DebtorAgent");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.debtor_account {
-            r.path.push_field("DebtorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.card_instrument {
-            r.path.push_field("CardInstrument");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.supplementary_data {
-            r.path.push_field("SupplementaryData");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBTransaction6);
+impl rt::Validate for OBTransaction6 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.transaction_id, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.transaction_reference, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.statement_reference, &RULES_9);
+        rt::__private::vreq(
+            r,
+            self,
+            4usize,
+            &self.credit_debit_indicator,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 5usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 6usize, &self.transaction_mutability, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 7usize, &self.booking_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 8usize, &self.value_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 9usize, &self.transaction_information, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 10usize, &self.address_line, &RULES_10);
+        rt::__private::vreq(r, self, 11usize, &self.amount, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 12usize, &self.charge_amount, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 13usize, &self.currency_exchange, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 14usize, &self.bank_transaction_code, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 15usize, &self.proprietary_bank_transaction_code, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 16usize, &self.balance, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 17usize, &self.merchant_details, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 18usize, &self.creditor_agent, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 19usize, &self.creditor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 20usize, &self.debtor_agent, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 21usize, &self.debtor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 22usize, &self.card_instrument, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 23usize, &self.supplementary_data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBTransaction6 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBTransaction6".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBTransaction6").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBTransaction6 {
+    rt::__schema_names!("OBTransaction6");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Provides further details on an entry in the report.\n\nMonzo: transactions are selected and ordered by creation (presentment) time, not settlement time, ascending unless the request says `order=desc`. Amounts can change after a transaction is created; `Status` tells pending ones apart. Only transactions inside the consent's `TransactionFromDateTime` to `TransactionToDateTime` range can be read, with `ReadTransactionsBasic` or `ReadTransactionsDetail`.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "AccountId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.",
-            ob_model::schema::constrain(
-                g.subschema_for::<AccountId>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionId",
-            false,
             "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
-            ob_model::schema::constrain(
-                g.subschema_for::<TransactionId>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(210u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionReference",
-            false,
             "Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.",
-            ob_model::schema::constrain(
-                g.subschema_for::<TransactionReference>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(210u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "StatementReference",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<StatementReference>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &ob_model::schema::Constraints {
-                            min_len: Some(1u64),
-                            max_len: Some(35u64),
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditDebitIndicator",
-            true,
             "Indicates whether the transaction is a credit or a debit entry.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCreditDebitCode_1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Status of a transaction entry on the books of the account servicer.\n\nMonzo: `Pending` or `Booked`; `Rejected` (added in OBIE v3.1.8) is returned since 2022-09-25.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBEntryStatus1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionMutability",
-            false,
             "Specifies the Mutability of the Transaction record.\n\nMonzo: no longer returned (removed in June 2022; earlier it was always `Mutable`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBTransactionMutability1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "BookingDateTime",
-            true,
             "Date and time when a transaction entry is posted to an account on the account servicer's books.\nUsage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00\n\nMonzo: the transaction's creation (presentment) time, e.g. `2022-02-25T10:35:39.636Z`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<BookingDateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ValueDateTime",
-            false,
             "Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.\nUsage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.\nFor transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ValueDateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionInformation",
-            false,
             "Further details of the transaction.\nThis is the transaction narrative, which is unstructured text.\n\nMonzo: the full description shown in the Monzo app. Monzo does not truncate it to the standard's 500 characters, so a longer text still decodes but `validate()` reports it as too long.",
-            ob_model::schema::constrain(
-                g.subschema_for::<TransactionInformation>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "AddressLine",
-            false,
             "Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.",
-            ob_model::schema::constrain(
-                g.subschema_for::<AddressLine>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(70u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Amount",
-            true,
             "Amount of money in the cash transaction entry.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ChargeAmount",
-            false,
             "Transaction charges to be paid by the charge bearer.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_10>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CurrencyExchange",
-            false,
             "Set of elements used to provide details on the currency exchange.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCurrencyExchange5>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "BankTransactionCode",
-            false,
             "Set of elements used to fully identify the type of underlying transaction resulting in an entry.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBBankTransactionCodeStructure1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ProprietaryBankTransactionCode",
-            false,
             "Set of elements to fully identify a proprietary bank transaction code.\n\nMonzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{\"Code\": \"bacs\", \"Issuer\": \"Monzo\"}`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ProprietaryBankTransactionCodeStructure1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Balance",
-            false,
             "Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBTransactionCashBalance>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "MerchantDetails",
-            false,
             "Details of the merchant involved in the transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBMerchantDetails1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditorAgent",
-            false,
             "Financial institution servicing an account for the creditor.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBBranchAndFinancialInstitutionIdentification6_1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditorAccount",
-            false,
             "Unambiguous identification of the account of the creditor, in the case of a debit transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccount6_0>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DebtorAgent",
-            false,
             "Financial institution servicing an account for the debtor.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBBranchAndFinancialInstitutionIdentification6_2>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DebtorAccount",
-            false,
             "Unambiguous identification of the account of the debtor, in the case of a crebit transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccount6_1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CardInstrument",
-            false,
             "Set of elements to describe the card instrument used in the transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBTransactionCardInstrument1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SupplementaryData",
-            false,
             "Monzo: `Declined` and `RawTransactionDescription`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoTransactionSupplementaryData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Provides further details on an entry in the report.\n\nMonzo: transactions are selected and ordered by creation (presentment) time, not settlement time, ascending unless the request says `order=desc`. Amounts can change after a transaction is created; `Status` tells pending ones apart. Only transactions inside the consent's `TransactionFromDateTime` to `TransactionToDateTime` range can be read, with `ReadTransactionsBasic` or `ReadTransactionsDetail`.",
+            DOCS,
+            &[
+                rt::schema::field::<AccountId>(&RULES_1),
+                rt::schema::field::<TransactionId>(&RULES_2),
+                rt::schema::field::<TransactionReference>(&RULES_2),
+                rt::schema::field::<Vec<StatementReference>>(&RULES_9),
+                rt::schema::field::<OBCreditDebitCode_1>(&rt::Rules::NONE),
+                rt::schema::field::<OBEntryStatus1Code>(&rt::Rules::NONE),
+                rt::schema::field::<OBTransactionMutability1Code>(&rt::Rules::NONE),
+                rt::schema::field::<BookingDateTime>(&rt::Rules::NONE),
+                rt::schema::field::<ValueDateTime>(&rt::Rules::NONE),
+                rt::schema::field::<TransactionInformation>(&RULES_3),
+                rt::schema::field::<AddressLine>(&RULES_10),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount_9,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount_10,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBCurrencyExchange5>(&rt::Rules::NONE),
+                rt::schema::field::<OBBankTransactionCodeStructure1>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    ProprietaryBankTransactionCodeStructure1,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBTransactionCashBalance>(&rt::Rules::NONE),
+                rt::schema::field::<OBMerchantDetails1>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBBranchAndFinancialInstitutionIdentification6_1,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccount6_0>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBBranchAndFinancialInstitutionIdentification6_2,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccount6_1>(&rt::Rules::NONE),
+                rt::schema::field::<OBTransactionCardInstrument1>(&rt::Rules::NONE),
+                rt::schema::field::<MonzoTransactionSupplementaryData>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Provides further details on an entry in the report.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBTransaction6Basic {
-    /// A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
-    ///
-    /// JSON name: `AccountId`
+    /// `AccountId`: A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
     pub account_id: AccountId,
-    /// Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
-    ///
-    /// JSON name: `TransactionId`
+    /// `TransactionId`: Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
     pub transaction_id: Option<TransactionId>,
-    /// Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.
-    ///
-    /// JSON name: `TransactionReference`
+    /// `TransactionReference`: Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.
     pub transaction_reference: Option<TransactionReference>,
-    /// Optional.
-    ///
-    /// JSON name: `StatementReference`
+    /// `StatementReference`: Optional.
     pub statement_reference: Option<Vec<StatementReference>>,
-    /// Indicates whether the transaction is a credit or a debit entry.
-    ///
-    /// JSON name: `CreditDebitIndicator`
+    /// `CreditDebitIndicator`: Indicates whether the transaction is a credit or a debit entry.
     pub credit_debit_indicator: OBCreditDebitCode_1,
-    /// Status of a transaction entry on the books of the account servicer.
-    ///
-    /// JSON name: `Status`
+    /// `Status`: Status of a transaction entry on the books of the account servicer.
     pub status: OBEntryStatus1Code,
-    /// Specifies the Mutability of the Transaction record.
-    ///
-    /// JSON name: `TransactionMutability`
+    /// `TransactionMutability`: Specifies the Mutability of the Transaction record.
     pub transaction_mutability: Option<OBTransactionMutability1Code>,
-    /// Date and time when a transaction entry is posted to an account on the account servicer's books.
+    /// `BookingDateTime`: Date and time when a transaction entry is posted to an account on the account servicer's books.
     /// Usage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `BookingDateTime`
     pub booking_date_time: BookingDateTime,
-    /// Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.
+    /// `ValueDateTime`: Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.
     /// Usage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.
     /// For transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `ValueDateTime`
     pub value_date_time: Option<ValueDateTime>,
-    /// Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.
-    ///
-    /// JSON name: `AddressLine`
+    /// `AddressLine`: Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.
     pub address_line: Option<AddressLine>,
-    /// Amount of money in the cash transaction entry.
-    ///
-    /// JSON name: `Amount`
+    /// `Amount`: Amount of money in the cash transaction entry.
     pub amount: OBActiveOrHistoricCurrencyAndAmount_9,
-    /// Transaction charges to be paid by the charge bearer.
-    ///
-    /// JSON name: `ChargeAmount`
+    /// `ChargeAmount`: Transaction charges to be paid by the charge bearer.
     pub charge_amount: Option<Box<OBActiveOrHistoricCurrencyAndAmount_10>>,
-    /// Set of elements used to provide details on the currency exchange.
-    ///
-    /// JSON name: `CurrencyExchange`
+    /// `CurrencyExchange`: Set of elements used to provide details on the currency exchange.
     pub currency_exchange: Option<Box<OBCurrencyExchange5>>,
-    /// Set of elements used to fully identify the type of underlying transaction resulting in an entry.
-    ///
-    /// JSON name: `BankTransactionCode`
+    /// `BankTransactionCode`: Set of elements used to fully identify the type of underlying transaction resulting in an entry.
     pub bank_transaction_code: Option<Box<OBBankTransactionCodeStructure1>>,
-    /// Set of elements to fully identify a proprietary bank transaction code.
+    /// `ProprietaryBankTransactionCode`: Set of elements to fully identify a proprietary bank transaction code.
     ///
     /// Monzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{"Code": "bacs", "Issuer": "Monzo"}`.
-    ///
-    /// JSON name: `ProprietaryBankTransactionCode`
     pub proprietary_bank_transaction_code: Option<
         Box<ProprietaryBankTransactionCodeStructure1>,
     >,
-    /// Set of elements to describe the card instrument used in the transaction.
-    ///
-    /// JSON name: `CardInstrument`
+    /// `CardInstrument`: Set of elements to describe the card instrument used in the transaction.
     pub card_instrument: Option<Box<OBTransactionCardInstrument1>>,
-    /// Monzo: `Declined` and `RawTransactionDescription`.
-    ///
-    /// JSON name: `SupplementaryData`
+    /// `SupplementaryData`: Monzo: `Declined` and `RawTransactionDescription`.
     pub supplementary_data: Option<Box<MonzoTransactionSupplementaryData>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBTransaction6Basic {
+impl rt::Object for OBTransaction6Basic {
     const NAME: &'static str = "OBTransaction6Basic";
     const FIELDS: &'static [&'static str] = &[
         "AccountId",
@@ -7195,7 +3468,7 @@ impl ob_model::Object for OBTransaction6Basic {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -7222,811 +3495,254 @@ impl ob_model::Object for OBTransaction6Basic {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "AccountId",
-            &self.account_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionId",
-            &self.transaction_id,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionReference",
-            &self.transaction_reference,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "StatementReference",
-            &self.statement_reference,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "CreditDebitIndicator",
-            &self.credit_debit_indicator,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionMutability",
-            &self.transaction_mutability,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "BookingDateTime",
-            &self.booking_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ValueDateTime",
-            &self.value_date_time,
-        )?;
-        ob_model::__private::encode_optional(map, "AddressLine", &self.address_line)?;
-        ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)?;
-        ob_model::__private::encode_optional(
-            map,
-            "CurrencyExchange",
-            &self.currency_exchange,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "BankTransactionCode",
-            &self.bank_transaction_code,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ProprietaryBankTransactionCode",
-            &self.proprietary_bank_transaction_code,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CardInstrument",
-            &self.card_instrument,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "AccountId",
-                    &self.account_id,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.account_id),
             1usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionId",
-                    &self.transaction_id,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.transaction_id)
             }
             2usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionReference",
-                    &self.transaction_reference,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.transaction_reference)
             }
             3usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "StatementReference",
-                    &self.statement_reference,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 3usize, &self.statement_reference)
             }
             4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreditDebitIndicator",
-                    &self.credit_debit_indicator,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 4usize, &self.credit_debit_indicator)
             }
-            5usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
+            5usize => rt::__private::ereq(map, self, 5usize, &self.status),
             6usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionMutability",
-                    &self.transaction_mutability,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 6usize, &self.transaction_mutability)
             }
-            7usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "BookingDateTime",
-                    &self.booking_date_time,
-                    &self.extra,
-                )
-            }
+            7usize => rt::__private::ereq(map, self, 7usize, &self.booking_date_time),
             8usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ValueDateTime",
-                    &self.value_date_time,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 8usize, &self.value_date_time)
             }
-            9usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "AddressLine",
-                    &self.address_line,
-                )
-            }
-            10usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
+            9usize => rt::__private::eopt::<Self, _, _>(map, 9usize, &self.address_line),
+            10usize => rt::__private::ereq(map, self, 10usize, &self.amount),
             11usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ChargeAmount",
-                    &self.charge_amount,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 11usize, &self.charge_amount)
             }
             12usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CurrencyExchange",
-                    &self.currency_exchange,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 12usize, &self.currency_exchange)
             }
             13usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "BankTransactionCode",
-                    &self.bank_transaction_code,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 13usize, &self.bank_transaction_code)
             }
             14usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ProprietaryBankTransactionCode",
-                    &self.proprietary_bank_transaction_code,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 14usize, &self.proprietary_bank_transaction_code)
             }
             15usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CardInstrument",
-                    &self.card_instrument,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 15usize, &self.card_instrument)
             }
             16usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SupplementaryData",
-                    &self.supplementary_data,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 16usize, &self.supplementary_data)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBTransaction6Basic {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBTransaction6Basic {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBTransaction6Basic {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("AccountId") {
-            let v = &self.account_id;
-            r.path.push_field("AccountId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_id {
-            r.path.push_field("TransactionId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(210u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_reference {
-            r.path.push_field("TransactionReference");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(210u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.statement_reference {
-            r.path.push_field("StatementReference");
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                ob_model::__private::check_text(r, item, Some(1u64), Some(35u64), None);
-                ob_model::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreditDebitIndicator") {
-            let v = &self.credit_debit_indicator;
-            r.path.push_field("CreditDebitIndicator");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_mutability {
-            r.path.push_field("TransactionMutability");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("BookingDateTime") {
-            let v = &self.booking_date_time;
-            r.path.push_field("BookingDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.value_date_time {
-            r.path.push_field("ValueDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.address_line {
-            r.path.push_field("AddressLine");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(70u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.charge_amount {
-            r.path.push_field("ChargeAmount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.currency_exchange {
-            r.path.push_field("CurrencyExchange");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.bank_transaction_code {
-            r.path.push_field("BankTransactionCode");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.proprietary_bank_transaction_code {
-            r.path.push_field("ProprietaryBankTransactionCode");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.card_instrument {
-            r.path.push_field("CardInstrument");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.supplementary_data {
-            r.path.push_field("SupplementaryData");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBTransaction6Basic);
+impl rt::Validate for OBTransaction6Basic {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.transaction_id, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.transaction_reference, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.statement_reference, &RULES_9);
+        rt::__private::vreq(
+            r,
+            self,
+            4usize,
+            &self.credit_debit_indicator,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 5usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 6usize, &self.transaction_mutability, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 7usize, &self.booking_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 8usize, &self.value_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 9usize, &self.address_line, &RULES_10);
+        rt::__private::vreq(r, self, 10usize, &self.amount, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 11usize, &self.charge_amount, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 12usize, &self.currency_exchange, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 13usize, &self.bank_transaction_code, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 14usize, &self.proprietary_bank_transaction_code, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 15usize, &self.card_instrument, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 16usize, &self.supplementary_data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBTransaction6Basic {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBTransaction6Basic".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBTransaction6Basic").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBTransaction6Basic {
+    rt::__schema_names!("OBTransaction6Basic");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Provides further details on an entry in the report.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "AccountId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.",
-            ob_model::schema::constrain(
-                g.subschema_for::<AccountId>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionId",
-            false,
             "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
-            ob_model::schema::constrain(
-                g.subschema_for::<TransactionId>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(210u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionReference",
-            false,
             "Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.",
-            ob_model::schema::constrain(
-                g.subschema_for::<TransactionReference>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(210u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "StatementReference",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<StatementReference>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &ob_model::schema::Constraints {
-                            min_len: Some(1u64),
-                            max_len: Some(35u64),
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditDebitIndicator",
-            true,
             "Indicates whether the transaction is a credit or a debit entry.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCreditDebitCode_1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Status of a transaction entry on the books of the account servicer.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBEntryStatus1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionMutability",
-            false,
             "Specifies the Mutability of the Transaction record.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBTransactionMutability1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "BookingDateTime",
-            true,
             "Date and time when a transaction entry is posted to an account on the account servicer's books.\nUsage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<BookingDateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ValueDateTime",
-            false,
             "Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.\nUsage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.\nFor transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ValueDateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "AddressLine",
-            false,
             "Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.",
-            ob_model::schema::constrain(
-                g.subschema_for::<AddressLine>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(70u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Amount",
-            true,
             "Amount of money in the cash transaction entry.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ChargeAmount",
-            false,
             "Transaction charges to be paid by the charge bearer.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_10>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CurrencyExchange",
-            false,
             "Set of elements used to provide details on the currency exchange.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCurrencyExchange5>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "BankTransactionCode",
-            false,
             "Set of elements used to fully identify the type of underlying transaction resulting in an entry.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBBankTransactionCodeStructure1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ProprietaryBankTransactionCode",
-            false,
             "Set of elements to fully identify a proprietary bank transaction code.\n\nMonzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{\"Code\": \"bacs\", \"Issuer\": \"Monzo\"}`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ProprietaryBankTransactionCodeStructure1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CardInstrument",
-            false,
             "Set of elements to describe the card instrument used in the transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBTransactionCardInstrument1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SupplementaryData",
-            false,
             "Monzo: `Declined` and `RawTransactionDescription`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoTransactionSupplementaryData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Provides further details on an entry in the report.",
+            DOCS,
+            &[
+                rt::schema::field::<AccountId>(&RULES_1),
+                rt::schema::field::<TransactionId>(&RULES_2),
+                rt::schema::field::<TransactionReference>(&RULES_2),
+                rt::schema::field::<Vec<StatementReference>>(&RULES_9),
+                rt::schema::field::<OBCreditDebitCode_1>(&rt::Rules::NONE),
+                rt::schema::field::<OBEntryStatus1Code>(&rt::Rules::NONE),
+                rt::schema::field::<OBTransactionMutability1Code>(&rt::Rules::NONE),
+                rt::schema::field::<BookingDateTime>(&rt::Rules::NONE),
+                rt::schema::field::<ValueDateTime>(&rt::Rules::NONE),
+                rt::schema::field::<AddressLine>(&RULES_10),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount_9,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount_10,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBCurrencyExchange5>(&rt::Rules::NONE),
+                rt::schema::field::<OBBankTransactionCodeStructure1>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    ProprietaryBankTransactionCodeStructure1,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBTransactionCardInstrument1>(&rt::Rules::NONE),
+                rt::schema::field::<MonzoTransactionSupplementaryData>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Provides further details on an entry in the report.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBTransaction6Detail {
-    /// A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
-    ///
-    /// JSON name: `AccountId`
+    /// `AccountId`: A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
     pub account_id: AccountId,
-    /// Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
-    ///
-    /// JSON name: `TransactionId`
+    /// `TransactionId`: Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
     pub transaction_id: Option<TransactionId>,
-    /// Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.
-    ///
-    /// JSON name: `TransactionReference`
+    /// `TransactionReference`: Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.
     pub transaction_reference: Option<TransactionReference>,
-    /// Optional.
-    ///
-    /// JSON name: `StatementReference`
+    /// `StatementReference`: Optional.
     pub statement_reference: Option<Vec<StatementReference>>,
-    /// Indicates whether the transaction is a credit or a debit entry.
-    ///
-    /// JSON name: `CreditDebitIndicator`
+    /// `CreditDebitIndicator`: Indicates whether the transaction is a credit or a debit entry.
     pub credit_debit_indicator: OBCreditDebitCode_1,
-    /// Status of a transaction entry on the books of the account servicer.
-    ///
-    /// JSON name: `Status`
+    /// `Status`: Status of a transaction entry on the books of the account servicer.
     pub status: OBEntryStatus1Code,
-    /// Specifies the Mutability of the Transaction record.
-    ///
-    /// JSON name: `TransactionMutability`
+    /// `TransactionMutability`: Specifies the Mutability of the Transaction record.
     pub transaction_mutability: Option<OBTransactionMutability1Code>,
-    /// Date and time when a transaction entry is posted to an account on the account servicer's books.
+    /// `BookingDateTime`: Date and time when a transaction entry is posted to an account on the account servicer's books.
     /// Usage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `BookingDateTime`
     pub booking_date_time: BookingDateTime,
-    /// Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.
+    /// `ValueDateTime`: Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.
     /// Usage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.
     /// For transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `ValueDateTime`
     pub value_date_time: Option<ValueDateTime>,
-    /// Further details of the transaction.
+    /// `TransactionInformation`: Further details of the transaction.
     /// This is the transaction narrative, which is unstructured text.
-    ///
-    /// JSON name: `TransactionInformation`
     pub transaction_information: Option<TransactionInformation>,
-    /// Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.
-    ///
-    /// JSON name: `AddressLine`
+    /// `AddressLine`: Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.
     pub address_line: Option<AddressLine>,
-    /// Amount of money in the cash transaction entry.
-    ///
-    /// JSON name: `Amount`
+    /// `Amount`: Amount of money in the cash transaction entry.
     pub amount: OBActiveOrHistoricCurrencyAndAmount_9,
-    /// Transaction charges to be paid by the charge bearer.
-    ///
-    /// JSON name: `ChargeAmount`
+    /// `ChargeAmount`: Transaction charges to be paid by the charge bearer.
     pub charge_amount: Option<Box<OBActiveOrHistoricCurrencyAndAmount_10>>,
-    /// Set of elements used to provide details on the currency exchange.
-    ///
-    /// JSON name: `CurrencyExchange`
+    /// `CurrencyExchange`: Set of elements used to provide details on the currency exchange.
     pub currency_exchange: Option<Box<OBCurrencyExchange5>>,
-    /// Set of elements used to fully identify the type of underlying transaction resulting in an entry.
-    ///
-    /// JSON name: `BankTransactionCode`
+    /// `BankTransactionCode`: Set of elements used to fully identify the type of underlying transaction resulting in an entry.
     pub bank_transaction_code: Option<Box<OBBankTransactionCodeStructure1>>,
-    /// Set of elements to fully identify a proprietary bank transaction code.
+    /// `ProprietaryBankTransactionCode`: Set of elements to fully identify a proprietary bank transaction code.
     ///
     /// Monzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{"Code": "bacs", "Issuer": "Monzo"}`.
-    ///
-    /// JSON name: `ProprietaryBankTransactionCode`
     pub proprietary_bank_transaction_code: Option<
         Box<ProprietaryBankTransactionCodeStructure1>,
     >,
-    /// Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
-    ///
-    /// JSON name: `Balance`
+    /// `Balance`: Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
     pub balance: Option<Box<OBTransactionCashBalance>>,
-    /// Details of the merchant involved in the transaction.
-    ///
-    /// JSON name: `MerchantDetails`
+    /// `MerchantDetails`: Details of the merchant involved in the transaction.
     pub merchant_details: Option<Box<OBMerchantDetails1>>,
-    /// Financial institution servicing an account for the creditor.
-    ///
-    /// JSON name: `CreditorAgent`
+    /// `CreditorAgent`: Financial institution servicing an account for the creditor.
     pub creditor_agent: Option<Box<OBBranchAndFinancialInstitutionIdentification6_1>>,
-    /// Unambiguous identification of the account of the creditor, in the case of a debit transaction.
-    ///
-    /// JSON name: `CreditorAccount`
+    /// `CreditorAccount`: Unambiguous identification of the account of the creditor, in the case of a debit transaction.
     pub creditor_account: Option<Box<OBCashAccount6_0>>,
-    /// Financial institution servicing an account for the debtor.
-    ///
-    /// JSON name: `DebtorAgent`
+    /// `DebtorAgent`: Financial institution servicing an account for the debtor.
     pub debtor_agent: Option<Box<OBBranchAndFinancialInstitutionIdentification6_2>>,
-    /// Unambiguous identification of the account of the debtor, in the case of a crebit transaction.
-    ///
-    /// JSON name: `DebtorAccount`
+    /// `DebtorAccount`: Unambiguous identification of the account of the debtor, in the case of a crebit transaction.
     pub debtor_account: Option<Box<OBCashAccount6_1>>,
-    /// Set of elements to describe the card instrument used in the transaction.
-    ///
-    /// JSON name: `CardInstrument`
+    /// `CardInstrument`: Set of elements to describe the card instrument used in the transaction.
     pub card_instrument: Option<Box<OBTransactionCardInstrument1>>,
-    /// Monzo: `Declined` and `RawTransactionDescription`.
-    ///
-    /// JSON name: `SupplementaryData`
+    /// `SupplementaryData`: Monzo: `Declined` and `RawTransactionDescription`.
     pub supplementary_data: Option<Box<MonzoTransactionSupplementaryData>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBTransaction6Detail {
+impl rt::Object for OBTransaction6Detail {
     const NAME: &'static str = "OBTransaction6Detail";
     const FIELDS: &'static [&'static str] = &[
         "AccountId",
@@ -8085,7 +3801,7 @@ impl ob_model::Object for OBTransaction6Detail {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -8119,934 +3835,249 @@ impl ob_model::Object for OBTransaction6Detail {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "AccountId",
-            &self.account_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionId",
-            &self.transaction_id,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionReference",
-            &self.transaction_reference,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "StatementReference",
-            &self.statement_reference,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "CreditDebitIndicator",
-            &self.credit_debit_indicator,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionMutability",
-            &self.transaction_mutability,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "BookingDateTime",
-            &self.booking_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ValueDateTime",
-            &self.value_date_time,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "TransactionInformation",
-            &self.transaction_information,
-        )?;
-        ob_model::__private::encode_optional(map, "AddressLine", &self.address_line)?;
-        ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)?;
-        ob_model::__private::encode_optional(
-            map,
-            "CurrencyExchange",
-            &self.currency_exchange,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "BankTransactionCode",
-            &self.bank_transaction_code,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ProprietaryBankTransactionCode",
-            &self.proprietary_bank_transaction_code,
-        )?;
-        ob_model::__private::encode_optional(map, "Balance", &self.balance)?;
-        ob_model::__private::encode_optional(
-            map,
-            "MerchantDetails",
-            &self.merchant_details,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CreditorAgent",
-            &self.creditor_agent,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CreditorAccount",
-            &self.creditor_account,
-        )?;
-        ob_model::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent)?;
-        ob_model::__private::encode_optional(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CardInstrument",
-            &self.card_instrument,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "AccountId",
-                    &self.account_id,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.account_id),
             1usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionId",
-                    &self.transaction_id,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.transaction_id)
             }
             2usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionReference",
-                    &self.transaction_reference,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.transaction_reference)
             }
             3usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "StatementReference",
-                    &self.statement_reference,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 3usize, &self.statement_reference)
             }
             4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreditDebitIndicator",
-                    &self.credit_debit_indicator,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 4usize, &self.credit_debit_indicator)
             }
-            5usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
+            5usize => rt::__private::ereq(map, self, 5usize, &self.status),
             6usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionMutability",
-                    &self.transaction_mutability,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 6usize, &self.transaction_mutability)
             }
-            7usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "BookingDateTime",
-                    &self.booking_date_time,
-                    &self.extra,
-                )
-            }
+            7usize => rt::__private::ereq(map, self, 7usize, &self.booking_date_time),
             8usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ValueDateTime",
-                    &self.value_date_time,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 8usize, &self.value_date_time)
             }
             9usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "TransactionInformation",
-                    &self.transaction_information,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 9usize, &self.transaction_information)
             }
             10usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "AddressLine",
-                    &self.address_line,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 10usize, &self.address_line)
             }
-            11usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
+            11usize => rt::__private::ereq(map, self, 11usize, &self.amount),
             12usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ChargeAmount",
-                    &self.charge_amount,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 12usize, &self.charge_amount)
             }
             13usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CurrencyExchange",
-                    &self.currency_exchange,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 13usize, &self.currency_exchange)
             }
             14usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "BankTransactionCode",
-                    &self.bank_transaction_code,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 14usize, &self.bank_transaction_code)
             }
             15usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ProprietaryBankTransactionCode",
-                    &self.proprietary_bank_transaction_code,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 15usize, &self.proprietary_bank_transaction_code)
             }
-            16usize => {
-                ob_model::__private::encode_optional(map, "Balance", &self.balance)
-            }
+            16usize => rt::__private::eopt::<Self, _, _>(map, 16usize, &self.balance),
             17usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "MerchantDetails",
-                    &self.merchant_details,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 17usize, &self.merchant_details)
             }
             18usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CreditorAgent",
-                    &self.creditor_agent,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 18usize, &self.creditor_agent)
             }
             19usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CreditorAccount",
-                    &self.creditor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 19usize, &self.creditor_account)
             }
             20usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "DebtorAgent",
-                    &self.debtor_agent,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 20usize, &self.debtor_agent)
             }
             21usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 21usize, &self.debtor_account)
             }
             22usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CardInstrument",
-                    &self.card_instrument,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 22usize, &self.card_instrument)
             }
             23usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SupplementaryData",
-                    &self.supplementary_data,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 23usize, &self.supplementary_data)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBTransaction6Detail {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBTransaction6Detail {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBTransaction6Detail {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("AccountId") {
-            let v = &self.account_id;
-            r.path.push_field("AccountId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_id {
-            r.path.push_field("TransactionId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(210u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_reference {
-            r.path.push_field("TransactionReference");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(210u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.statement_reference {
-            r.path.push_field("StatementReference");
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                ob_model::__private::check_text(r, item, Some(1u64), Some(35u64), None);
-                ob_model::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreditDebitIndicator") {
-            let v = &self.credit_debit_indicator;
-            r.path.push_field("CreditDebitIndicator");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_mutability {
-            r.path.push_field("TransactionMutability");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("BookingDateTime") {
-            let v = &self.booking_date_time;
-            r.path.push_field("BookingDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.value_date_time {
-            r.path.push_field("ValueDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.transaction_information {
-            r.path.push_field("TransactionInformation");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.address_line {
-            r.path.push_field("AddressLine");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(70u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.charge_amount {
-            r.path.push_field("ChargeAmount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.currency_exchange {
-            r.path.push_field("CurrencyExchange");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.bank_transaction_code {
-            r.path.push_field("BankTransactionCode");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.proprietary_bank_transaction_code {
-            r.path.push_field("ProprietaryBankTransactionCode");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.balance {
-            r.path.push_field("Balance");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.merchant_details {
-            r.path.push_field("MerchantDetails");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.creditor_agent {
-            r.path.push_field("CreditorAgent");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.creditor_account {
-            r.path.push_field("CreditorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.debtor_agent {
-            r.path.push_field("DebtorAgent");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.debtor_account {
-            r.path.push_field("DebtorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.card_instrument {
-            r.path.push_field("CardInstrument");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.supplementary_data {
-            r.path.push_field("SupplementaryData");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBTransaction6Detail);
+impl rt::Validate for OBTransaction6Detail {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.transaction_id, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.transaction_reference, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.statement_reference, &RULES_9);
+        rt::__private::vreq(
+            r,
+            self,
+            4usize,
+            &self.credit_debit_indicator,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 5usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 6usize, &self.transaction_mutability, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 7usize, &self.booking_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 8usize, &self.value_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 9usize, &self.transaction_information, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 10usize, &self.address_line, &RULES_10);
+        rt::__private::vreq(r, self, 11usize, &self.amount, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 12usize, &self.charge_amount, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 13usize, &self.currency_exchange, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 14usize, &self.bank_transaction_code, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 15usize, &self.proprietary_bank_transaction_code, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 16usize, &self.balance, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 17usize, &self.merchant_details, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 18usize, &self.creditor_agent, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 19usize, &self.creditor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 20usize, &self.debtor_agent, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 21usize, &self.debtor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 22usize, &self.card_instrument, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 23usize, &self.supplementary_data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBTransaction6Detail {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBTransaction6Detail".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBTransaction6Detail").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBTransaction6Detail {
+    rt::__schema_names!("OBTransaction6Detail");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Provides further details on an entry in the report.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "AccountId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.",
-            ob_model::schema::constrain(
-                g.subschema_for::<AccountId>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionId",
-            false,
             "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
-            ob_model::schema::constrain(
-                g.subschema_for::<TransactionId>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(210u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionReference",
-            false,
             "Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.",
-            ob_model::schema::constrain(
-                g.subschema_for::<TransactionReference>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(210u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "StatementReference",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<StatementReference>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &ob_model::schema::Constraints {
-                            min_len: Some(1u64),
-                            max_len: Some(35u64),
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditDebitIndicator",
-            true,
             "Indicates whether the transaction is a credit or a debit entry.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCreditDebitCode_1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Status of a transaction entry on the books of the account servicer.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBEntryStatus1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionMutability",
-            false,
             "Specifies the Mutability of the Transaction record.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBTransactionMutability1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "BookingDateTime",
-            true,
             "Date and time when a transaction entry is posted to an account on the account servicer's books.\nUsage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<BookingDateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ValueDateTime",
-            false,
             "Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.\nUsage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.\nFor transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ValueDateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "TransactionInformation",
-            false,
             "Further details of the transaction.\nThis is the transaction narrative, which is unstructured text.",
-            ob_model::schema::constrain(
-                g.subschema_for::<TransactionInformation>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "AddressLine",
-            false,
             "Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.",
-            ob_model::schema::constrain(
-                g.subschema_for::<AddressLine>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(70u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Amount",
-            true,
             "Amount of money in the cash transaction entry.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ChargeAmount",
-            false,
             "Transaction charges to be paid by the charge bearer.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_10>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CurrencyExchange",
-            false,
             "Set of elements used to provide details on the currency exchange.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCurrencyExchange5>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "BankTransactionCode",
-            false,
             "Set of elements used to fully identify the type of underlying transaction resulting in an entry.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBBankTransactionCodeStructure1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ProprietaryBankTransactionCode",
-            false,
             "Set of elements to fully identify a proprietary bank transaction code.\n\nMonzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{\"Code\": \"bacs\", \"Issuer\": \"Monzo\"}`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ProprietaryBankTransactionCodeStructure1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Balance",
-            false,
             "Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBTransactionCashBalance>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "MerchantDetails",
-            false,
             "Details of the merchant involved in the transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBMerchantDetails1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditorAgent",
-            false,
             "Financial institution servicing an account for the creditor.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBBranchAndFinancialInstitutionIdentification6_1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditorAccount",
-            false,
             "Unambiguous identification of the account of the creditor, in the case of a debit transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccount6_0>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DebtorAgent",
-            false,
             "Financial institution servicing an account for the debtor.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBBranchAndFinancialInstitutionIdentification6_2>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DebtorAccount",
-            false,
             "Unambiguous identification of the account of the debtor, in the case of a crebit transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccount6_1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CardInstrument",
-            false,
             "Set of elements to describe the card instrument used in the transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBTransactionCardInstrument1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SupplementaryData",
-            false,
             "Monzo: `Declined` and `RawTransactionDescription`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoTransactionSupplementaryData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Provides further details on an entry in the report.",
+            DOCS,
+            &[
+                rt::schema::field::<AccountId>(&RULES_1),
+                rt::schema::field::<TransactionId>(&RULES_2),
+                rt::schema::field::<TransactionReference>(&RULES_2),
+                rt::schema::field::<Vec<StatementReference>>(&RULES_9),
+                rt::schema::field::<OBCreditDebitCode_1>(&rt::Rules::NONE),
+                rt::schema::field::<OBEntryStatus1Code>(&rt::Rules::NONE),
+                rt::schema::field::<OBTransactionMutability1Code>(&rt::Rules::NONE),
+                rt::schema::field::<BookingDateTime>(&rt::Rules::NONE),
+                rt::schema::field::<ValueDateTime>(&rt::Rules::NONE),
+                rt::schema::field::<TransactionInformation>(&RULES_3),
+                rt::schema::field::<AddressLine>(&RULES_10),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount_9,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount_10,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBCurrencyExchange5>(&rt::Rules::NONE),
+                rt::schema::field::<OBBankTransactionCodeStructure1>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    ProprietaryBankTransactionCodeStructure1,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBTransactionCashBalance>(&rt::Rules::NONE),
+                rt::schema::field::<OBMerchantDetails1>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBBranchAndFinancialInstitutionIdentification6_1,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccount6_0>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBBranchAndFinancialInstitutionIdentification6_2,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccount6_1>(&rt::Rules::NONE),
+                rt::schema::field::<OBTransactionCardInstrument1>(&rt::Rules::NONE),
+                rt::schema::field::<MonzoTransactionSupplementaryData>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Set of elements to fully identify a proprietary bank transaction code.
@@ -9054,23 +4085,19 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6Detail {
 /// Monzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{"Code": "bacs", "Issuer": "Monzo"}`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProprietaryBankTransactionCodeStructure1 {
-    /// Proprietary bank transaction code to identify the underlying transaction.
+    /// `Code`: Proprietary bank transaction code to identify the underlying transaction.
     ///
     /// Monzo: one of Monzo's codes (an open list), e.g. `bacs`, `faster_payments`, `mastercard`, `uk_retail_pot`.
-    ///
-    /// JSON name: `Code`
     pub code: MonzoProprietaryTransactionCode,
-    /// Identification of the issuer of the proprietary bank transaction code.
+    /// `Issuer`: Identification of the issuer of the proprietary bank transaction code.
     ///
     /// Monzo: always `Monzo`.
-    ///
-    /// JSON name: `Issuer`
-    pub issuer: Option<ob_model::Text>,
+    pub issuer: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for ProprietaryBankTransactionCodeStructure1 {
+impl rt::Object for ProprietaryBankTransactionCodeStructure1 {
     const NAME: &'static str = "ProprietaryBankTransactionCodeStructure1";
     const FIELDS: &'static [&'static str] = &["Code", "Issuer"];
     const REQUIRED: u128 = 1;
@@ -9082,7 +4109,7 @@ impl ob_model::Object for ProprietaryBankTransactionCodeStructure1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -9094,127 +4121,48 @@ impl ob_model::Object for ProprietaryBankTransactionCodeStructure1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Code", &self.code, &self.extra)?;
-        ob_model::__private::encode_optional(map, "Issuer", &self.issuer)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Code",
-                    &self.code,
-                    &self.extra,
-                )
-            }
-            1usize => ob_model::__private::encode_optional(map, "Issuer", &self.issuer),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.code),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.issuer),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for ProprietaryBankTransactionCodeStructure1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for ProprietaryBankTransactionCodeStructure1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for ProprietaryBankTransactionCodeStructure1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Code") {
-            let v = &self.code;
-            r.path.push_field("Code");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.issuer {
-            r.path.push_field("Issuer");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(ProprietaryBankTransactionCodeStructure1);
+impl rt::Validate for ProprietaryBankTransactionCodeStructure1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.code, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.issuer, &RULES_8);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema
-for ProprietaryBankTransactionCodeStructure1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "ProprietaryBankTransactionCodeStructure1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "ProprietaryBankTransactionCodeStructure1").into()
-    }
+impl rt::__private::schemars::JsonSchema for ProprietaryBankTransactionCodeStructure1 {
+    rt::__schema_names!("ProprietaryBankTransactionCodeStructure1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Set of elements to fully identify a proprietary bank transaction code.\n\nMonzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{\"Code\": \"bacs\", \"Issuer\": \"Monzo\"}`.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Code",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Proprietary bank transaction code to identify the underlying transaction.\n\nMonzo: one of Monzo's codes (an open list), e.g. `bacs`, `faster_payments`, `mastercard`, `uk_retail_pot`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<MonzoProprietaryTransactionCode>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Issuer",
-            false,
             "Identification of the issuer of the proprietary bank transaction code.\n\nMonzo: always `Monzo`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Set of elements to fully identify a proprietary bank transaction code.\n\nMonzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{\"Code\": \"bacs\", \"Issuer\": \"Monzo\"}`.",
+            DOCS,
+            &[
+                rt::schema::field::<MonzoProprietaryTransactionCode>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_8),
+            ],
+        )
     }
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
@@ -9224,116 +4172,110 @@ for ProprietaryBankTransactionCodeStructure1 {
 pub fn check_json(
     type_name: &str,
     body: &[u8],
-) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
+) -> Option<Result<rt::decode::Checked, rt::decode::DecodeError>> {
     Some(
         match type_name {
-            "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
-            "OBReadAccount6" => ob_model::decode::check_as::<OBReadAccount6>(body),
-            "OBReadBalance1" => ob_model::decode::check_as::<OBReadBalance1>(body),
-            "OBReadConsent1" => ob_model::decode::check_as::<OBReadConsent1>(body),
+            "OBErrorResponse1" => rt::decode::check_as::<OBErrorResponse1>(body),
+            "OBReadAccount6" => rt::decode::check_as::<OBReadAccount6>(body),
+            "OBReadBalance1" => rt::decode::check_as::<OBReadBalance1>(body),
+            "OBReadConsent1" => rt::decode::check_as::<OBReadConsent1>(body),
             "OBReadConsentResponse1" => {
-                ob_model::decode::check_as::<OBReadConsentResponse1>(body)
+                rt::decode::check_as::<OBReadConsentResponse1>(body)
             }
-            "OBReadDirectDebit2" => {
-                ob_model::decode::check_as::<OBReadDirectDebit2>(body)
-            }
-            "OBReadParty2" => ob_model::decode::check_as::<OBReadParty2>(body),
-            "OBReadParty3" => ob_model::decode::check_as::<OBReadParty3>(body),
-            "OBReadPot1" => ob_model::decode::check_as::<OBReadPot1>(body),
+            "OBReadDirectDebit2" => rt::decode::check_as::<OBReadDirectDebit2>(body),
+            "OBReadParty2" => rt::decode::check_as::<OBReadParty2>(body),
+            "OBReadParty3" => rt::decode::check_as::<OBReadParty3>(body),
+            "OBReadPot1" => rt::decode::check_as::<OBReadPot1>(body),
             "OBReadPotTransaction1" => {
-                ob_model::decode::check_as::<OBReadPotTransaction1>(body)
+                rt::decode::check_as::<OBReadPotTransaction1>(body)
             }
             "OBReadScheduledPayment3" => {
-                ob_model::decode::check_as::<OBReadScheduledPayment3>(body)
+                rt::decode::check_as::<OBReadScheduledPayment3>(body)
             }
-            "OBReadStandingOrder6" => {
-                ob_model::decode::check_as::<OBReadStandingOrder6>(body)
-            }
-            "OBReadTransaction6" => {
-                ob_model::decode::check_as::<OBReadTransaction6>(body)
-            }
+            "OBReadStandingOrder6" => rt::decode::check_as::<OBReadStandingOrder6>(body),
+            "OBReadTransaction6" => rt::decode::check_as::<OBReadTransaction6>(body),
             _ => return None,
         },
     )
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[ob_model::Operation] = &[
-    ob_model::Operation {
+pub const OPERATIONS: &[rt::Operation] = &[
+    rt::Operation {
         id: "CreateAccountAccessConsents",
         summary: "Create Account Access Consents",
-        method: ob_model::Method::Post,
+        method: rt::Method::Post,
         path: "/account-access-consents",
         request_body: Some("OBReadConsent1"),
         request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBReadConsentResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -9344,82 +4286,82 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetAccountAccessConsentsConsentId",
         summary: "Get Account Access Consents",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/account-access-consents/{ConsentId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadConsentResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -9430,82 +4372,82 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "DeleteAccountAccessConsentsConsentId",
         summary: "Delete Account Access Consents",
-        method: ob_model::Method::Delete,
+        method: rt::Method::Delete,
         path: "/account-access-consents/{ConsentId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 204u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -9516,77 +4458,77 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetAccounts",
         summary: "Get Accounts",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/accounts",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadAccount6"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -9597,82 +4539,82 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetAccountsAccountId",
         summary: "Get Accounts",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/accounts/{AccountId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "AccountId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadAccount6"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -9683,87 +4625,87 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetAccountsAccountIdBalances",
         summary: "Get Balances",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/accounts/{AccountId}/balances",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "AccountId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "includePots",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadBalance1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -9774,87 +4716,87 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetAccountsAccountIdDirectDebits",
         summary: "Get Direct Debits",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/accounts/{AccountId}/direct-debits",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "AccountId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadDirectDebit2"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -9865,87 +4807,87 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetAccountsAccountIdParties",
         summary: "Get Parties",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/accounts/{AccountId}/parties",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "AccountId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadParty3"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -9956,87 +4898,87 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetAccountsAccountIdParty",
         summary: "Get Parties",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/accounts/{AccountId}/party",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "AccountId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadParty2"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -10047,87 +4989,87 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetAccountsAccountIdScheduledPayments",
         summary: "Get Scheduled Payments",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/accounts/{AccountId}/scheduled-payments",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "AccountId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadScheduledPayment3"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -10138,87 +5080,87 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetAccountsAccountIdStandingOrders",
         summary: "Get Standing Orders",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/accounts/{AccountId}/standing-orders",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "AccountId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadStandingOrder6"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -10229,102 +5171,102 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetAccountsAccountIdTransactions",
         summary: "Get Transactions",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/accounts/{AccountId}/transactions",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "AccountId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "fromBookingDateTime",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "toBookingDateTime",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "order",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "PotId",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadTransaction6"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -10335,87 +5277,87 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetBalances",
         summary: "Get Balances",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/balances",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "includePots",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadBalance1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -10426,82 +5368,82 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetParty",
         summary: "Get Parties",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/party",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadParty2"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -10512,102 +5454,102 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetTransactions",
         summary: "Get Transactions",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/transactions",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "fromBookingDateTime",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "toBookingDateTime",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "order",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "PotId",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadTransaction6"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -10618,77 +5560,77 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetPots",
         summary: "Get Pots",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/pots",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadPot1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -10699,97 +5641,97 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: true,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetPotTransactions",
         summary: "Get Pot Transactions",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/pots/{PotId}/transactions",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "PotId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "fromBookingDateTime",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "toBookingDateTime",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "order",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadPotTransaction1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -10808,137 +5750,208 @@ pub mod ops {
     /// `POST /account-access-consents`: Create Account Access Consents
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateAccountAccessConsents;
-    impl ob_model::Endpoint for CreateAccountAccessConsents {
+    impl rt::Endpoint for CreateAccountAccessConsents {
         type Request = OBReadConsent1;
         type Response = OBReadConsentResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[0usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[0usize];
     }
     /// `GET /account-access-consents/{ConsentId}`: Get Account Access Consents
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetAccountAccessConsentsConsentId;
-    impl ob_model::Endpoint for GetAccountAccessConsentsConsentId {
+    impl rt::Endpoint for GetAccountAccessConsentsConsentId {
         type Request = ();
         type Response = OBReadConsentResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[1usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[1usize];
     }
     /// `DELETE /account-access-consents/{ConsentId}`: Delete Account Access Consents
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DeleteAccountAccessConsentsConsentId;
-    impl ob_model::Endpoint for DeleteAccountAccessConsentsConsentId {
+    impl rt::Endpoint for DeleteAccountAccessConsentsConsentId {
         type Request = ();
         type Response = ();
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[2usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[2usize];
     }
     /// `GET /accounts`: Get Accounts
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetAccounts;
-    impl ob_model::Endpoint for GetAccounts {
+    impl rt::Endpoint for GetAccounts {
         type Request = ();
         type Response = OBReadAccount6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[3usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[3usize];
     }
     /// `GET /accounts/{AccountId}`: Get Accounts
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetAccountsAccountId;
-    impl ob_model::Endpoint for GetAccountsAccountId {
+    impl rt::Endpoint for GetAccountsAccountId {
         type Request = ();
         type Response = OBReadAccount6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[4usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[4usize];
     }
     /// `GET /accounts/{AccountId}/balances`: Get Balances
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetAccountsAccountIdBalances;
-    impl ob_model::Endpoint for GetAccountsAccountIdBalances {
+    impl rt::Endpoint for GetAccountsAccountIdBalances {
         type Request = ();
         type Response = OBReadBalance1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[5usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[5usize];
     }
     /// `GET /accounts/{AccountId}/direct-debits`: Get Direct Debits
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetAccountsAccountIdDirectDebits;
-    impl ob_model::Endpoint for GetAccountsAccountIdDirectDebits {
+    impl rt::Endpoint for GetAccountsAccountIdDirectDebits {
         type Request = ();
         type Response = OBReadDirectDebit2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[6usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[6usize];
     }
     /// `GET /accounts/{AccountId}/parties`: Get Parties
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetAccountsAccountIdParties;
-    impl ob_model::Endpoint for GetAccountsAccountIdParties {
+    impl rt::Endpoint for GetAccountsAccountIdParties {
         type Request = ();
         type Response = OBReadParty3;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[7usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[7usize];
     }
     /// `GET /accounts/{AccountId}/party`: Get Parties
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetAccountsAccountIdParty;
-    impl ob_model::Endpoint for GetAccountsAccountIdParty {
+    impl rt::Endpoint for GetAccountsAccountIdParty {
         type Request = ();
         type Response = OBReadParty2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[8usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[8usize];
     }
     /// `GET /accounts/{AccountId}/scheduled-payments`: Get Scheduled Payments
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetAccountsAccountIdScheduledPayments;
-    impl ob_model::Endpoint for GetAccountsAccountIdScheduledPayments {
+    impl rt::Endpoint for GetAccountsAccountIdScheduledPayments {
         type Request = ();
         type Response = OBReadScheduledPayment3;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[9usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[9usize];
     }
     /// `GET /accounts/{AccountId}/standing-orders`: Get Standing Orders
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetAccountsAccountIdStandingOrders;
-    impl ob_model::Endpoint for GetAccountsAccountIdStandingOrders {
+    impl rt::Endpoint for GetAccountsAccountIdStandingOrders {
         type Request = ();
         type Response = OBReadStandingOrder6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[10usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[10usize];
     }
     /// `GET /accounts/{AccountId}/transactions`: Get Transactions
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetAccountsAccountIdTransactions;
-    impl ob_model::Endpoint for GetAccountsAccountIdTransactions {
+    impl rt::Endpoint for GetAccountsAccountIdTransactions {
         type Request = ();
         type Response = OBReadTransaction6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[11usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[11usize];
     }
     /// `GET /balances`: Get Balances
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetBalances;
-    impl ob_model::Endpoint for GetBalances {
+    impl rt::Endpoint for GetBalances {
         type Request = ();
         type Response = OBReadBalance1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[12usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[12usize];
     }
     /// `GET /party`: Get Parties
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetParty;
-    impl ob_model::Endpoint for GetParty {
+    impl rt::Endpoint for GetParty {
         type Request = ();
         type Response = OBReadParty2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[13usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[13usize];
     }
     /// `GET /transactions`: Get Transactions
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetTransactions;
-    impl ob_model::Endpoint for GetTransactions {
+    impl rt::Endpoint for GetTransactions {
         type Request = ();
         type Response = OBReadTransaction6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[14usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[14usize];
     }
     /// `GET /pots`: Get Pots
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetPots;
-    impl ob_model::Endpoint for GetPots {
+    impl rt::Endpoint for GetPots {
         type Request = ();
         type Response = OBReadPot1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[15usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[15usize];
     }
     /// `GET /pots/{PotId}/transactions`: Get Pot Transactions
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetPotTransactions;
-    impl ob_model::Endpoint for GetPotTransactions {
+    impl rt::Endpoint for GetPotTransactions {
         type Request = ();
         type Response = OBReadPotTransaction1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[16usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[16usize];
     }
 }
+static RULES_0: rt::Rules = rt::Rules {
+    allowed: &[
+        "user_0000A4C4ZChWNMEvew2U77",
+        "user_0000A4C4nqORb7K9YYW3r0",
+        "user_0000A4C4wkPFE7x9at8Ujp",
+        "user_0000Av3bpksv3AAmdybBCr",
+    ],
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(40u64),
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(210u64),
+    ..rt::Rules::NONE
+};
+static RULES_3: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(500u64),
+    ..rt::Rules::NONE
+};
+static RULES_4: rt::Rules = rt::Rules {
+    min_items: Some(1u64),
+    ..rt::Rules::NONE
+};
+static RULES_5: rt::Rules = rt::Rules {
+    allowed: &[
+        "ReadAccountsBasic",
+        "ReadAccountsDetail",
+        "ReadBalances",
+        "ReadTransactionsBasic",
+        "ReadTransactionsDetail",
+        "ReadTransactionsCredits",
+        "ReadTransactionsDebits",
+        "ReadParty",
+        "ReadPartyPSU",
+        "ReadDirectDebits",
+        "ReadScheduledPaymentsBasic",
+        "ReadScheduledPaymentsDetail",
+        "ReadStandingOrdersBasic",
+        "ReadStandingOrdersDetail",
+    ],
+    ..rt::Rules::NONE
+};
+static RULES_6: rt::Rules = rt::Rules {
+    min_items: Some(1u64),
+    items: Some(&RULES_5),
+    ..rt::Rules::NONE
+};
+static RULES_7: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(128u64),
+    ..rt::Rules::NONE
+};
+static RULES_8: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(35u64),
+    ..rt::Rules::NONE
+};
+static RULES_9: rt::Rules = rt::Rules {
+    items: Some(&RULES_8),
+    ..rt::Rules::NONE
+};
+static RULES_10: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(70u64),
+    ..rt::Rules::NONE
+};

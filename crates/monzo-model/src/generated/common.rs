@@ -31,41 +31,34 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use ob_model as rt;
 /// `OBError1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBError1 {
-    /// Low level textual error code, e.g., UK.OBIE.Field.Missing
+    /// `ErrorCode`: Low level textual error code, e.g., UK.OBIE.Field.Missing
     ///
     /// Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:
     /// - `UK.MONZO.Generic`: a generic code used when no specific code is suitable.
     /// - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.
-    ///
-    /// JSON name: `ErrorCode`
     pub error_code: OBError1ErrorCode,
-    /// A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'
+    /// `Message`: A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'
     /// OBIE doesn't standardise this field
     ///
     /// Monzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).
-    ///
-    /// JSON name: `Message`
-    pub message: ob_model::Text,
-    /// Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
+    pub message: rt::Text,
+    /// `Path`: Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
     ///
     /// Monzo: not implemented (never sent).
-    ///
-    /// JSON name: `Path`
-    pub path: Option<ob_model::Text>,
-    /// URL to help remediate the problem, or provide more information, or to API Reference, or help etc
+    pub path: Option<rt::Text>,
+    /// `Url`: URL to help remediate the problem, or provide more information, or to API Reference, or help etc
     ///
     /// Monzo: not implemented (never sent).
-    ///
-    /// JSON name: `Url`
-    pub url: Option<ob_model::Text>,
+    pub url: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBError1 {
+impl rt::Object for OBError1 {
     const NAME: &'static str = "OBError1";
     const FIELDS: &'static [&'static str] = &["ErrorCode", "Message", "Path", "Url"];
     const REQUIRED: u128 = 3;
@@ -79,7 +72,7 @@ impl ob_model::Object for OBError1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -93,196 +86,56 @@ impl ob_model::Object for OBError1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "ErrorCode",
-            &self.error_code,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Message",
-            &self.message,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(map, "Path", &self.path)?;
-        ob_model::__private::encode_optional(map, "Url", &self.url)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ErrorCode",
-                    &self.error_code,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Message",
-                    &self.message,
-                    &self.extra,
-                )
-            }
-            2usize => ob_model::__private::encode_optional(map, "Path", &self.path),
-            3usize => ob_model::__private::encode_optional(map, "Url", &self.url),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.error_code),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.message),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.path),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.url),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBError1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBError1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBError1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ErrorCode") {
-            let v = &self.error_code;
-            r.path.push_field("ErrorCode");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Message") {
-            let v = &self.message;
-            r.path.push_field("Message");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.path {
-            r.path.push_field("Path");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.url {
-            r.path.push_field("Url");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBError1);
+impl rt::Validate for OBError1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.error_code, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.message, &RULES_0);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.path, &RULES_0);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.url, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBError1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBError1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBError1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBError1 {
+    rt::__schema_names!("OBError1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBError1` (the spec gives no description).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ErrorCode",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Low level textual error code, e.g., UK.OBIE.Field.Missing\n\nMonzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:\n- `UK.MONZO.Generic`: a generic code used when no specific code is suitable.\n- `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBError1ErrorCode>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Message",
-            true,
             "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field\n\nMonzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Path",
-            false,
             "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency\n\nMonzo: not implemented (never sent).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Url",
-            false,
             "URL to help remediate the problem, or provide more information, or to API Reference, or help etc\n\nMonzo: not implemented (never sent).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBError1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBError1ErrorCode>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Low level textual error code, e.g., UK.OBIE.Field.Missing
@@ -465,13 +318,13 @@ impl OBError1ErrorCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBError1ErrorCode);
+rt::open_enum_traits!(OBError1ErrorCode);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 ///
 /// Monzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBErrorResponse1 {
-    /// High level textual error code, to help categorize the errors.
+    /// `Code`: High level textual error code, to help categorize the errors.
     ///
     /// Monzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:
     ///
@@ -486,32 +339,24 @@ pub struct OBErrorResponse1 {
     /// | `timeout` | 504 |
     /// | `unauthorized` | 401 |
     /// | `rate_limited` | 429 |
-    ///
-    /// JSON name: `Code`
-    pub code: ob_model::Text,
-    /// A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
+    pub code: rt::Text,
+    /// `Id`: A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
     ///
     /// Monzo: an internal trace identifier.
-    ///
-    /// JSON name: `Id`
-    pub id: Option<ob_model::Text>,
-    /// Brief Error message, e.g., 'There is something wrong with the request parameters provided'
+    pub id: Option<rt::Text>,
+    /// `Message`: Brief Error message, e.g., 'There is something wrong with the request parameters provided'
     ///
     /// Monzo: a high-level, human-readable category message (e.g. `Invalid consent status`).
-    ///
-    /// JSON name: `Message`
-    pub message: ob_model::Text,
-    /// Detailed errors.
+    pub message: rt::Text,
+    /// `Errors`: Detailed errors.
     ///
     /// Monzo: always exactly one `OBError1`.
-    ///
-    /// JSON name: `Errors`
     pub errors: Vec<OBError1>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBErrorResponse1 {
+impl rt::Object for OBErrorResponse1 {
     const NAME: &'static str = "OBErrorResponse1";
     const FIELDS: &'static [&'static str] = &["Code", "Id", "Message", "Errors"];
     const REQUIRED: u128 = 13;
@@ -525,7 +370,7 @@ impl ob_model::Object for OBErrorResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -536,206 +381,75 @@ impl ob_model::Object for OBErrorResponse1 {
             2usize => self.message = map.next_value()?,
             3usize => {
                 self.errors = map
-                    .next_value_seed(ob_model::__private::ObjectVec::<OBError1>::new())?;
+                    .next_value_seed(rt::__private::ObjectVec::<OBError1>::new())?;
             }
             _ => {}
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Code", &self.code, &self.extra)?;
-        ob_model::__private::encode_optional(map, "Id", &self.id)?;
-        ob_model::__private::encode_required(
-            map,
-            "Message",
-            &self.message,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Code",
-                    &self.code,
-                    &self.extra,
-                )
-            }
-            1usize => ob_model::__private::encode_optional(map, "Id", &self.id),
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Message",
-                    &self.message,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Errors",
-                    &self.errors,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.code),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.message),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.errors),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBErrorResponse1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBErrorResponse1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBErrorResponse1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Code") {
-            let v = &self.code;
-            r.path.push_field("Code");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.id {
-            r.path.push_field("Id");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Message") {
-            let v = &self.message;
-            r.path.push_field("Message");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Errors") {
-            let v = &self.errors;
-            r.path.push_field("Errors");
-            ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBErrorResponse1);
+impl rt::Validate for OBErrorResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.code, &RULES_1);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.id, &RULES_1);
+        rt::__private::vreq(r, self, 2usize, &self.message, &RULES_0);
+        rt::__private::vreq(r, self, 3usize, &self.errors, &RULES_2);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBErrorResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBErrorResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBErrorResponse1 {
+    rt::__schema_names!("OBErrorResponse1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "An array of detail error codes, and messages, and URLs to documentation to help remediation.\n\nMonzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Code",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "High level textual error code, to help categorize the errors.\n\nMonzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:\n\n| prefix | HTTP status |\n|---|---|\n| `bad_request` | 400 |\n| `bad_response` | 406 |\n| `forbidden` | 403 |\n| `internal_service` | 500 |\n| `not_found` | 404 |\n| `precondition_failed` | 412 |\n| `timeout` | 504 |\n| `unauthorized` | 401 |\n| `rate_limited` | 429 |",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Id",
-            false,
             "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.\n\nMonzo: an internal trace identifier.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Message",
-            true,
             "Brief Error message, e.g., 'There is something wrong with the request parameters provided'\n\nMonzo: a high-level, human-readable category message (e.g. `Invalid consent status`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Errors",
-            true,
             "Detailed errors.\n\nMonzo: always exactly one `OBError1`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBError1>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "An array of detail error codes, and messages, and URLs to documentation to help remediation.\n\nMonzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<Vec<OBError1>>(&RULES_2),
+            ],
+        )
     }
 }
+static RULES_0: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(500u64),
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(40u64),
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    min_items: Some(1u64),
+    ..rt::Rules::NONE
+};

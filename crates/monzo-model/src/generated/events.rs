@@ -13,6 +13,7 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use ob_model as rt;
 pub use crate::common::{OBError1, OBError1ErrorCode, OBErrorResponse1};
 pub use ob_model::events::{
     ISODateTime, Links, Meta, OBEventPollingResponse1, OBEventSubscription1,
@@ -31,14 +32,14 @@ pub struct OBEventPolling1 {
     /// Indicates whether an ASPSP should return a response immediately or provide a long poll
     pub return_immediately: Option<bool>,
     /// Optional.
-    pub ack: Option<Vec<ob_model::Text>>,
+    pub ack: Option<Vec<rt::Text>>,
     /// An object that encapsulates all negative acknowledgements transmitted by the TPP
-    pub set_errs: Option<ob_model::JsonObject>,
+    pub set_errs: Option<rt::JsonObject>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBEventPolling1 {
+impl rt::Object for OBEventPolling1 {
     const NAME: &'static str = "OBEventPolling1";
     const FIELDS: &'static [&'static str] = &[
         "maxEvents",
@@ -57,7 +58,7 @@ impl ob_model::Object for OBEventPolling1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -71,199 +72,61 @@ impl ob_model::Object for OBEventPolling1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "maxEvents", &self.max_events)?;
-        ob_model::__private::encode_optional(
-            map,
-            "returnImmediately",
-            &self.return_immediately,
-        )?;
-        ob_model::__private::encode_optional(map, "ack", &self.ack)?;
-        ob_model::__private::encode_optional(map, "setErrs", &self.set_errs)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_optional(map, "maxEvents", &self.max_events)
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.max_events),
             1usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "returnImmediately",
-                    &self.return_immediately,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.return_immediately)
             }
-            2usize => ob_model::__private::encode_optional(map, "ack", &self.ack),
-            3usize => {
-                ob_model::__private::encode_optional(map, "setErrs", &self.set_errs)
-            }
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.ack),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.set_errs),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBEventPolling1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBEventPolling1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBEventPolling1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.max_events {
-            r.path.push_field("maxEvents");
-            ob_model::__private::check_minimum(r, i64::from(*v), Some(0i64));
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.return_immediately {
-            r.path.push_field("returnImmediately");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.ack {
-            r.path.push_field("ack");
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                ob_model::__private::check_text(r, item, Some(1u64), Some(128u64), None);
-                ob_model::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if let Some(v) = &self.set_errs {
-            r.path.push_field("setErrs");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventPolling1);
+impl rt::Validate for OBEventPolling1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.max_events, &RULES_0);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 1usize, &self.return_immediately, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.ack, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.set_errs, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBEventPolling1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventPolling1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventPolling1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventPolling1 {
+    rt::__schema_names!("OBEventPolling1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBEventPolling1` (the spec gives no description).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "maxEvents",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Maximum number of events to be returned. A value of zero indicates the ASPSP should not return events even if available.\n\nThe emulator: a count, so not below zero (`UK.OBIE.Field.Invalid`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<i64>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: Some(0i64),
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "returnImmediately",
-            false,
             "Indicates whether an ASPSP should return a response immediately or provide a long poll",
-            ob_model::schema::constrain(
-                g.subschema_for::<bool>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ack",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<ob_model::Text>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &ob_model::schema::Constraints {
-                            min_len: Some(1u64),
-                            max_len: Some(128u64),
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "setErrs",
-            false,
             "An object that encapsulates all negative acknowledgements transmitted by the TPP",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::JsonObject>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBEventPolling1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<i64>(&RULES_0),
+                rt::schema::field::<bool>(&rt::Rules::NONE),
+                rt::schema::field::<Vec<rt::Text>>(&RULES_2),
+                rt::schema::field::<rt::JsonObject>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
@@ -273,120 +136,118 @@ impl ob_model::__private::schemars::JsonSchema for OBEventPolling1 {
 pub fn check_json(
     type_name: &str,
     body: &[u8],
-) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
+) -> Option<Result<rt::decode::Checked, rt::decode::DecodeError>> {
     Some(
         match type_name {
-            "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
-            "OBEventPolling1" => ob_model::decode::check_as::<OBEventPolling1>(body),
+            "OBErrorResponse1" => rt::decode::check_as::<OBErrorResponse1>(body),
+            "OBEventPolling1" => rt::decode::check_as::<OBEventPolling1>(body),
             "OBEventPollingResponse1" => {
-                ob_model::decode::check_as::<OBEventPollingResponse1>(body)
+                rt::decode::check_as::<OBEventPollingResponse1>(body)
             }
-            "OBEventSubscription1" => {
-                ob_model::decode::check_as::<OBEventSubscription1>(body)
-            }
+            "OBEventSubscription1" => rt::decode::check_as::<OBEventSubscription1>(body),
             "OBEventSubscriptionResponse1" => {
-                ob_model::decode::check_as::<OBEventSubscriptionResponse1>(body)
+                rt::decode::check_as::<OBEventSubscriptionResponse1>(body)
             }
             "OBEventSubscriptionsResponse1" => {
-                ob_model::decode::check_as::<OBEventSubscriptionsResponse1>(body)
+                rt::decode::check_as::<OBEventSubscriptionsResponse1>(body)
             }
             _ => return None,
         },
     )
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[ob_model::Operation] = &[
-    ob_model::Operation {
+pub const OPERATIONS: &[rt::Operation] = &[
+    rt::Operation {
         id: "CreateEventSubscriptions",
         summary: "Create Event Subscription",
-        method: ob_model::Method::Post,
+        method: rt::Method::Post,
         path: "/event-subscriptions",
         request_body: Some("OBEventSubscription1"),
         request_content_types: &["application/json; charset=utf-8"],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBEventSubscriptionResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 409u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -397,82 +258,82 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: true,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetEventSubscriptions",
         summary: "Get Event Subscription",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/event-subscriptions",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBEventSubscriptionsResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -483,97 +344,97 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "ChangeEventSubscriptionsEventSubscriptionId",
         summary: "Change Event Subscription",
-        method: ob_model::Method::Put,
+        method: rt::Method::Put,
         path: "/event-subscriptions/{EventSubscriptionId}",
         request_body: Some("OBEventSubscriptionResponse1"),
         request_content_types: &["application/json; charset=utf-8"],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "EventSubscriptionId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBEventSubscriptionResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -584,87 +445,87 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: true,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "DeleteEventSubscriptionsEventSubscriptionId",
         summary: "Delete Event Subscription",
-        method: ob_model::Method::Delete,
+        method: rt::Method::Delete,
         path: "/event-subscriptions/{EventSubscriptionId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "EventSubscriptionId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 204u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -675,92 +536,92 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "CreateEvents",
         summary: "Create Events",
-        method: ob_model::Method::Post,
+        method: rt::Method::Post,
         path: "/events",
         request_body: Some("OBEventPolling1"),
         request_content_types: &["application/json; charset=utf-8"],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBEventPollingResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBEventPollingResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -779,41 +640,54 @@ pub mod ops {
     /// `POST /event-subscriptions`: Create Event Subscription
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateEventSubscriptions;
-    impl ob_model::Endpoint for CreateEventSubscriptions {
+    impl rt::Endpoint for CreateEventSubscriptions {
         type Request = OBEventSubscription1;
         type Response = OBEventSubscriptionResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[0usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[0usize];
     }
     /// `GET /event-subscriptions`: Get Event Subscription
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetEventSubscriptions;
-    impl ob_model::Endpoint for GetEventSubscriptions {
+    impl rt::Endpoint for GetEventSubscriptions {
         type Request = ();
         type Response = OBEventSubscriptionsResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[1usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[1usize];
     }
     /// `PUT /event-subscriptions/{EventSubscriptionId}`: Change Event Subscription
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct ChangeEventSubscriptionsEventSubscriptionId;
-    impl ob_model::Endpoint for ChangeEventSubscriptionsEventSubscriptionId {
+    impl rt::Endpoint for ChangeEventSubscriptionsEventSubscriptionId {
         type Request = OBEventSubscriptionResponse1;
         type Response = OBEventSubscriptionResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[2usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[2usize];
     }
     /// `DELETE /event-subscriptions/{EventSubscriptionId}`: Delete Event Subscription
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DeleteEventSubscriptionsEventSubscriptionId;
-    impl ob_model::Endpoint for DeleteEventSubscriptionsEventSubscriptionId {
+    impl rt::Endpoint for DeleteEventSubscriptionsEventSubscriptionId {
         type Request = ();
         type Response = ();
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[3usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[3usize];
     }
     /// `POST /events`: Create Events
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateEvents;
-    impl ob_model::Endpoint for CreateEvents {
+    impl rt::Endpoint for CreateEvents {
         type Request = OBEventPolling1;
         type Response = OBEventPollingResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[4usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[4usize];
     }
 }
+static RULES_0: rt::Rules = rt::Rules {
+    minimum: Some(0i64),
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(128u64),
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    items: Some(&RULES_1),
+    ..rt::Rules::NONE
+};

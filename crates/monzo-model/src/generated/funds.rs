@@ -14,6 +14,7 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use ob_model as rt;
 pub use crate::common::{OBError1, OBError1ErrorCode, OBErrorResponse1};
 pub use ob_model::funds::{
     ISODateTime, Links, Meta, OBFundsConfirmation1, OBFundsConfirmation1Data,
@@ -26,15 +27,13 @@ pub use ob_model::funds::{
 /// Monzo: approved through the redirect flow; strong customer authentication is needed only the first time and the consent is ongoing. The debtor account must be identified by `UK.OBIE.SortCodeAccountNumber`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsent1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBFundsConfirmationConsent1Data,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBFundsConfirmationConsent1 {
+impl rt::Object for OBFundsConfirmationConsent1 {
     const NAME: &'static str = "OBFundsConfirmationConsent1";
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
@@ -45,7 +44,7 @@ impl ob_model::Object for OBFundsConfirmationConsent1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -56,119 +55,57 @@ impl ob_model::Object for OBFundsConfirmationConsent1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBFundsConfirmationConsent1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBFundsConfirmationConsent1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBFundsConfirmationConsent1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationConsent1);
+impl rt::Validate for OBFundsConfirmationConsent1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsent1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationConsent1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationConsent1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsent1 {
+    rt::__schema_names!("OBFundsConfirmationConsent1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "A funds-confirmation consent request.\n\nMonzo: approved through the redirect flow; strong customer authentication is needed only the first time and the consent is ongoing. The debtor account must be identified by `UK.OBIE.SortCodeAccountNumber`.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationConsent1Data>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<OBFundsConfirmationConsent1Data>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBFundsConfirmationConsent1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsent1Data {
-    /// Specified date and time the funds confirmation authorisation will expire.
+    /// `ExpirationDateTime`: Specified date and time the funds confirmation authorisation will expire.
     /// If this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `ExpirationDateTime`
-    pub expiration_date_time: Option<ob_model::DateTime>,
-    /// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
-    ///
-    /// JSON name: `DebtorAccount`
+    pub expiration_date_time: Option<rt::DateTime>,
+    /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
     pub debtor_account: OBFundsConfirmationConsent1DataDebtorAccount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBFundsConfirmationConsent1Data {
+impl rt::Object for OBFundsConfirmationConsent1Data {
     const NAME: &'static str = "OBFundsConfirmationConsent1Data";
     const FIELDS: &'static [&'static str] = &["ExpirationDateTime", "DebtorAccount"];
     const REQUIRED: u128 = 2;
@@ -180,7 +117,7 @@ impl ob_model::Object for OBFundsConfirmationConsent1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -192,170 +129,81 @@ impl ob_model::Object for OBFundsConfirmationConsent1Data {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(
-            map,
-            "ExpirationDateTime",
-            &self.expiration_date_time,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ExpirationDateTime",
-                    &self.expiration_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 0usize, &self.expiration_date_time)
             }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                    &self.extra,
-                )
-            }
+            1usize => rt::__private::ereq(map, self, 1usize, &self.debtor_account),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBFundsConfirmationConsent1Data {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBFundsConfirmationConsent1Data {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBFundsConfirmationConsent1Data {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.expiration_date_time {
-            r.path.push_field("ExpirationDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("DebtorAccount") {
-            let v = &self.debtor_account;
-            r.path.push_field("DebtorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationConsent1Data);
+impl rt::Validate for OBFundsConfirmationConsent1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.expiration_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.debtor_account, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsent1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationConsent1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationConsent1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsent1Data {
+    rt::__schema_names!("OBFundsConfirmationConsent1Data");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBFundsConfirmationConsent1Data` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ExpirationDateTime",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Specified date and time the funds confirmation authorisation will expire.\nIf this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DebtorAccount",
-            true,
             "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationConsent1DataDebtorAccount>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBFundsConfirmationConsent1Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBFundsConfirmationConsent1DataDebtorAccount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsent1DataDebtorAccount {
-    /// Name of the identification scheme, in a coded form as published in an external list.
+    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
     ///
     /// Monzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error.
-    ///
-    /// JSON name: `SchemeName`
     pub scheme_name: OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
-    /// Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
-    ///
-    /// JSON name: `Identification`
-    pub identification: ob_model::Text,
-    /// Name of the account, as assigned by the account servicing institution.
+    /// `Identification`: Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+    pub identification: rt::Text,
+    /// `Name`: Name of the account, as assigned by the account servicing institution.
     /// Usage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
-    ///
-    /// JSON name: `Name`
-    pub name: Option<ob_model::Text>,
-    /// This is secondary identification of the account, as assigned by the account servicing institution.
+    pub name: Option<rt::Text>,
+    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-    ///
-    /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<ob_model::Text>,
+    pub secondary_identification: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBFundsConfirmationConsent1DataDebtorAccount {
+impl rt::Object for OBFundsConfirmationConsent1DataDebtorAccount {
     const NAME: &'static str = "OBFundsConfirmationConsent1DataDebtorAccount";
     const FIELDS: &'static [&'static str] = &[
         "SchemeName",
@@ -374,7 +222,7 @@ impl ob_model::Object for OBFundsConfirmationConsent1DataDebtorAccount {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -388,225 +236,68 @@ impl ob_model::Object for OBFundsConfirmationConsent1DataDebtorAccount {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Identification",
-            &self.identification,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(map, "Name", &self.name)?;
-        ob_model::__private::encode_optional(
-            map,
-            "SecondaryIdentification",
-            &self.secondary_identification,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "SchemeName",
-                    &self.scheme_name,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Identification",
-                    &self.identification,
-                    &self.extra,
-                )
-            }
-            2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.name),
             3usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SecondaryIdentification",
-                    &self.secondary_identification,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.secondary_identification)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize
-for OBFundsConfirmationConsent1DataDebtorAccount {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBFundsConfirmationConsent1DataDebtorAccount {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("SchemeName") {
-            let v = &self.scheme_name;
-            r.path.push_field("SchemeName");
-            ob_model::__private::check_allowed(
-                r,
-                v.as_str(),
-                &["UK.OBIE.SortCodeAccountNumber"],
-            );
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Identification") {
-            let v = &self.identification;
-            r.path.push_field("Identification");
-            ob_model::__private::check_text(
-                r,
-                v,
-                Some(1u64),
-                Some(256u64),
-                Some(&PATTERN_0),
-            );
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.name {
-            r.path.push_field("Name");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(350u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.secondary_identification {
-            r.path.push_field("SecondaryIdentification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(34u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationConsent1DataDebtorAccount);
+impl rt::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_0);
+        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_1);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.name, &RULES_2);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.secondary_identification, &RULES_3);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema
+impl rt::__private::schemars::JsonSchema
 for OBFundsConfirmationConsent1DataDebtorAccount {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationConsent1DataDebtorAccount".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationConsent1DataDebtorAccount")
-            .into()
-    }
+    rt::__schema_names!("OBFundsConfirmationConsent1DataDebtorAccount");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SchemeName",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error.",
-            ob_model::schema::constrain(
-                g
-                    .subschema_for::<
-                        OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
-                    >(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &["UK.OBIE.SortCodeAccountNumber"],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Identification",
-            true,
             "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(256u64),
-                    pattern: Some("^\\d{14}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Name",
-            false,
             "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(350u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SecondaryIdentification",
-            false,
             "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(34u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
+                >(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_3),
+            ],
+        )
     }
 }
 /// Name of the identification scheme, in a coded form as published in an external list.
@@ -663,27 +354,21 @@ impl OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBFundsConfirmationConsent1DataDebtorAccountSchemeName);
+rt::open_enum_traits!(OBFundsConfirmationConsent1DataDebtorAccountSchemeName);
 /// `OBFundsConfirmationConsentResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsentResponse1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBFundsConfirmationConsentResponse1Data,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Option<Box<Links>>,
-    /// Meta Data relevant to the payload
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload
     pub meta: Option<Box<Meta>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBFundsConfirmationConsentResponse1 {
+impl rt::Object for OBFundsConfirmationConsentResponse1 {
     const NAME: &'static str = "OBFundsConfirmationConsentResponse1";
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
@@ -696,7 +381,7 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -709,192 +394,83 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_optional(map, "Links", &self.links)?;
-        ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
-            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBFundsConfirmationConsentResponse1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBFundsConfirmationConsentResponse1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBFundsConfirmationConsentResponse1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.links {
-            r.path.push_field("Links");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.meta {
-            r.path.push_field("Meta");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationConsentResponse1);
+impl rt::Validate for OBFundsConfirmationConsentResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationConsentResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationConsentResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1 {
+    rt::__schema_names!("OBFundsConfirmationConsentResponse1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBFundsConfirmationConsentResponse1` (the spec gives no description).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationConsentResponse1Data>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Links",
-            false,
             "Links relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Links>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Meta",
-            false,
             "Meta Data relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBFundsConfirmationConsentResponse1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBFundsConfirmationConsentResponse1Data,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBFundsConfirmationConsentResponse1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsentResponse1Data {
-    /// Unique identification as assigned to identify the funds confirmation consent resource.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: ob_model::Text,
-    /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// `ConsentId`: Unique identification as assigned to identify the funds confirmation consent resource.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `CreationDateTime`
-    pub creation_date_time: ob_model::DateTime,
-    /// Specifies the status of consent resource in code form.
-    ///
-    /// JSON name: `Status`
+    pub creation_date_time: rt::DateTime,
+    /// `Status`: Specifies the status of consent resource in code form.
     pub status: OBFundsConfirmationConsentResponse1DataStatus,
-    /// Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `StatusUpdateDateTime`
-    pub status_update_date_time: ob_model::DateTime,
-    /// Specified date and time the funds confirmation authorisation will expire.
+    pub status_update_date_time: rt::DateTime,
+    /// `ExpirationDateTime`: Specified date and time the funds confirmation authorisation will expire.
     /// If this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `ExpirationDateTime`
-    pub expiration_date_time: Option<ob_model::DateTime>,
-    /// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
-    ///
-    /// JSON name: `DebtorAccount`
+    pub expiration_date_time: Option<rt::DateTime>,
+    /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
     pub debtor_account: OBFundsConfirmationConsentResponse1DataDebtorAccount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBFundsConfirmationConsentResponse1Data {
+impl rt::Object for OBFundsConfirmationConsentResponse1Data {
     const NAME: &'static str = "OBFundsConfirmationConsentResponse1Data";
     const FIELDS: &'static [&'static str] = &[
         "ConsentId",
@@ -917,7 +493,7 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -933,324 +509,105 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1Data {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "CreationDateTime",
-            &self.creation_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        ob_model::__private::encode_required(
-            map,
-            "StatusUpdateDateTime",
-            &self.status_update_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ExpirationDateTime",
-            &self.expiration_date_time,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreationDateTime",
-                    &self.creation_date_time,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.creation_date_time),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.status),
             3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "StatusUpdateDateTime",
-                    &self.status_update_date_time,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 3usize, &self.status_update_date_time)
             }
             4usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ExpirationDateTime",
-                    &self.expiration_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 4usize, &self.expiration_date_time)
             }
-            5usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                    &self.extra,
-                )
-            }
+            5usize => rt::__private::ereq(map, self, 5usize, &self.debtor_account),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBFundsConfirmationConsentResponse1Data {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBFundsConfirmationConsentResponse1Data {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBFundsConfirmationConsentResponse1Data {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreationDateTime") {
-            let v = &self.creation_date_time;
-            r.path.push_field("CreationDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("StatusUpdateDateTime") {
-            let v = &self.status_update_date_time;
-            r.path.push_field("StatusUpdateDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.expiration_date_time {
-            r.path.push_field("ExpirationDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("DebtorAccount") {
-            let v = &self.debtor_account;
-            r.path.push_field("DebtorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationConsentResponse1Data);
+impl rt::Validate for OBFundsConfirmationConsentResponse1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_4);
+        rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            3usize,
+            &self.status_update_date_time,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 4usize, &self.expiration_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 5usize, &self.debtor_account, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema
-for OBFundsConfirmationConsentResponse1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationConsentResponse1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationConsentResponse1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1Data {
+    rt::__schema_names!("OBFundsConfirmationConsentResponse1Data");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBFundsConfirmationConsentResponse1Data` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned to identify the funds confirmation consent resource.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreationDateTime",
-            true,
             "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Specifies the status of consent resource in code form.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationConsentResponse1DataStatus>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "StatusUpdateDateTime",
-            true,
             "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ExpirationDateTime",
-            false,
             "Specified date and time the funds confirmation authorisation will expire.\nIf this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DebtorAccount",
-            true,
             "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
-            ob_model::schema::constrain(
-                g
-                    .subschema_for::<
-                        OBFundsConfirmationConsentResponse1DataDebtorAccount,
-                    >(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBFundsConfirmationConsentResponse1Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_4),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBFundsConfirmationConsentResponse1DataStatus,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBFundsConfirmationConsentResponse1DataDebtorAccount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsentResponse1DataDebtorAccount {
-    /// Name of the identification scheme, in a coded form as published in an external list.
-    ///
-    /// JSON name: `SchemeName`
+    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
     pub scheme_name: OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
-    /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
-    ///
-    /// JSON name: `Identification`
-    pub identification: ob_model::Text,
-    /// Name of the account, as assigned by the account servicing institution.
+    /// `Identification`: Identification assigned by an institution to identify an account. This identification is known by the account owner.
+    pub identification: rt::Text,
+    /// `Name`: Name of the account, as assigned by the account servicing institution.
     /// Usage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
-    ///
-    /// JSON name: `Name`
-    pub name: Option<ob_model::Text>,
-    /// This is secondary identification of the account, as assigned by the account servicing institution.
+    pub name: Option<rt::Text>,
+    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-    ///
-    /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<ob_model::Text>,
+    pub secondary_identification: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBFundsConfirmationConsentResponse1DataDebtorAccount {
+impl rt::Object for OBFundsConfirmationConsentResponse1DataDebtorAccount {
     const NAME: &'static str = "OBFundsConfirmationConsentResponse1DataDebtorAccount";
     const FIELDS: &'static [&'static str] = &[
         "SchemeName",
@@ -1269,7 +626,7 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1DataDebtorAccount {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1283,216 +640,68 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1DataDebtorAccount {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Identification",
-            &self.identification,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(map, "Name", &self.name)?;
-        ob_model::__private::encode_optional(
-            map,
-            "SecondaryIdentification",
-            &self.secondary_identification,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "SchemeName",
-                    &self.scheme_name,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Identification",
-                    &self.identification,
-                    &self.extra,
-                )
-            }
-            2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.name),
             3usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SecondaryIdentification",
-                    &self.secondary_identification,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.secondary_identification)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize
-for OBFundsConfirmationConsentResponse1DataDebtorAccount {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBFundsConfirmationConsentResponse1DataDebtorAccount {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBFundsConfirmationConsentResponse1DataDebtorAccount {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("SchemeName") {
-            let v = &self.scheme_name;
-            r.path.push_field("SchemeName");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Identification") {
-            let v = &self.identification;
-            r.path.push_field("Identification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(256u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.name {
-            r.path.push_field("Name");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(350u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.secondary_identification {
-            r.path.push_field("SecondaryIdentification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(34u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationConsentResponse1DataDebtorAccount);
+impl rt::Validate for OBFundsConfirmationConsentResponse1DataDebtorAccount {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_5);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.name, &RULES_2);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.secondary_identification, &RULES_3);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema
+impl rt::__private::schemars::JsonSchema
 for OBFundsConfirmationConsentResponse1DataDebtorAccount {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationConsentResponse1DataDebtorAccount".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(), "::", "OBFundsConfirmationConsentResponse1DataDebtorAccount"
-        )
-            .into()
-    }
+    rt::__schema_names!("OBFundsConfirmationConsentResponse1DataDebtorAccount");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SchemeName",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Name of the identification scheme, in a coded form as published in an external list.",
-            ob_model::schema::constrain(
-                g
-                    .subschema_for::<
-                        OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
-                    >(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Identification",
-            true,
             "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(256u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Name",
-            false,
             "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(350u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SecondaryIdentification",
-            false,
             "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(34u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_5),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_3),
+            ],
+        )
     }
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
@@ -1502,104 +711,102 @@ for OBFundsConfirmationConsentResponse1DataDebtorAccount {
 pub fn check_json(
     type_name: &str,
     body: &[u8],
-) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
+) -> Option<Result<rt::decode::Checked, rt::decode::DecodeError>> {
     Some(
         match type_name {
-            "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
-            "OBFundsConfirmation1" => {
-                ob_model::decode::check_as::<OBFundsConfirmation1>(body)
-            }
+            "OBErrorResponse1" => rt::decode::check_as::<OBErrorResponse1>(body),
+            "OBFundsConfirmation1" => rt::decode::check_as::<OBFundsConfirmation1>(body),
             "OBFundsConfirmationConsent1" => {
-                ob_model::decode::check_as::<OBFundsConfirmationConsent1>(body)
+                rt::decode::check_as::<OBFundsConfirmationConsent1>(body)
             }
             "OBFundsConfirmationConsentResponse1" => {
-                ob_model::decode::check_as::<OBFundsConfirmationConsentResponse1>(body)
+                rt::decode::check_as::<OBFundsConfirmationConsentResponse1>(body)
             }
             "OBFundsConfirmationResponse1" => {
-                ob_model::decode::check_as::<OBFundsConfirmationResponse1>(body)
+                rt::decode::check_as::<OBFundsConfirmationResponse1>(body)
             }
             _ => return None,
         },
     )
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[ob_model::Operation] = &[
-    ob_model::Operation {
+pub const OPERATIONS: &[rt::Operation] = &[
+    rt::Operation {
         id: "CreateFundsConfirmationConsents",
         summary: "Create Funds Confirmation Consent",
-        method: ob_model::Method::Post,
+        method: rt::Method::Post,
         path: "/funds-confirmation-consents",
         request_body: Some("OBFundsConfirmationConsent1"),
         request_content_types: &["application/json"],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBFundsConfirmationConsentResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -1610,82 +817,82 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "GetFundsConfirmationConsentsConsentId",
         summary: "Get Funds Confirmation Consent",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/funds-confirmation-consents/{ConsentId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBFundsConfirmationConsentResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -1696,82 +903,82 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "DeleteFundsConfirmationConsentsConsentId",
         summary: "Delete Funds Confirmation Consent",
-        method: ob_model::Method::Delete,
+        method: rt::Method::Delete,
         path: "/funds-confirmation-consents/{ConsentId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 204u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -1782,82 +989,82 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "CreateFundsConfirmations",
         summary: "Create Funds Confirmation",
-        method: ob_model::Method::Post,
+        method: rt::Method::Post,
         path: "/funds-confirmations",
         request_body: Some("OBFundsConfirmation1"),
         request_content_types: &["application/json"],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBFundsConfirmationResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -1876,37 +1083,65 @@ pub mod ops {
     /// `POST /funds-confirmation-consents`: Create Funds Confirmation Consent
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateFundsConfirmationConsents;
-    impl ob_model::Endpoint for CreateFundsConfirmationConsents {
+    impl rt::Endpoint for CreateFundsConfirmationConsents {
         type Request = OBFundsConfirmationConsent1;
         type Response = OBFundsConfirmationConsentResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[0usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[0usize];
     }
     /// `GET /funds-confirmation-consents/{ConsentId}`: Get Funds Confirmation Consent
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetFundsConfirmationConsentsConsentId;
-    impl ob_model::Endpoint for GetFundsConfirmationConsentsConsentId {
+    impl rt::Endpoint for GetFundsConfirmationConsentsConsentId {
         type Request = ();
         type Response = OBFundsConfirmationConsentResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[1usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[1usize];
     }
     /// `DELETE /funds-confirmation-consents/{ConsentId}`: Delete Funds Confirmation Consent
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DeleteFundsConfirmationConsentsConsentId;
-    impl ob_model::Endpoint for DeleteFundsConfirmationConsentsConsentId {
+    impl rt::Endpoint for DeleteFundsConfirmationConsentsConsentId {
         type Request = ();
         type Response = ();
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[2usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[2usize];
     }
     /// `POST /funds-confirmations`: Create Funds Confirmation
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateFundsConfirmations;
-    impl ob_model::Endpoint for CreateFundsConfirmations {
+    impl rt::Endpoint for CreateFundsConfirmations {
         type Request = OBFundsConfirmation1;
         type Response = OBFundsConfirmationResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[3usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[3usize];
     }
 }
 /// Spec pattern `^\d{14}$`.
-static PATTERN_0: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
-    "^\\d{14}$",
-);
+static PATTERN_0: rt::__private::Pattern = rt::__private::Pattern::new("^\\d{14}$");
+static RULES_0: rt::Rules = rt::Rules {
+    allowed: &["UK.OBIE.SortCodeAccountNumber"],
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(256u64),
+    pattern: Some(&PATTERN_0),
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(350u64),
+    ..rt::Rules::NONE
+};
+static RULES_3: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(34u64),
+    ..rt::Rules::NONE
+};
+static RULES_4: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(128u64),
+    ..rt::Rules::NONE
+};
+static RULES_5: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(256u64),
+    ..rt::Rules::NONE
+};

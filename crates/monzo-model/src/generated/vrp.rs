@@ -14,6 +14,7 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use ob_model as rt;
 pub use ob_model::vrp::{
     ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision,
     Department, Links, Meta, OBActiveCurrencyAndAmount_SimpleType, OBAddressTypeCode,
@@ -37,21 +38,17 @@ pub use ob_model::vrp::{
 /// `OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBActiveOrHistoricCurrencyAndAmount {
-    /// Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
-    ///
-    /// JSON name: `Amount`
+    /// `Amount`: Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
     pub amount: OBActiveCurrencyAndAmount_SimpleType,
-    /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
+    /// `Currency`: A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
     ///
     /// Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
-    ///
-    /// JSON name: `Currency`
     pub currency: ActiveOrHistoricCurrencyCode,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBActiveOrHistoricCurrencyAndAmount {
+impl rt::Object for OBActiveOrHistoricCurrencyAndAmount {
     const NAME: &'static str = "OBActiveOrHistoricCurrencyAndAmount";
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
@@ -63,7 +60,7 @@ impl ob_model::Object for OBActiveOrHistoricCurrencyAndAmount {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -75,178 +72,71 @@ impl ob_model::Object for OBActiveOrHistoricCurrencyAndAmount {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_required(
-            map,
-            "Currency",
-            &self.currency,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Currency",
-                    &self.currency,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.amount),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.currency),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBActiveOrHistoricCurrencyAndAmount {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBActiveOrHistoricCurrencyAndAmount {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            ob_model::__private::check_amount(r, v, Some(&PATTERN_0));
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Currency") {
-            let v = &self.currency;
-            r.path.push_field("Currency");
-            ob_model::__private::check_allowed(r, v.as_ref(), &["GBP"]);
-            ob_model::__private::check_text(
-                r,
-                v,
-                Some(3u64),
-                Some(3u64),
-                Some(&PATTERN_1),
-            );
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount);
+impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_0);
+        rt::__private::vreq(r, self, 1usize, &self.currency, &RULES_1);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmount {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBActiveOrHistoricCurrencyAndAmount".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmount {
+    rt::__schema_names!("OBActiveOrHistoricCurrencyAndAmount");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Amount",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Currency",
-            true,
             "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".\n\nMonzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ActiveOrHistoricCurrencyCode>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(3u64),
-                    max_len: Some(3u64),
-                    pattern: Some("^[A-Z]{3,3}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &["GBP"],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBActiveCurrencyAndAmount_SimpleType>(&RULES_0),
+                rt::schema::field::<ActiveOrHistoricCurrencyCode>(&RULES_1),
+            ],
+        )
     }
 }
 /// `OBCashAccountCreditor3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBCashAccountCreditor3 {
-    /// Name of the identification scheme, in a coded form as published in an external list.
+    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
     ///
     /// Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
-    ///
-    /// JSON name: `SchemeName`
     pub scheme_name: OBExternalAccountIdentification4Code,
-    /// Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
-    ///
-    /// JSON name: `Identification`
-    pub identification: ob_model::Text,
-    /// Name of the account, as assigned by the account servicing institution.
+    /// `Identification`: Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+    pub identification: rt::Text,
+    /// `Name`: Name of the account, as assigned by the account servicing institution.
     /// Usage: the account name is the name or names of the account owner(s) represented at an account level.
     /// The account name is not the product name or the nickname of the account.
-    ///
-    /// JSON name: `Name`
-    pub name: ob_model::Text,
-    /// This is secondary identification of the account, as assigned by the account servicing institution.
+    pub name: rt::Text,
+    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)
-    ///
-    /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<ob_model::Text>,
+    pub secondary_identification: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBCashAccountCreditor3 {
+impl rt::Object for OBCashAccountCreditor3 {
     const NAME: &'static str = "OBCashAccountCreditor3";
     const FIELDS: &'static [&'static str] = &[
         "SchemeName",
@@ -265,7 +155,7 @@ impl ob_model::Object for OBCashAccountCreditor3 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -279,254 +169,85 @@ impl ob_model::Object for OBCashAccountCreditor3 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Identification",
-            &self.identification,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        ob_model::__private::encode_optional(
-            map,
-            "SecondaryIdentification",
-            &self.secondary_identification,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "SchemeName",
-                    &self.scheme_name,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Identification",
-                    &self.identification,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Name",
-                    &self.name,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.name),
             3usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SecondaryIdentification",
-                    &self.secondary_identification,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.secondary_identification)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBCashAccountCreditor3 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBCashAccountCreditor3 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBCashAccountCreditor3 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("SchemeName") {
-            let v = &self.scheme_name;
-            r.path.push_field("SchemeName");
-            ob_model::__private::check_allowed(
-                r,
-                v.as_str(),
-                &["UK.OBIE.SortCodeAccountNumber"],
-            );
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Identification") {
-            let v = &self.identification;
-            r.path.push_field("Identification");
-            ob_model::__private::check_text(
-                r,
-                v,
-                Some(1u64),
-                Some(256u64),
-                Some(&PATTERN_2),
-            );
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Name") {
-            let v = &self.name;
-            r.path.push_field("Name");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(350u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.secondary_identification {
-            r.path.push_field("SecondaryIdentification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(34u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBCashAccountCreditor3);
+impl rt::Validate for OBCashAccountCreditor3 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_2);
+        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_3);
+        rt::__private::vreq(r, self, 2usize, &self.name, &RULES_4);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.secondary_identification, &RULES_5);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBCashAccountCreditor3".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBCashAccountCreditor3").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
+    rt::__schema_names!("OBCashAccountCreditor3");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBCashAccountCreditor3` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SchemeName",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBExternalAccountIdentification4Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &["UK.OBIE.SortCodeAccountNumber"],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Identification",
-            true,
             "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(256u64),
-                    pattern: Some("^\\d{14}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Name",
-            true,
             "Name of the account, as assigned by the account servicing institution.\nUsage: the account name is the name or names of the account owner(s) represented at an account level.\nThe account name is not the product name or the nickname of the account.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(350u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SecondaryIdentification",
-            false,
             "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(34u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBCashAccountCreditor3` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBExternalAccountIdentification4Code>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_4),
+                rt::schema::field::<rt::Text>(&RULES_5),
+            ],
+        )
     }
 }
 /// `OBCashAccountDebtorWithName` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBCashAccountDebtorWithName {
-    /// Name of the identification scheme, in a coded form as published in an external list.
+    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
     ///
     /// Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
-    ///
-    /// JSON name: `SchemeName`
     pub scheme_name: OBExternalAccountIdentification4Code,
-    /// Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
-    ///
-    /// JSON name: `Identification`
-    pub identification: ob_model::Text,
-    /// ^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
-    ///
-    /// JSON name: `Name`
-    pub name: ob_model::Text,
-    /// ^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)
-    ///
-    /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<ob_model::Text>,
+    /// `Identification`: Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+    pub identification: rt::Text,
+    /// `Name`: ^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
+    pub name: rt::Text,
+    /// `SecondaryIdentification`: ^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)
+    pub secondary_identification: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBCashAccountDebtorWithName {
+impl rt::Object for OBCashAccountDebtorWithName {
     const NAME: &'static str = "OBCashAccountDebtorWithName";
     const FIELDS: &'static [&'static str] = &[
         "SchemeName",
@@ -545,7 +266,7 @@ impl ob_model::Object for OBCashAccountDebtorWithName {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -559,226 +280,65 @@ impl ob_model::Object for OBCashAccountDebtorWithName {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Identification",
-            &self.identification,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        ob_model::__private::encode_optional(
-            map,
-            "SecondaryIdentification",
-            &self.secondary_identification,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "SchemeName",
-                    &self.scheme_name,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Identification",
-                    &self.identification,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Name",
-                    &self.name,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.name),
             3usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SecondaryIdentification",
-                    &self.secondary_identification,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.secondary_identification)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBCashAccountDebtorWithName {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBCashAccountDebtorWithName {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBCashAccountDebtorWithName {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("SchemeName") {
-            let v = &self.scheme_name;
-            r.path.push_field("SchemeName");
-            ob_model::__private::check_allowed(
-                r,
-                v.as_str(),
-                &["UK.OBIE.SortCodeAccountNumber"],
-            );
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Identification") {
-            let v = &self.identification;
-            r.path.push_field("Identification");
-            ob_model::__private::check_text(
-                r,
-                v,
-                Some(1u64),
-                Some(256u64),
-                Some(&PATTERN_2),
-            );
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Name") {
-            let v = &self.name;
-            r.path.push_field("Name");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(350u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.secondary_identification {
-            r.path.push_field("SecondaryIdentification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(34u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBCashAccountDebtorWithName);
+impl rt::Validate for OBCashAccountDebtorWithName {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_2);
+        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_3);
+        rt::__private::vreq(r, self, 2usize, &self.name, &RULES_4);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.secondary_identification, &RULES_5);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBCashAccountDebtorWithName".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBCashAccountDebtorWithName").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
+    rt::__schema_names!("OBCashAccountDebtorWithName");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBCashAccountDebtorWithName` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SchemeName",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBExternalAccountIdentification4Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &["UK.OBIE.SortCodeAccountNumber"],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Identification",
-            true,
             "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(256u64),
-                    pattern: Some("^\\d{14}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Name",
-            true,
             "^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(350u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SecondaryIdentification",
-            false,
             "^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(34u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBCashAccountDebtorWithName` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBExternalAccountIdentification4Code>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_4),
+                rt::schema::field::<rt::Text>(&RULES_5),
+            ],
+        )
     }
 }
 /// A domestic VRP consent request.
@@ -786,20 +346,16 @@ impl ob_model::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
 /// Monzo: VRP v3.1.10, paid by Faster Payments, in GBP only, to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. `PeriodicLimits` must use `PeriodAlignment` `Consent` and `PeriodType` `Day`, `Week`, `Month` or `Year`. Refresh tokens for VRP consents last 26,280 hours (about 3 years); access tokens 30 hours. Monzo does not serve `GET /domestic-vrps/{DomesticVRPId}/payment-details`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPConsentRequest {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBDomesticVRPConsentRequestData,
-    /// The Risk section is sent by the initiating party to the ASPSP.
+    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
     /// It is used to specify additional details for risk scoring for Payments.
-    ///
-    /// JSON name: `Risk`
     pub risk: OBRisk1,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPConsentRequest {
+impl rt::Object for OBDomesticVRPConsentRequest {
     const NAME: &'static str = "OBDomesticVRPConsentRequest";
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
@@ -811,7 +367,7 @@ impl ob_model::Object for OBDomesticVRPConsentRequest {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -823,154 +379,64 @@ impl ob_model::Object for OBDomesticVRPConsentRequest {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Risk",
-                    &self.risk,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPConsentRequest {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPConsentRequest {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPConsentRequest {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Risk") {
-            let v = &self.risk;
-            r.path.push_field("Risk");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPConsentRequest);
+impl rt::Validate for OBDomesticVRPConsentRequest {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPConsentRequest {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPConsentRequest".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPConsentRequest").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentRequest {
+    rt::__schema_names!("OBDomesticVRPConsentRequest");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "A domestic VRP consent request.\n\nMonzo: VRP v3.1.10, paid by Faster Payments, in GBP only, to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. `PeriodicLimits` must use `PeriodAlignment` `Consent` and `PeriodType` `Day`, `Week`, `Month` or `Year`. Refresh tokens for VRP consents last 26,280 hours (about 3 years); access tokens 30 hours. Monzo does not serve `GET /domestic-vrps/{DomesticVRPId}/payment-details`.",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPConsentRequestData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Risk",
-            true,
             "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBRisk1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "A domestic VRP consent request.\n\nMonzo: VRP v3.1.10, paid by Faster Payments, in GBP only, to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. `PeriodicLimits` must use `PeriodAlignment` `Consent` and `PeriodType` `Day`, `Week`, `Month` or `Year`. Refresh tokens for VRP consents last 26,280 hours (about 3 years); access tokens 30 hours. Monzo does not serve `GET /domestic-vrps/{DomesticVRPId}/payment-details`.",
+            DOCS,
+            &[
+                rt::schema::field::<OBDomesticVRPConsentRequestData>(&rt::Rules::NONE),
+                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPConsentRequestData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPConsentRequestData {
-    /// Indicates whether information about RefundAccount should be included in the payment response.
-    ///
-    /// JSON name: `ReadRefundAccount`
+    /// `ReadRefundAccount`: Indicates whether information about RefundAccount should be included in the payment response.
     pub read_refund_account: Option<OBDomesticVRPConsentResponseDataReadRefundAccount>,
-    /// The `ControlParameters` field (the spec gives no description).
-    ///
-    /// JSON name: `ControlParameters`
+    /// `ControlParameters`: The `ControlParameters` field (the spec gives no description).
     pub control_parameters: OBDomesticVRPControlParameters,
-    /// The `Initiation` field (the spec gives no description).
-    ///
-    /// JSON name: `Initiation`
+    /// `Initiation`: The `Initiation` field (the spec gives no description).
     pub initiation: OBDomesticVRPInitiation,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPConsentRequestData {
+impl rt::Object for OBDomesticVRPConsentRequestData {
     const NAME: &'static str = "OBDomesticVRPConsentRequestData";
     const FIELDS: &'static [&'static str] = &[
         "ReadRefundAccount",
@@ -987,7 +453,7 @@ impl ob_model::Object for OBDomesticVRPConsentRequestData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1000,206 +466,78 @@ impl ob_model::Object for OBDomesticVRPConsentRequestData {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "ControlParameters",
-            &self.control_parameters,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ReadRefundAccount",
-                    &self.read_refund_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.read_refund_account)
             }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ControlParameters",
-                    &self.control_parameters,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Initiation",
-                    &self.initiation,
-                    &self.extra,
-                )
-            }
+            1usize => rt::__private::ereq(map, self, 1usize, &self.control_parameters),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.initiation),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPConsentRequestData {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBDomesticVRPConsentRequestData {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPConsentRequestData {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.read_refund_account {
-            r.path.push_field("ReadRefundAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("ControlParameters") {
-            let v = &self.control_parameters;
-            r.path.push_field("ControlParameters");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Initiation") {
-            let v = &self.initiation;
-            r.path.push_field("Initiation");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPConsentRequestData);
+impl rt::Validate for OBDomesticVRPConsentRequestData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.read_refund_account, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.control_parameters, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.initiation, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPConsentRequestData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPConsentRequestData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPConsentRequestData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentRequestData {
+    rt::__schema_names!("OBDomesticVRPConsentRequestData");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBDomesticVRPConsentRequestData` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ReadRefundAccount",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Indicates whether information about RefundAccount should be included in the payment response.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPConsentResponseDataReadRefundAccount>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ControlParameters",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPControlParameters>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Initiation",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInitiation>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPConsentRequestData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBDomesticVRPConsentResponseDataReadRefundAccount,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPControlParameters>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInitiation>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPConsentResponse` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPConsentResponse {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBDomesticVRPConsentResponseData,
-    /// The Risk section is sent by the initiating party to the ASPSP.
+    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
     /// It is used to specify additional details for risk scoring for Payments.
-    ///
-    /// JSON name: `Risk`
     pub risk: OBRisk1,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Links,
-    /// Meta Data relevant to the payload. At present no fields are used for VRP.
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload. At present no fields are used for VRP.
     pub meta: Meta,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPConsentResponse {
+impl rt::Object for OBDomesticVRPConsentResponse {
     const NAME: &'static str = "OBDomesticVRPConsentResponse";
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 15;
@@ -1213,7 +551,7 @@ impl ob_model::Object for OBDomesticVRPConsentResponse {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1227,242 +565,82 @@ impl ob_model::Object for OBDomesticVRPConsentResponse {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
-        ob_model::__private::encode_required(map, "Links", &self.links, &self.extra)?;
-        ob_model::__private::encode_required(map, "Meta", &self.meta, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Risk",
-                    &self.risk,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Links",
-                    &self.links,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Meta",
-                    &self.meta,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.links),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPConsentResponse {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPConsentResponse {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPConsentResponse {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Risk") {
-            let v = &self.risk;
-            r.path.push_field("Risk");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Links") {
-            let v = &self.links;
-            r.path.push_field("Links");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Meta") {
-            let v = &self.meta;
-            r.path.push_field("Meta");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPConsentResponse);
+impl rt::Validate for OBDomesticVRPConsentResponse {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPConsentResponse {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPConsentResponse".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPConsentResponse").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentResponse {
+    rt::__schema_names!("OBDomesticVRPConsentResponse");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBDomesticVRPConsentResponse` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPConsentResponseData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Risk",
-            true,
             "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBRisk1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Links",
-            true,
             "Links relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Links>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Meta",
-            true,
             "Meta Data relevant to the payload. At present no fields are used for VRP.",
-            ob_model::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPConsentResponse` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBDomesticVRPConsentResponseData>(&rt::Rules::NONE),
+                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPConsentResponseData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPConsentResponseData {
-    /// Indicates whether information about RefundAccount should be included in the payment response.
-    ///
-    /// JSON name: `ReadRefundAccount`
+    /// `ReadRefundAccount`: Indicates whether information about RefundAccount should be included in the payment response.
     pub read_refund_account: Option<OBDomesticVRPConsentResponseDataReadRefundAccount>,
-    /// Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: ob_model::Text,
-    /// Date and time at which the resource was created.
-    ///
-    /// JSON name: `CreationDateTime`
-    pub creation_date_time: ob_model::DateTime,
-    /// Specifies the status of resource in code form.
-    ///
-    /// JSON name: `Status`
+    /// `ConsentId`: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the resource was created.
+    pub creation_date_time: rt::DateTime,
+    /// `Status`: Specifies the status of resource in code form.
     pub status: OBDomesticVRPConsentResponseDataStatus,
-    /// Date and time at which the resource status was updated.
-    ///
-    /// JSON name: `StatusUpdateDateTime`
-    pub status_update_date_time: ob_model::DateTime,
-    /// The `ControlParameters` field (the spec gives no description).
-    ///
-    /// JSON name: `ControlParameters`
+    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.
+    pub status_update_date_time: rt::DateTime,
+    /// `ControlParameters`: The `ControlParameters` field (the spec gives no description).
     pub control_parameters: OBDomesticVRPControlParameters,
-    /// The `Initiation` field (the spec gives no description).
-    ///
-    /// JSON name: `Initiation`
+    /// `Initiation`: The `Initiation` field (the spec gives no description).
     pub initiation: OBDomesticVRPInitiation,
-    /// The value must be populated for GET responses once the consent is approved.
-    ///
-    /// JSON name: `DebtorAccount`
+    /// `DebtorAccount`: The value must be populated for GET responses once the consent is approved.
     pub debtor_account: Option<Box<OBCashAccountDebtorWithName>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPConsentResponseData {
+impl rt::Object for OBDomesticVRPConsentResponseData {
     const NAME: &'static str = "OBDomesticVRPConsentResponseData";
     const FIELDS: &'static [&'static str] = &[
         "ReadRefundAccount",
@@ -1489,7 +667,7 @@ impl ob_model::Object for OBDomesticVRPConsentResponseData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1507,415 +685,126 @@ impl ob_model::Object for OBDomesticVRPConsentResponseData {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "CreationDateTime",
-            &self.creation_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        ob_model::__private::encode_required(
-            map,
-            "StatusUpdateDateTime",
-            &self.status_update_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "ControlParameters",
-            &self.control_parameters,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ReadRefundAccount",
-                    &self.read_refund_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.read_refund_account)
             }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreationDateTime",
-                    &self.creation_date_time,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
+            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.status),
             4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "StatusUpdateDateTime",
-                    &self.status_update_date_time,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 4usize, &self.status_update_date_time)
             }
-            5usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ControlParameters",
-                    &self.control_parameters,
-                    &self.extra,
-                )
-            }
-            6usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Initiation",
-                    &self.initiation,
-                    &self.extra,
-                )
-            }
+            5usize => rt::__private::ereq(map, self, 5usize, &self.control_parameters),
+            6usize => rt::__private::ereq(map, self, 6usize, &self.initiation),
             7usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.debtor_account)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPConsentResponseData {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBDomesticVRPConsentResponseData {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPConsentResponseData {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.read_refund_account {
-            r.path.push_field("ReadRefundAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreationDateTime") {
-            let v = &self.creation_date_time;
-            r.path.push_field("CreationDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("StatusUpdateDateTime") {
-            let v = &self.status_update_date_time;
-            r.path.push_field("StatusUpdateDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("ControlParameters") {
-            let v = &self.control_parameters;
-            r.path.push_field("ControlParameters");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Initiation") {
-            let v = &self.initiation;
-            r.path.push_field("Initiation");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.debtor_account {
-            r.path.push_field("DebtorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPConsentResponseData);
+impl rt::Validate for OBDomesticVRPConsentResponseData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.read_refund_account, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_6);
+        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            4usize,
+            &self.status_update_date_time,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 5usize, &self.control_parameters, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 6usize, &self.initiation, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.debtor_account, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPConsentResponseData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPConsentResponseData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPConsentResponseData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentResponseData {
+    rt::__schema_names!("OBDomesticVRPConsentResponseData");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBDomesticVRPConsentResponseData` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ReadRefundAccount",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Indicates whether information about RefundAccount should be included in the payment response.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPConsentResponseDataReadRefundAccount>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
             "Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreationDateTime",
-            true,
             "Date and time at which the resource was created.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Specifies the status of resource in code form.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPConsentResponseDataStatus>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "StatusUpdateDateTime",
-            true,
             "Date and time at which the resource status was updated.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ControlParameters",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPControlParameters>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Initiation",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInitiation>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DebtorAccount",
-            false,
             "The value must be populated for GET responses once the consent is approved.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccountDebtorWithName>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPConsentResponseData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBDomesticVRPConsentResponseDataReadRefundAccount,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_6),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBDomesticVRPConsentResponseDataStatus,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPControlParameters>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInitiation>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPControlParameters` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPControlParameters {
-    /// ^ Start date time for which the consent remains valid.
-    ///
-    /// JSON name: `ValidFromDateTime`
-    pub valid_from_date_time: Option<ob_model::DateTime>,
-    /// ^ End date time for which the consent remains valid.
-    ///
-    /// JSON name: `ValidToDateTime`
-    pub valid_to_date_time: Option<ob_model::DateTime>,
-    /// The `MaximumIndividualAmount` field (the spec gives no description).
-    ///
-    /// JSON name: `MaximumIndividualAmount`
+    /// `ValidFromDateTime`: ^ Start date time for which the consent remains valid.
+    pub valid_from_date_time: Option<rt::DateTime>,
+    /// `ValidToDateTime`: ^ End date time for which the consent remains valid.
+    pub valid_to_date_time: Option<rt::DateTime>,
+    /// `MaximumIndividualAmount`: The `MaximumIndividualAmount` field (the spec gives no description).
     pub maximum_individual_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// The `PeriodicLimits` field (the spec gives no description).
-    ///
-    /// JSON name: `PeriodicLimits`
+    /// `PeriodicLimits`: The `PeriodicLimits` field (the spec gives no description).
     pub periodic_limits: Vec<OBDomesticVRPControlParametersPeriodicLimits>,
-    /// ^ The types of payments that can be made under this VRP consent. This can be used to indicate whether this include sweeping payment or other ecommerce payments.
-    ///
-    /// JSON name: `VRPType`
+    /// `VRPType`: ^ The types of payments that can be made under this VRP consent. This can be used to indicate whether this include sweeping payment or other ecommerce payments.
     pub vrp_type: Vec<OBVRPConsentType>,
-    /// ^ Indicates that the PSU authentication methods supported.
-    ///
-    /// JSON name: `PSUAuthenticationMethods`
+    /// `PSUAuthenticationMethods`: ^ Indicates that the PSU authentication methods supported.
     pub psu_authentication_methods: Vec<OBVRPAuthenticationMethods>,
-    /// ^ Indicates interaction type, currently if customer is present or not present.
-    ///
-    /// JSON name: `PSUInteractionTypes`
+    /// `PSUInteractionTypes`: ^ Indicates interaction type, currently if customer is present or not present.
     pub psu_interaction_types: Option<Vec<OBVRPInteractionTypes>>,
-    /// Monzo (sandbox only, non-standard): `DesiredStatus` makes the sandbox authorise or reject the VRP consent straight away, e.g. `{"DesiredStatus": "Authorised"}`. For VRP consents Monzo documents only `DesiredStatus`.
+    /// `SupplementaryData`: Monzo (sandbox only, non-standard): `DesiredStatus` makes the sandbox authorise or reject the VRP consent straight away, e.g. `{"DesiredStatus": "Authorised"}`. For VRP consents Monzo documents only `DesiredStatus`.
     ///
     /// Monzo sandbox users (UserID / AccountID):
     /// - Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`
     /// - Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`
     /// - Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`
     /// - EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`
-    ///
-    /// JSON name: `SupplementaryData`
     pub supplementary_data: Option<Box<OBDomesticVRPControlParametersSupplementaryData>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPControlParameters {
+impl rt::Object for OBDomesticVRPControlParameters {
     const NAME: &'static str = "OBDomesticVRPControlParameters";
     const FIELDS: &'static [&'static str] = &[
         "ValidFromDateTime",
@@ -1942,7 +831,7 @@ impl ob_model::Object for OBDomesticVRPControlParameters {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1954,7 +843,7 @@ impl ob_model::Object for OBDomesticVRPControlParameters {
             3usize => {
                 self.periodic_limits = map
                     .next_value_seed(
-                        ob_model::__private::ObjectVec::<
+                        rt::__private::ObjectVec::<
                             OBDomesticVRPControlParametersPeriodicLimits,
                         >::new(),
                     )?;
@@ -1967,443 +856,146 @@ impl ob_model::Object for OBDomesticVRPControlParameters {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(
-            map,
-            "ValidFromDateTime",
-            &self.valid_from_date_time,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ValidToDateTime",
-            &self.valid_to_date_time,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "MaximumIndividualAmount",
-            &self.maximum_individual_amount,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "PeriodicLimits",
-            &self.periodic_limits,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "VRPType",
-            &self.vrp_type,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "PSUAuthenticationMethods",
-            &self.psu_authentication_methods,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "PSUInteractionTypes",
-            &self.psu_interaction_types,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ValidFromDateTime",
-                    &self.valid_from_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 0usize, &self.valid_from_date_time)
             }
             1usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ValidToDateTime",
-                    &self.valid_to_date_time,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.valid_to_date_time)
             }
             2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "MaximumIndividualAmount",
-                    &self.maximum_individual_amount,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 2usize, &self.maximum_individual_amount)
             }
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "PeriodicLimits",
-                    &self.periodic_limits,
-                    &self.extra,
-                )
-            }
-            4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "VRPType",
-                    &self.vrp_type,
-                    &self.extra,
-                )
-            }
+            3usize => rt::__private::ereq(map, self, 3usize, &self.periodic_limits),
+            4usize => rt::__private::ereq(map, self, 4usize, &self.vrp_type),
             5usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "PSUAuthenticationMethods",
-                    &self.psu_authentication_methods,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 5usize, &self.psu_authentication_methods)
             }
             6usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "PSUInteractionTypes",
-                    &self.psu_interaction_types,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 6usize, &self.psu_interaction_types)
             }
             7usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SupplementaryData",
-                    &self.supplementary_data,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.supplementary_data)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPControlParameters {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBDomesticVRPControlParameters {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPControlParameters {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.valid_from_date_time {
-            r.path.push_field("ValidFromDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.valid_to_date_time {
-            r.path.push_field("ValidToDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("MaximumIndividualAmount") {
-            let v = &self.maximum_individual_amount;
-            r.path.push_field("MaximumIndividualAmount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("PeriodicLimits") {
-            let v = &self.periodic_limits;
-            r.path.push_field("PeriodicLimits");
-            ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("VRPType") {
-            let v = &self.vrp_type;
-            r.path.push_field("VRPType");
-            ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                ob_model::__private::check_allowed(
-                    r,
-                    item.as_str(),
-                    &["UK.OBIE.VRPType.Sweeping", "UK.OBIE.VRPType.Other"],
-                );
-                ob_model::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if !self.extra.is_missing("PSUAuthenticationMethods") {
-            let v = &self.psu_authentication_methods;
-            r.path.push_field("PSUAuthenticationMethods");
-            ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                ob_model::__private::check_allowed(
-                    r,
-                    item.as_str(),
-                    &["UK.OBIE.SCA", "UK.OBIE.SCANotRequired"],
-                );
-                ob_model::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if let Some(v) = &self.psu_interaction_types {
-            r.path.push_field("PSUInteractionTypes");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.supplementary_data {
-            r.path.push_field("SupplementaryData");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPControlParameters);
+impl rt::Validate for OBDomesticVRPControlParameters {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.valid_from_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 1usize, &self.valid_to_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            2usize,
+            &self.maximum_individual_amount,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 3usize, &self.periodic_limits, &RULES_7);
+        rt::__private::vreq(r, self, 4usize, &self.vrp_type, &RULES_9);
+        rt::__private::vreq(
+            r,
+            self,
+            5usize,
+            &self.psu_authentication_methods,
+            &RULES_11,
+        );
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 6usize, &self.psu_interaction_types, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.supplementary_data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPControlParameters {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPControlParameters".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPControlParameters").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPControlParameters {
+    rt::__schema_names!("OBDomesticVRPControlParameters");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBDomesticVRPControlParameters` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ValidFromDateTime",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "^ Start date time for which the consent remains valid.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ValidToDateTime",
-            false,
             "^ End date time for which the consent remains valid.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "MaximumIndividualAmount",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "PeriodicLimits",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBDomesticVRPControlParametersPeriodicLimits>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "VRPType",
-            true,
             "^ The types of payments that can be made under this VRP consent. This can be used to indicate whether this include sweeping payment or other ecommerce payments.",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBVRPConsentType>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &ob_model::schema::Constraints {
-                            min_len: None,
-                            max_len: None,
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[
-                                "UK.OBIE.VRPType.Sweeping",
-                                "UK.OBIE.VRPType.Other",
-                            ],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "PSUAuthenticationMethods",
-            true,
             "^ Indicates that the PSU authentication methods supported.",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBVRPAuthenticationMethods>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &ob_model::schema::Constraints {
-                            min_len: None,
-                            max_len: None,
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &["UK.OBIE.SCA", "UK.OBIE.SCANotRequired"],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "PSUInteractionTypes",
-            false,
             "^ Indicates interaction type, currently if customer is present or not present.",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBVRPInteractionTypes>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SupplementaryData",
-            false,
             "Monzo (sandbox only, non-standard): `DesiredStatus` makes the sandbox authorise or reject the VRP consent straight away, e.g. `{\"DesiredStatus\": \"Authorised\"}`. For VRP consents Monzo documents only `DesiredStatus`.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPControlParametersSupplementaryData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPControlParameters` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    Vec<OBDomesticVRPControlParametersPeriodicLimits>,
+                >(&RULES_7),
+                rt::schema::field::<Vec<OBVRPConsentType>>(&RULES_9),
+                rt::schema::field::<Vec<OBVRPAuthenticationMethods>>(&RULES_11),
+                rt::schema::field::<Vec<OBVRPInteractionTypes>>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBDomesticVRPControlParametersSupplementaryData,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPControlParametersPeriodicLimits {
-    /// ^ Period type for this period limit
+    /// `PeriodType`: ^ Period type for this period limit
     ///
     /// Monzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).
-    ///
-    /// JSON name: `PeriodType`
     pub period_type: OBDomesticVRPControlParametersPeriodicLimitsPeriodType,
-    /// ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
+    /// `PeriodAlignment`: ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
     ///
     /// Monzo: only `Consent` (Monzo's docs call the field "PeriodicAlignment").
-    ///
-    /// JSON name: `PeriodAlignment`
     pub period_alignment: OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
-    /// Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
-    ///
-    /// JSON name: `Amount`
+    /// `Amount`: Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
     pub amount: OBActiveCurrencyAndAmount_SimpleType,
-    /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
+    /// `Currency`: A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
     ///
     /// Monzo: only `GBP`; other currencies are rejected.
-    ///
-    /// JSON name: `Currency`
     pub currency: ActiveOrHistoricCurrencyCode,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPControlParametersPeriodicLimits {
+impl rt::Object for OBDomesticVRPControlParametersPeriodicLimits {
     const NAME: &'static str = "OBDomesticVRPControlParametersPeriodicLimits";
     const FIELDS: &'static [&'static str] = &[
         "PeriodType",
@@ -2422,7 +1014,7 @@ impl ob_model::Object for OBDomesticVRPControlParametersPeriodicLimits {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -2436,240 +1028,61 @@ impl ob_model::Object for OBDomesticVRPControlParametersPeriodicLimits {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "PeriodType",
-            &self.period_type,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "PeriodAlignment",
-            &self.period_alignment,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_required(
-            map,
-            "Currency",
-            &self.currency,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "PeriodType",
-                    &self.period_type,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "PeriodAlignment",
-                    &self.period_alignment,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Currency",
-                    &self.currency,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.period_type),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.period_alignment),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.amount),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.currency),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize
-for OBDomesticVRPControlParametersPeriodicLimits {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBDomesticVRPControlParametersPeriodicLimits {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPControlParametersPeriodicLimits {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("PeriodType") {
-            let v = &self.period_type;
-            r.path.push_field("PeriodType");
-            ob_model::__private::check_allowed(
-                r,
-                v.as_str(),
-                &["Day", "Week", "Month", "Year"],
-            );
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("PeriodAlignment") {
-            let v = &self.period_alignment;
-            r.path.push_field("PeriodAlignment");
-            ob_model::__private::check_allowed(r, v.as_str(), &["Consent"]);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            ob_model::__private::check_amount(r, v, Some(&PATTERN_0));
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Currency") {
-            let v = &self.currency;
-            r.path.push_field("Currency");
-            ob_model::__private::check_allowed(r, v.as_ref(), &["GBP"]);
-            ob_model::__private::check_text(
-                r,
-                v,
-                Some(3u64),
-                Some(3u64),
-                Some(&PATTERN_1),
-            );
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPControlParametersPeriodicLimits);
+impl rt::Validate for OBDomesticVRPControlParametersPeriodicLimits {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.period_type, &RULES_12);
+        rt::__private::vreq(r, self, 1usize, &self.period_alignment, &RULES_13);
+        rt::__private::vreq(r, self, 2usize, &self.amount, &RULES_0);
+        rt::__private::vreq(r, self, 3usize, &self.currency, &RULES_1);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema
+impl rt::__private::schemars::JsonSchema
 for OBDomesticVRPControlParametersPeriodicLimits {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPControlParametersPeriodicLimits".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPControlParametersPeriodicLimits")
-            .into()
-    }
+    rt::__schema_names!("OBDomesticVRPControlParametersPeriodicLimits");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "PeriodType",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "^ Period type for this period limit\n\nMonzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).",
-            ob_model::schema::constrain(
-                g
-                    .subschema_for::<
-                        OBDomesticVRPControlParametersPeriodicLimitsPeriodType,
-                    >(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &["Day", "Week", "Month", "Year"],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "PeriodAlignment",
-            true,
             "^ Specifies whether the period starts on the date of consent creation or lines up with a calendar\n\nMonzo: only `Consent` (Monzo's docs call the field \"PeriodicAlignment\").",
-            ob_model::schema::constrain(
-                g
-                    .subschema_for::<
-                        OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
-                    >(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &["Consent"],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Amount",
-            true,
             "Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Currency",
-            true,
             "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".\n\nMonzo: only `GBP`; other currencies are rejected.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ActiveOrHistoricCurrencyCode>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(3u64),
-                    max_len: Some(3u64),
-                    pattern: Some("^[A-Z]{3,3}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &["GBP"],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBDomesticVRPControlParametersPeriodicLimitsPeriodType,
+                >(&RULES_12),
+                rt::schema::field::<
+                    OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
+                >(&RULES_13),
+                rt::schema::field::<OBActiveCurrencyAndAmount_SimpleType>(&RULES_0),
+                rt::schema::field::<ActiveOrHistoricCurrencyCode>(&RULES_1),
+            ],
+        )
     }
 }
 /// ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
@@ -2708,7 +1121,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment);
+rt::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment);
 /// ^ Period type for this period limit
 ///
 /// Monzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).
@@ -2768,7 +1181,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodType);
+rt::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodType);
 /// Monzo (sandbox only, non-standard): `DesiredStatus` makes the sandbox authorise or reject the VRP consent straight away, e.g. `{"DesiredStatus": "Authorised"}`. For VRP consents Monzo documents only `DesiredStatus`.
 ///
 /// Monzo sandbox users (UserID / AccountID):
@@ -2778,21 +1191,17 @@ ob_model::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodTy
 /// - EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPControlParametersSupplementaryData {
-    /// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
-    ///
-    /// JSON name: `DesiredStatus`
+    /// `DesiredStatus`: Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
     pub desired_status: Option<
         OBDomesticVRPControlParametersSupplementaryDataDesiredStatus,
     >,
-    /// This emulator only (not part of Monzo's sandbox, which rejects only for real causes): every payment under the consent is accepted, then rejected with this reason (the response's `StatusReasonDescription`), one of the texts Monzo documents under Rejected Payments.
-    ///
-    /// JSON name: `DesiredRejectionReason`
-    pub desired_rejection_reason: Option<ob_model::Text>,
+    /// `DesiredRejectionReason`: This emulator only (not part of Monzo's sandbox, which rejects only for real causes): every payment under the consent is accepted, then rejected with this reason (the response's `StatusReasonDescription`), one of the texts Monzo documents under Rejected Payments.
+    pub desired_rejection_reason: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPControlParametersSupplementaryData {
+impl rt::Object for OBDomesticVRPControlParametersSupplementaryData {
     const NAME: &'static str = "OBDomesticVRPControlParametersSupplementaryData";
     const FIELDS: &'static [&'static str] = &["DesiredStatus", "DesiredRejectionReason"];
     const REQUIRED: u128 = 0;
@@ -2804,7 +1213,7 @@ impl ob_model::Object for OBDomesticVRPControlParametersSupplementaryData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -2816,168 +1225,65 @@ impl ob_model::Object for OBDomesticVRPControlParametersSupplementaryData {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(
-            map,
-            "DesiredStatus",
-            &self.desired_status,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "DesiredRejectionReason",
-            &self.desired_rejection_reason,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "DesiredStatus",
-                    &self.desired_status,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.desired_status)
             }
             1usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "DesiredRejectionReason",
-                    &self.desired_rejection_reason,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 1usize, &self.desired_rejection_reason)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize
-for OBDomesticVRPControlParametersSupplementaryData {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBDomesticVRPControlParametersSupplementaryData {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPControlParametersSupplementaryData {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.desired_status {
-            r.path.push_field("DesiredStatus");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.desired_rejection_reason {
-            r.path.push_field("DesiredRejectionReason");
-            ob_model::__private::check_allowed(
-                r,
-                v.as_ref(),
-                &[
-                    "Insufficient funds",
-                    "Something went wrong",
-                    "FPS not acknowledged",
-                    "Additional security checks were not completed",
-                    "Payment reference contains offensive language",
-                    "Payment limits exceeded",
-                    "Scheme limits exceeded",
-                    "Please ask the customer to contact customer support",
-                    "Sorry, we're unable to provide additional information on why this payment was rejected",
-                ],
-            );
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPControlParametersSupplementaryData);
+impl rt::Validate for OBDomesticVRPControlParametersSupplementaryData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.desired_status, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 1usize, &self.desired_rejection_reason, &RULES_14);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema
+impl rt::__private::schemars::JsonSchema
 for OBDomesticVRPControlParametersSupplementaryData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPControlParametersSupplementaryData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPControlParametersSupplementaryData")
-            .into()
-    }
+    rt::__schema_names!("OBDomesticVRPControlParametersSupplementaryData");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Monzo (sandbox only, non-standard): `DesiredStatus` makes the sandbox authorise or reject the VRP consent straight away, e.g. `{\"DesiredStatus\": \"Authorised\"}`. For VRP consents Monzo documents only `DesiredStatus`.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DesiredStatus",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.",
-            ob_model::schema::constrain(
-                g
-                    .subschema_for::<
-                        OBDomesticVRPControlParametersSupplementaryDataDesiredStatus,
-                    >(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DesiredRejectionReason",
-            false,
             "This emulator only (not part of Monzo's sandbox, which rejects only for real causes): every payment under the consent is accepted, then rejected with this reason (the response's `StatusReasonDescription`), one of the texts Monzo documents under Rejected Payments.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[
-                        "Insufficient funds",
-                        "Something went wrong",
-                        "FPS not acknowledged",
-                        "Additional security checks were not completed",
-                        "Payment reference contains offensive language",
-                        "Payment limits exceeded",
-                        "Scheme limits exceeded",
-                        "Please ask the customer to contact customer support",
-                        "Sorry, we're unable to provide additional information on why this payment was rejected",
-                    ],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Monzo (sandbox only, non-standard): `DesiredStatus` makes the sandbox authorise or reject the VRP consent straight away, e.g. `{\"DesiredStatus\": \"Authorised\"}`. For VRP consents Monzo documents only `DesiredStatus`.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBDomesticVRPControlParametersSupplementaryDataDesiredStatus,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_14),
+            ],
+        )
     }
 }
 /// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
@@ -3014,35 +1320,25 @@ impl OBDomesticVRPControlParametersSupplementaryDataDesiredStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(
-    OBDomesticVRPControlParametersSupplementaryDataDesiredStatus
-);
+rt::open_enum_traits!(OBDomesticVRPControlParametersSupplementaryDataDesiredStatus);
 /// `OBDomesticVRPInitiation` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPInitiation {
-    /// Optional.
-    ///
-    /// JSON name: `DebtorAccount`
+    /// `DebtorAccount`: Optional.
     pub debtor_account: Option<Box<OBCashAccountDebtorWithName>>,
-    /// Optional.
-    ///
-    /// JSON name: `CreditorAccount`
+    /// `CreditorAccount`: Optional.
     pub creditor_account: Option<Box<OBCashAccountCreditor3>>,
-    /// Information that locates and identifies a specific address, as defined by postal services.
-    ///
-    /// JSON name: `CreditorPostalAddress`
+    /// `CreditorPostalAddress`: Information that locates and identifies a specific address, as defined by postal services.
     pub creditor_postal_address: Option<Box<OBPostalAddress6>>,
-    /// ^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
-    ///
-    /// JSON name: `RemittanceInformation`
+    /// `RemittanceInformation`: ^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     pub remittance_information: Option<
         Box<OBDomesticVRPInitiationRemittanceInformation>,
     >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPInitiation {
+impl rt::Object for OBDomesticVRPInitiation {
     const NAME: &'static str = "OBDomesticVRPInitiation";
     const FIELDS: &'static [&'static str] = &[
         "DebtorAccount",
@@ -3061,7 +1357,7 @@ impl ob_model::Object for OBDomesticVRPInitiation {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -3075,257 +1371,119 @@ impl ob_model::Object for OBDomesticVRPInitiation {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CreditorAccount",
-            &self.creditor_account,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CreditorPostalAddress",
-            &self.creditor_postal_address,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "RemittanceInformation",
-            &self.remittance_information,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.debtor_account)
             }
             1usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CreditorAccount",
-                    &self.creditor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.creditor_account)
             }
             2usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CreditorPostalAddress",
-                    &self.creditor_postal_address,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.creditor_postal_address)
             }
             3usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "RemittanceInformation",
-                    &self.remittance_information,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.remittance_information)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPInitiation {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPInitiation {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPInitiation {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.debtor_account {
-            r.path.push_field("DebtorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.creditor_account {
-            r.path.push_field("CreditorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.creditor_postal_address {
-            r.path.push_field("CreditorPostalAddress");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.remittance_information {
-            r.path.push_field("RemittanceInformation");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPInitiation);
+impl rt::Validate for OBDomesticVRPInitiation {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.debtor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 1usize, &self.creditor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 2usize, &self.creditor_postal_address, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.remittance_information, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPInitiation {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPInitiation".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPInitiation").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPInitiation {
+    rt::__schema_names!("OBDomesticVRPInitiation");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBDomesticVRPInitiation` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DebtorAccount",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccountDebtorWithName>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditorAccount",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccountCreditor3>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditorPostalAddress",
-            false,
             "Information that locates and identifies a specific address, as defined by postal services.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBPostalAddress6>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "RemittanceInformation",
-            false,
             "^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInitiationRemittanceInformation>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPInitiation` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountCreditor3>(&rt::Rules::NONE),
+                rt::schema::field::<OBPostalAddress6>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBDomesticVRPInitiationRemittanceInformation,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPInstruction` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPInstruction {
-    /// Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.
+    /// `InstructionIdentification`: Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.
     /// Usage: the instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction.
     /// It can be included in several messages related to the instruction.
-    ///
-    /// JSON name: `InstructionIdentification`
-    pub instruction_identification: ob_model::Text,
-    /// Unique identification assigned by the initiating party to unambiguously identify the transaction.
+    pub instruction_identification: rt::Text,
+    /// `EndToEndIdentification`: Unique identification assigned by the initiating party to unambiguously identify the transaction.
     /// This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.
     /// It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field
-    ///
-    /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: ob_model::Text,
-    /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
-    ///
-    /// JSON name: `RemittanceInformation`
+    pub end_to_end_identification: rt::Text,
+    /// `RemittanceInformation`: Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     pub remittance_information: Option<Box<OBVRPRemittanceInformation>>,
-    /// User community specific instrument.
+    /// `LocalInstrument`: User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
-    ///
-    /// JSON name: `LocalInstrument`
     pub local_instrument: Option<OBExternalLocalInstrument1Code>,
-    /// The `InstructedAmount` field (the spec gives no description).
-    ///
-    /// JSON name: `InstructedAmount`
+    /// `InstructedAmount`: The `InstructedAmount` field (the spec gives no description).
     pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// Information that locates and identifies a specific address, as defined by postal services.
-    ///
-    /// JSON name: `CreditorPostalAddress`
+    /// `CreditorPostalAddress`: Information that locates and identifies a specific address, as defined by postal services.
     pub creditor_postal_address: Option<Box<OBPostalAddress6>>,
-    /// The `CreditorAccount` field (the spec gives no description).
-    ///
-    /// JSON name: `CreditorAccount`
+    /// `CreditorAccount`: The `CreditorAccount` field (the spec gives no description).
     pub creditor_account: OBCashAccountCreditor3,
-    /// Additional information that can not be captured in the structured fields and/or any other specific block.
-    ///
-    /// JSON name: `SupplementaryData`
-    pub supplementary_data: Option<ob_model::JsonObject>,
+    /// `SupplementaryData`: Additional information that can not be captured in the structured fields and/or any other specific block.
+    pub supplementary_data: Option<rt::JsonObject>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPInstruction {
+impl rt::Object for OBDomesticVRPInstruction {
     const NAME: &'static str = "OBDomesticVRPInstruction";
     const FIELDS: &'static [&'static str] = &[
         "InstructionIdentification",
@@ -3352,7 +1510,7 @@ impl ob_model::Object for OBDomesticVRPInstruction {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -3370,385 +1528,127 @@ impl ob_model::Object for OBDomesticVRPInstruction {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "InstructionIdentification",
-            &self.instruction_identification,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "EndToEndIdentification",
-            &self.end_to_end_identification,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "RemittanceInformation",
-            &self.remittance_information,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "InstructedAmount",
-            &self.instructed_amount,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "CreditorPostalAddress",
-            &self.creditor_postal_address,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "CreditorAccount",
-            &self.creditor_account,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "InstructionIdentification",
-                    &self.instruction_identification,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 0usize, &self.instruction_identification)
             }
             1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "EndToEndIdentification",
-                    &self.end_to_end_identification,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 1usize, &self.end_to_end_identification)
             }
             2usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "RemittanceInformation",
-                    &self.remittance_information,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.remittance_information)
             }
             3usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "LocalInstrument",
-                    &self.local_instrument,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 3usize, &self.local_instrument)
             }
-            4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "InstructedAmount",
-                    &self.instructed_amount,
-                    &self.extra,
-                )
-            }
+            4usize => rt::__private::ereq(map, self, 4usize, &self.instructed_amount),
             5usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "CreditorPostalAddress",
-                    &self.creditor_postal_address,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 5usize, &self.creditor_postal_address)
             }
-            6usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreditorAccount",
-                    &self.creditor_account,
-                    &self.extra,
-                )
-            }
+            6usize => rt::__private::ereq(map, self, 6usize, &self.creditor_account),
             7usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SupplementaryData",
-                    &self.supplementary_data,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.supplementary_data)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPInstruction {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPInstruction {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPInstruction {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("InstructionIdentification") {
-            let v = &self.instruction_identification;
-            r.path.push_field("InstructionIdentification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("EndToEndIdentification") {
-            let v = &self.end_to_end_identification;
-            r.path.push_field("EndToEndIdentification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.remittance_information {
-            r.path.push_field("RemittanceInformation");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.local_instrument {
-            r.path.push_field("LocalInstrument");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("InstructedAmount") {
-            let v = &self.instructed_amount;
-            r.path.push_field("InstructedAmount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.creditor_postal_address {
-            r.path.push_field("CreditorPostalAddress");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreditorAccount") {
-            let v = &self.creditor_account;
-            r.path.push_field("CreditorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.supplementary_data {
-            r.path.push_field("SupplementaryData");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPInstruction);
+impl rt::Validate for OBDomesticVRPInstruction {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(
+            r,
+            self,
+            0usize,
+            &self.instruction_identification,
+            &RULES_15,
+        );
+        rt::__private::vreq(r, self, 1usize, &self.end_to_end_identification, &RULES_15);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 2usize, &self.remittance_information, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.local_instrument, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 4usize, &self.instructed_amount, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 5usize, &self.creditor_postal_address, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 6usize, &self.creditor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.supplementary_data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPInstruction {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPInstruction".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPInstruction").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPInstruction {
+    rt::__schema_names!("OBDomesticVRPInstruction");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBDomesticVRPInstruction` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "InstructionIdentification",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction.\nIt can be included in several messages related to the instruction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "EndToEndIdentification",
-            true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction.\nThis identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.\nIt can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "RemittanceInformation",
-            false,
             "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBVRPRemittanceInformation>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "LocalInstrument",
-            false,
             "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBExternalLocalInstrument1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "InstructedAmount",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditorPostalAddress",
-            false,
             "Information that locates and identifies a specific address, as defined by postal services.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBPostalAddress6>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreditorAccount",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccountCreditor3>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SupplementaryData",
-            false,
             "Additional information that can not be captured in the structured fields and/or any other specific block.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::JsonObject>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPInstruction` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_15),
+                rt::schema::field::<rt::Text>(&RULES_15),
+                rt::schema::field::<OBVRPRemittanceInformation>(&rt::Rules::NONE),
+                rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBPostalAddress6>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountCreditor3>(&rt::Rules::NONE),
+                rt::schema::field::<rt::JsonObject>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPRequest` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPRequest {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBDomesticVRPRequestData,
-    /// The Risk section is sent by the initiating party to the ASPSP.
+    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
     /// It is used to specify additional details for risk scoring for Payments.
-    ///
-    /// JSON name: `Risk`
     pub risk: OBRisk1,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPRequest {
+impl rt::Object for OBDomesticVRPRequest {
     const NAME: &'static str = "OBDomesticVRPRequest";
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
@@ -3760,7 +1660,7 @@ impl ob_model::Object for OBDomesticVRPRequest {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -3772,162 +1672,68 @@ impl ob_model::Object for OBDomesticVRPRequest {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Risk",
-                    &self.risk,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPRequest {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPRequest {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPRequest {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Risk") {
-            let v = &self.risk;
-            r.path.push_field("Risk");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPRequest);
+impl rt::Validate for OBDomesticVRPRequest {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPRequest {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPRequest".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPRequest").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPRequest {
+    rt::__schema_names!("OBDomesticVRPRequest");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBDomesticVRPRequest` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPRequestData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Risk",
-            true,
             "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBRisk1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPRequest` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBDomesticVRPRequestData>(&rt::Rules::NONE),
+                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPRequestData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPRequestData {
-    /// Identifier for the Domestic VRP Consent that this payment is made under.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: ob_model::Text,
-    /// The authentication method that was used to authenticate the PSU.
-    ///
-    /// JSON name: `PSUAuthenticationMethod`
+    /// `ConsentId`: Identifier for the Domestic VRP Consent that this payment is made under.
+    pub consent_id: rt::Text,
+    /// `PSUAuthenticationMethod`: The authentication method that was used to authenticate the PSU.
     pub psu_authentication_method: OBVRPAuthenticationMethods,
-    /// The interaction style used.
-    ///
-    /// JSON name: `PSUInteractionType`
+    /// `PSUInteractionType`: The interaction style used.
     pub psu_interaction_type: Option<OBVRPInteractionTypes>,
-    /// The `Initiation` field (the spec gives no description).
-    ///
-    /// JSON name: `Initiation`
+    /// `Initiation`: The `Initiation` field (the spec gives no description).
     pub initiation: OBDomesticVRPInitiation,
-    /// The `Instruction` field (the spec gives no description).
-    ///
-    /// JSON name: `Instruction`
+    /// `Instruction`: The `Instruction` field (the spec gives no description).
     pub instruction: OBDomesticVRPInstruction,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPRequestData {
+impl rt::Object for OBDomesticVRPRequestData {
     const NAME: &'static str = "OBDomesticVRPRequestData";
     const FIELDS: &'static [&'static str] = &[
         "ConsentId",
@@ -3948,7 +1754,7 @@ impl ob_model::Object for OBDomesticVRPRequestData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -3963,284 +1769,96 @@ impl ob_model::Object for OBDomesticVRPRequestData {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "PSUAuthenticationMethod",
-            &self.psu_authentication_method,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "PSUInteractionType",
-            &self.psu_interaction_type,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Instruction",
-            &self.instruction,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
             1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "PSUAuthenticationMethod",
-                    &self.psu_authentication_method,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 1usize, &self.psu_authentication_method)
             }
             2usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "PSUInteractionType",
-                    &self.psu_interaction_type,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.psu_interaction_type)
             }
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Initiation",
-                    &self.initiation,
-                    &self.extra,
-                )
-            }
-            4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Instruction",
-                    &self.instruction,
-                    &self.extra,
-                )
-            }
+            3usize => rt::__private::ereq(map, self, 3usize, &self.initiation),
+            4usize => rt::__private::ereq(map, self, 4usize, &self.instruction),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPRequestData {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPRequestData {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPRequestData {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("PSUAuthenticationMethod") {
-            let v = &self.psu_authentication_method;
-            r.path.push_field("PSUAuthenticationMethod");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.psu_interaction_type {
-            r.path.push_field("PSUInteractionType");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Initiation") {
-            let v = &self.initiation;
-            r.path.push_field("Initiation");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Instruction") {
-            let v = &self.instruction;
-            r.path.push_field("Instruction");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPRequestData);
+impl rt::Validate for OBDomesticVRPRequestData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_6);
+        rt::__private::vreq(
+            r,
+            self,
+            1usize,
+            &self.psu_authentication_method,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 2usize, &self.psu_interaction_type, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.initiation, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 4usize, &self.instruction, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPRequestData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPRequestData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPRequestData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPRequestData {
+    rt::__schema_names!("OBDomesticVRPRequestData");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBDomesticVRPRequestData` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Identifier for the Domestic VRP Consent that this payment is made under.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "PSUAuthenticationMethod",
-            true,
             "The authentication method that was used to authenticate the PSU.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBVRPAuthenticationMethods>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "PSUInteractionType",
-            false,
             "The interaction style used.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBVRPInteractionTypes>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Initiation",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInitiation>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Instruction",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInstruction>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPRequestData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_6),
+                rt::schema::field::<OBVRPAuthenticationMethods>(&rt::Rules::NONE),
+                rt::schema::field::<OBVRPInteractionTypes>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInitiation>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInstruction>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPResponse` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPResponse {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBDomesticVRPResponseData,
-    /// The Risk section is sent by the initiating party to the ASPSP.
+    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
     /// It is used to specify additional details for risk scoring for Payments.
-    ///
-    /// JSON name: `Risk`
     pub risk: OBRisk1,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Links,
-    /// Meta Data relevant to the payload. At present no fields are used for VRP.
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload. At present no fields are used for VRP.
     pub meta: Meta,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPResponse {
+impl rt::Object for OBDomesticVRPResponse {
     const NAME: &'static str = "OBDomesticVRPResponse";
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 15;
@@ -4254,7 +1872,7 @@ impl ob_model::Object for OBDomesticVRPResponse {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -4268,266 +1886,94 @@ impl ob_model::Object for OBDomesticVRPResponse {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
-        ob_model::__private::encode_required(map, "Links", &self.links, &self.extra)?;
-        ob_model::__private::encode_required(map, "Meta", &self.meta, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Risk",
-                    &self.risk,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Links",
-                    &self.links,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Meta",
-                    &self.meta,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.links),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPResponse {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPResponse {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPResponse {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Risk") {
-            let v = &self.risk;
-            r.path.push_field("Risk");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Links") {
-            let v = &self.links;
-            r.path.push_field("Links");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Meta") {
-            let v = &self.meta;
-            r.path.push_field("Meta");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPResponse);
+impl rt::Validate for OBDomesticVRPResponse {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPResponse {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPResponse".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPResponse").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPResponse {
+    rt::__schema_names!("OBDomesticVRPResponse");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBDomesticVRPResponse` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPResponseData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Risk",
-            true,
             "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBRisk1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Links",
-            true,
             "Links relevant to the payload",
-            ob_model::schema::constrain(
-                g.subschema_for::<Links>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Meta",
-            true,
             "Meta Data relevant to the payload. At present no fields are used for VRP.",
-            ob_model::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPResponse` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBDomesticVRPResponseData>(&rt::Rules::NONE),
+                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPResponseData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPResponseData {
-    /// Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
-    ///
-    /// JSON name: `DomesticVRPId`
-    pub domestic_vrp_id: ob_model::Text,
-    /// Identifier for the Domestic VRP Consent that this payment is made under.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: ob_model::Text,
-    /// Date and time at which the resource was created.
-    ///
-    /// JSON name: `CreationDateTime`
-    pub creation_date_time: ob_model::DateTime,
-    /// Specifies the status of the payment information group.
-    ///
-    /// JSON name: `Status`
+    /// `DomesticVRPId`: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
+    pub domestic_vrp_id: rt::Text,
+    /// `ConsentId`: Identifier for the Domestic VRP Consent that this payment is made under.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the resource was created.
+    pub creation_date_time: rt::DateTime,
+    /// `Status`: Specifies the status of the payment information group.
     pub status: OBDomesticVRPResponseDataStatus,
-    /// Reason Code provided for the status of a VRP. To be documented in the Developer Portal.
-    ///
-    /// JSON name: `StatusReason`
+    /// `StatusReason`: Reason Code provided for the status of a VRP. To be documented in the Developer Portal.
     pub status_reason: Option<OBVRPStatusReasonCode>,
-    /// Description related to provided Status/StatusReason
-    ///
-    /// JSON name: `StatusReasonDescription`
-    pub status_reason_description: Option<ob_model::Text>,
-    /// Date and time at which the resource status was updated.
-    ///
-    /// JSON name: `StatusUpdateDateTime`
-    pub status_update_date_time: ob_model::DateTime,
-    /// Expected execution date and time for the payment resource.
-    ///
-    /// JSON name: `ExpectedExecutionDateTime`
-    pub expected_execution_date_time: Option<ob_model::DateTime>,
-    /// Expected settlement date and time for the payment resource.
-    ///
-    /// JSON name: `ExpectedSettlementDateTime`
-    pub expected_settlement_date_time: Option<ob_model::DateTime>,
-    /// Only included in the response if `Data.ReadRefundAccount` is set to `Yes` in the consent.
-    ///
-    /// JSON name: `Refund`
+    /// `StatusReasonDescription`: Description related to provided Status/StatusReason
+    pub status_reason_description: Option<rt::Text>,
+    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.
+    pub status_update_date_time: rt::DateTime,
+    /// `ExpectedExecutionDateTime`: Expected execution date and time for the payment resource.
+    pub expected_execution_date_time: Option<rt::DateTime>,
+    /// `ExpectedSettlementDateTime`: Expected settlement date and time for the payment resource.
+    pub expected_settlement_date_time: Option<rt::DateTime>,
+    /// `Refund`: Only included in the response if `Data.ReadRefundAccount` is set to `Yes` in the consent.
     pub refund: Option<Box<OBCashAccountDebtorWithName>>,
-    /// Optional.
-    ///
-    /// JSON name: `Charges`
+    /// `Charges`: Optional.
     pub charges: Option<Vec<OBDomesticVRPResponseDataCharges>>,
-    /// The `Initiation` field (the spec gives no description).
-    ///
-    /// JSON name: `Initiation`
+    /// `Initiation`: The `Initiation` field (the spec gives no description).
     pub initiation: OBDomesticVRPInitiation,
-    /// The `Instruction` field (the spec gives no description).
-    ///
-    /// JSON name: `Instruction`
+    /// `Instruction`: The `Instruction` field (the spec gives no description).
     pub instruction: OBDomesticVRPInstruction,
-    /// Optional.
-    ///
-    /// JSON name: `DebtorAccount`
+    /// `DebtorAccount`: Optional.
     pub debtor_account: Option<Box<OBCashAccountDebtorWithName>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPResponseData {
+impl rt::Object for OBDomesticVRPResponseData {
     const NAME: &'static str = "OBDomesticVRPResponseData";
     const FIELDS: &'static [&'static str] = &[
         "DomesticVRPId",
@@ -4566,7 +2012,7 @@ impl ob_model::Object for OBDomesticVRPResponseData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -4585,7 +2031,7 @@ impl ob_model::Object for OBDomesticVRPResponseData {
             10usize => {
                 self.charges = map
                     .next_value_seed(
-                        ob_model::__private::OptionObjectVec::<
+                        rt::__private::OptionObjectVec::<
                             OBDomesticVRPResponseDataCharges,
                         >::new(),
                     )?;
@@ -4597,587 +2043,154 @@ impl ob_model::Object for OBDomesticVRPResponseData {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "DomesticVRPId",
-            &self.domestic_vrp_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "CreationDateTime",
-            &self.creation_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        ob_model::__private::encode_optional(map, "StatusReason", &self.status_reason)?;
-        ob_model::__private::encode_optional(
-            map,
-            "StatusReasonDescription",
-            &self.status_reason_description,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "StatusUpdateDateTime",
-            &self.status_update_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ExpectedExecutionDateTime",
-            &self.expected_execution_date_time,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "ExpectedSettlementDateTime",
-            &self.expected_settlement_date_time,
-        )?;
-        ob_model::__private::encode_optional(map, "Refund", &self.refund)?;
-        ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Instruction",
-            &self.instruction,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "DomesticVRPId",
-                    &self.domestic_vrp_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreationDateTime",
-                    &self.creation_date_time,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
-            4usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "StatusReason",
-                    &self.status_reason,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.domestic_vrp_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.status),
+            4usize => rt::__private::eopt::<Self, _, _>(map, 4usize, &self.status_reason),
             5usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "StatusReasonDescription",
-                    &self.status_reason_description,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 5usize, &self.status_reason_description)
             }
             6usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "StatusUpdateDateTime",
-                    &self.status_update_date_time,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 6usize, &self.status_update_date_time)
             }
             7usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ExpectedExecutionDateTime",
-                    &self.expected_execution_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 7usize, &self.expected_execution_date_time)
             }
             8usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "ExpectedSettlementDateTime",
-                    &self.expected_settlement_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 8usize, &self.expected_settlement_date_time)
             }
-            9usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
-            10usize => {
-                ob_model::__private::encode_optional(map, "Charges", &self.charges)
-            }
-            11usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Initiation",
-                    &self.initiation,
-                    &self.extra,
-                )
-            }
-            12usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Instruction",
-                    &self.instruction,
-                    &self.extra,
-                )
-            }
+            9usize => rt::__private::eopt::<Self, _, _>(map, 9usize, &self.refund),
+            10usize => rt::__private::eopt::<Self, _, _>(map, 10usize, &self.charges),
+            11usize => rt::__private::ereq(map, self, 11usize, &self.initiation),
+            12usize => rt::__private::ereq(map, self, 12usize, &self.instruction),
             13usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 13usize, &self.debtor_account)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPResponseData {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPResponseData {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPResponseData {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("DomesticVRPId") {
-            let v = &self.domestic_vrp_id;
-            r.path.push_field("DomesticVRPId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreationDateTime") {
-            let v = &self.creation_date_time;
-            r.path.push_field("CreationDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.status_reason {
-            r.path.push_field("StatusReason");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.status_reason_description {
-            r.path.push_field("StatusReasonDescription");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(256u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("StatusUpdateDateTime") {
-            let v = &self.status_update_date_time;
-            r.path.push_field("StatusUpdateDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.expected_execution_date_time {
-            r.path.push_field("ExpectedExecutionDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.expected_settlement_date_time {
-            r.path.push_field("ExpectedSettlementDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.refund {
-            r.path.push_field("Refund");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.charges {
-            r.path.push_field("Charges");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Initiation") {
-            let v = &self.initiation;
-            r.path.push_field("Initiation");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Instruction") {
-            let v = &self.instruction;
-            r.path.push_field("Instruction");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.debtor_account {
-            r.path.push_field("DebtorAccount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPResponseData);
+impl rt::Validate for OBDomesticVRPResponseData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.domestic_vrp_id, &RULES_16);
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_6);
+        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 4usize, &self.status_reason, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 5usize, &self.status_reason_description, &RULES_17);
+        rt::__private::vreq(
+            r,
+            self,
+            6usize,
+            &self.status_update_date_time,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.expected_execution_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 8usize, &self.expected_settlement_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 9usize, &self.refund, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 10usize, &self.charges, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 11usize, &self.initiation, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 12usize, &self.instruction, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 13usize, &self.debtor_account, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPResponseData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPResponseData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
+    rt::__schema_names!("OBDomesticVRPResponseData");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBDomesticVRPResponseData` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DomesticVRPId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
             "Identifier for the Domestic VRP Consent that this payment is made under.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreationDateTime",
-            true,
             "Date and time at which the resource was created.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Specifies the status of the payment information group.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPResponseDataStatus>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "StatusReason",
-            false,
             "Reason Code provided for the status of a VRP. To be documented in the Developer Portal.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBVRPStatusReasonCode>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "StatusReasonDescription",
-            false,
             "Description related to provided Status/StatusReason",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(256u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "StatusUpdateDateTime",
-            true,
             "Date and time at which the resource status was updated.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ExpectedExecutionDateTime",
-            false,
             "Expected execution date and time for the payment resource.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ExpectedSettlementDateTime",
-            false,
             "Expected settlement date and time for the payment resource.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Refund",
-            false,
             "Only included in the response if `Data.ReadRefundAccount` is set to `Yes` in the consent.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccountDebtorWithName>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Charges",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBDomesticVRPResponseDataCharges>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Initiation",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInitiation>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Instruction",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInstruction>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "DebtorAccount",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBCashAccountDebtorWithName>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPResponseData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_16),
+                rt::schema::field::<rt::Text>(&RULES_6),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPResponseDataStatus>(&rt::Rules::NONE),
+                rt::schema::field::<OBVRPStatusReasonCode>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_17),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    Vec<OBDomesticVRPResponseDataCharges>,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInitiation>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInstruction>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Set of elements used to provide details of a charge for the payment initiation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPResponseDataCharges {
-    /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
-    ///
-    /// JSON name: `ChargeBearer`
+    /// `ChargeBearer`: Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     pub charge_bearer: OBChargeBearerType1Code,
-    /// The `Type` field (the spec gives no description).
-    ///
-    /// JSON name: `Type`
+    /// `Type`: The `Type` field (the spec gives no description).
     pub type_: OBExternalPaymentChargeType1Code,
-    /// The `Amount` field (the spec gives no description).
-    ///
-    /// JSON name: `Amount`
+    /// `Amount`: The `Amount` field (the spec gives no description).
     pub amount: OBActiveOrHistoricCurrencyAndAmount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBDomesticVRPResponseDataCharges {
+impl rt::Object for OBDomesticVRPResponseDataCharges {
     const NAME: &'static str = "OBDomesticVRPResponseDataCharges";
     const FIELDS: &'static [&'static str] = &["ChargeBearer", "Type", "Amount"];
     const REQUIRED: u128 = 7;
@@ -5190,7 +2203,7 @@ impl ob_model::Object for OBDomesticVRPResponseDataCharges {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5203,209 +2216,83 @@ impl ob_model::Object for OBDomesticVRPResponseDataCharges {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "ChargeBearer",
-            &self.charge_bearer,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
-        ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ChargeBearer",
-                    &self.charge_bearer,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Type",
-                    &self.type_,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.charge_bearer),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.type_),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.amount),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPResponseDataCharges {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBDomesticVRPResponseDataCharges {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBDomesticVRPResponseDataCharges {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ChargeBearer") {
-            let v = &self.charge_bearer;
-            r.path.push_field("ChargeBearer");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Type") {
-            let v = &self.type_;
-            r.path.push_field("Type");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPResponseDataCharges);
+impl rt::Validate for OBDomesticVRPResponseDataCharges {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.charge_bearer, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.type_, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.amount, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPResponseDataCharges {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPResponseDataCharges".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPResponseDataCharges").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPResponseDataCharges {
+    rt::__schema_names!("OBDomesticVRPResponseDataCharges");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "Set of elements used to provide details of a charge for the payment initiation.",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ChargeBearer",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBChargeBearerType1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Type",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBExternalPaymentChargeType1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Amount",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Set of elements used to provide details of a charge for the payment initiation.",
+            DOCS,
+            &[
+                rt::schema::field::<OBChargeBearerType1Code>(&rt::Rules::NONE),
+                rt::schema::field::<OBExternalPaymentChargeType1Code>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBError1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBError1 {
-    /// Low level textual error code, e.g., UK.OBIE.Field.Missing
+    /// `ErrorCode`: Low level textual error code, e.g., UK.OBIE.Field.Missing
     ///
     /// Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:
     /// - `UK.MONZO.Generic`: a generic code used when no specific code is suitable.
     /// - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.
-    ///
-    /// JSON name: `ErrorCode`
     pub error_code: OBError1ErrorCode,
-    /// A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'
+    /// `Message`: A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'
     /// OBIE doesn't standardise this field
     ///
     /// Monzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).
-    ///
-    /// JSON name: `Message`
-    pub message: ob_model::Text,
-    /// Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
+    pub message: rt::Text,
+    /// `Path`: Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
     ///
     /// Monzo: not implemented (never sent).
-    ///
-    /// JSON name: `Path`
-    pub path: Option<ob_model::Text>,
-    /// URL to help remediate the problem, or provide more information, or to API Reference, or help etc
+    pub path: Option<rt::Text>,
+    /// `Url`: URL to help remediate the problem, or provide more information, or to API Reference, or help etc
     ///
     /// Monzo: not implemented (never sent).
-    ///
-    /// JSON name: `Url`
-    pub url: Option<ob_model::Text>,
+    pub url: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBError1 {
+impl rt::Object for OBError1 {
     const NAME: &'static str = "OBError1";
     const FIELDS: &'static [&'static str] = &["ErrorCode", "Message", "Path", "Url"];
     const REQUIRED: u128 = 3;
@@ -5419,7 +2306,7 @@ impl ob_model::Object for OBError1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5433,196 +2320,56 @@ impl ob_model::Object for OBError1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "ErrorCode",
-            &self.error_code,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "Message",
-            &self.message,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(map, "Path", &self.path)?;
-        ob_model::__private::encode_optional(map, "Url", &self.url)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ErrorCode",
-                    &self.error_code,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Message",
-                    &self.message,
-                    &self.extra,
-                )
-            }
-            2usize => ob_model::__private::encode_optional(map, "Path", &self.path),
-            3usize => ob_model::__private::encode_optional(map, "Url", &self.url),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.error_code),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.message),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.path),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.url),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBError1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBError1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBError1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ErrorCode") {
-            let v = &self.error_code;
-            r.path.push_field("ErrorCode");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Message") {
-            let v = &self.message;
-            r.path.push_field("Message");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.path {
-            r.path.push_field("Path");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.url {
-            r.path.push_field("Url");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBError1);
+impl rt::Validate for OBError1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.error_code, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.message, &RULES_18);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.path, &RULES_18);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.url, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBError1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBError1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBError1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBError1 {
+    rt::__schema_names!("OBError1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBError1` (the spec gives no description).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ErrorCode",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Low level textual error code, e.g., UK.OBIE.Field.Missing\n\nMonzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:\n- `UK.MONZO.Generic`: a generic code used when no specific code is suitable.\n- `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBError1ErrorCode>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Message",
-            true,
             "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field\n\nMonzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Path",
-            false,
             "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency\n\nMonzo: not implemented (never sent).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Url",
-            false,
             "URL to help remediate the problem, or provide more information, or to API Reference, or help etc\n\nMonzo: not implemented (never sent).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBError1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBError1ErrorCode>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_18),
+                rt::schema::field::<rt::Text>(&RULES_18),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Low level textual error code, e.g., UK.OBIE.Field.Missing
@@ -5815,13 +2562,13 @@ impl OBError1ErrorCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBError1ErrorCode);
+rt::open_enum_traits!(OBError1ErrorCode);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 ///
 /// Monzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBErrorResponse1 {
-    /// High level textual error code, to help categorize the errors.
+    /// `Code`: High level textual error code, to help categorize the errors.
     ///
     /// Monzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:
     ///
@@ -5836,32 +2583,24 @@ pub struct OBErrorResponse1 {
     /// | `timeout` | 504 |
     /// | `unauthorized` | 401 |
     /// | `rate_limited` | 429 |
-    ///
-    /// JSON name: `Code`
-    pub code: ob_model::Text,
-    /// A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
+    pub code: rt::Text,
+    /// `Id`: A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
     ///
     /// Monzo: an internal trace identifier.
-    ///
-    /// JSON name: `Id`
-    pub id: Option<ob_model::Text>,
-    /// Brief Error message, e.g., 'There is something wrong with the request parameters provided'
+    pub id: Option<rt::Text>,
+    /// `Message`: Brief Error message, e.g., 'There is something wrong with the request parameters provided'
     ///
     /// Monzo: a high-level, human-readable category message (e.g. `Invalid consent status`).
-    ///
-    /// JSON name: `Message`
-    pub message: ob_model::Text,
-    /// Detailed errors.
+    pub message: rt::Text,
+    /// `Errors`: Detailed errors.
     ///
     /// Monzo: always exactly one `OBError1`.
-    ///
-    /// JSON name: `Errors`
     pub errors: Vec<OBError1>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBErrorResponse1 {
+impl rt::Object for OBErrorResponse1 {
     const NAME: &'static str = "OBErrorResponse1";
     const FIELDS: &'static [&'static str] = &["Code", "Id", "Message", "Errors"];
     const REQUIRED: u128 = 13;
@@ -5875,7 +2614,7 @@ impl ob_model::Object for OBErrorResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5886,221 +2625,74 @@ impl ob_model::Object for OBErrorResponse1 {
             2usize => self.message = map.next_value()?,
             3usize => {
                 self.errors = map
-                    .next_value_seed(ob_model::__private::ObjectVec::<OBError1>::new())?;
+                    .next_value_seed(rt::__private::ObjectVec::<OBError1>::new())?;
             }
             _ => {}
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Code", &self.code, &self.extra)?;
-        ob_model::__private::encode_optional(map, "Id", &self.id)?;
-        ob_model::__private::encode_required(
-            map,
-            "Message",
-            &self.message,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Code",
-                    &self.code,
-                    &self.extra,
-                )
-            }
-            1usize => ob_model::__private::encode_optional(map, "Id", &self.id),
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Message",
-                    &self.message,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Errors",
-                    &self.errors,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.code),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.message),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.errors),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBErrorResponse1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBErrorResponse1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBErrorResponse1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Code") {
-            let v = &self.code;
-            r.path.push_field("Code");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.id {
-            r.path.push_field("Id");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Message") {
-            let v = &self.message;
-            r.path.push_field("Message");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Errors") {
-            let v = &self.errors;
-            r.path.push_field("Errors");
-            ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBErrorResponse1);
+impl rt::Validate for OBErrorResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.code, &RULES_16);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.id, &RULES_16);
+        rt::__private::vreq(r, self, 2usize, &self.message, &RULES_18);
+        rt::__private::vreq(r, self, 3usize, &self.errors, &RULES_7);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBErrorResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBErrorResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBErrorResponse1 {
+    rt::__schema_names!("OBErrorResponse1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "An array of detail error codes, and messages, and URLs to documentation to help remediation.\n\nMonzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Code",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "High level textual error code, to help categorize the errors.\n\nMonzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:\n\n| prefix | HTTP status |\n|---|---|\n| `bad_request` | 400 |\n| `bad_response` | 406 |\n| `forbidden` | 403 |\n| `internal_service` | 500 |\n| `not_found` | 404 |\n| `precondition_failed` | 412 |\n| `timeout` | 504 |\n| `unauthorized` | 401 |\n| `rate_limited` | 429 |",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Id",
-            false,
             "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.\n\nMonzo: an internal trace identifier.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Message",
-            true,
             "Brief Error message, e.g., 'There is something wrong with the request parameters provided'\n\nMonzo: a high-level, human-readable category message (e.g. `Invalid consent status`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Errors",
-            true,
             "Detailed errors.\n\nMonzo: always exactly one `OBError1`.",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBError1>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "An array of detail error codes, and messages, and URLs to documentation to help remediation.\n\nMonzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_16),
+                rt::schema::field::<rt::Text>(&RULES_16),
+                rt::schema::field::<rt::Text>(&RULES_18),
+                rt::schema::field::<Vec<OBError1>>(&RULES_7),
+            ],
+        )
     }
 }
 /// The OBVRPFundsConfirmationRequest object must be used to request funds availability for a specific amount in the Debtor Account included in the VRP consents.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationRequest {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBVRPFundsConfirmationRequestData,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBVRPFundsConfirmationRequest {
+impl rt::Object for OBVRPFundsConfirmationRequest {
     const NAME: &'static str = "OBVRPFundsConfirmationRequest";
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
@@ -6111,7 +2703,7 @@ impl ob_model::Object for OBVRPFundsConfirmationRequest {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -6122,121 +2714,56 @@ impl ob_model::Object for OBVRPFundsConfirmationRequest {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBVRPFundsConfirmationRequest {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBVRPFundsConfirmationRequest {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBVRPFundsConfirmationRequest {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBVRPFundsConfirmationRequest);
+impl rt::Validate for OBVRPFundsConfirmationRequest {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequest {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBVRPFundsConfirmationRequest".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBVRPFundsConfirmationRequest").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequest {
+    rt::__schema_names!("OBVRPFundsConfirmationRequest");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "The OBVRPFundsConfirmationRequest object must be used to request funds availability for a specific amount in the Debtor Account included in the VRP consents.",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBVRPFundsConfirmationRequestData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<OBVRPFundsConfirmationRequestData>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBVRPFundsConfirmationRequestData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationRequestData {
-    /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: ob_model::Text,
-    /// Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.
-    ///
-    /// JSON name: `Reference`
-    pub reference: Option<ob_model::Text>,
-    /// The `InstructedAmount` field (the spec gives no description).
-    ///
-    /// JSON name: `InstructedAmount`
+    /// `ConsentId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
+    pub consent_id: rt::Text,
+    /// `Reference`: Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.
+    pub reference: Option<rt::Text>,
+    /// `InstructedAmount`: The `InstructedAmount` field (the spec gives no description).
     pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBVRPFundsConfirmationRequestData {
+impl rt::Object for OBVRPFundsConfirmationRequestData {
     const NAME: &'static str = "OBVRPFundsConfirmationRequestData";
     const FIELDS: &'static [&'static str] = &[
         "ConsentId",
@@ -6253,7 +2780,7 @@ impl ob_model::Object for OBVRPFundsConfirmationRequestData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -6266,187 +2793,66 @@ impl ob_model::Object for OBVRPFundsConfirmationRequestData {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(map, "Reference", &self.reference)?;
-        ob_model::__private::encode_required(
-            map,
-            "InstructedAmount",
-            &self.instructed_amount,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_optional(map, "Reference", &self.reference)
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "InstructedAmount",
-                    &self.instructed_amount,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.reference),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.instructed_amount),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBVRPFundsConfirmationRequestData {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBVRPFundsConfirmationRequestData {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBVRPFundsConfirmationRequestData {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.reference {
-            r.path.push_field("Reference");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("InstructedAmount") {
-            let v = &self.instructed_amount;
-            r.path.push_field("InstructedAmount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBVRPFundsConfirmationRequestData);
+impl rt::Validate for OBVRPFundsConfirmationRequestData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_6);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.reference, &RULES_15);
+        rt::__private::vreq(r, self, 2usize, &self.instructed_amount, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequestData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBVRPFundsConfirmationRequestData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBVRPFundsConfirmationRequestData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequestData {
+    rt::__schema_names!("OBVRPFundsConfirmationRequestData");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBVRPFundsConfirmationRequestData` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Reference",
-            false,
             "Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "InstructedAmount",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBVRPFundsConfirmationRequestData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_6),
+                rt::schema::field::<rt::Text>(&RULES_15),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// The confirmation of funds response contains the result of a funds availability check.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationResponse {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBVRPFundsConfirmationResponseData,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBVRPFundsConfirmationResponse {
+impl rt::Object for OBVRPFundsConfirmationResponse {
     const NAME: &'static str = "OBVRPFundsConfirmationResponse";
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
@@ -6457,7 +2863,7 @@ impl ob_model::Object for OBVRPFundsConfirmationResponse {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -6468,133 +2874,62 @@ impl ob_model::Object for OBVRPFundsConfirmationResponse {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBVRPFundsConfirmationResponse {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBVRPFundsConfirmationResponse {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBVRPFundsConfirmationResponse {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBVRPFundsConfirmationResponse);
+impl rt::Validate for OBVRPFundsConfirmationResponse {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponse {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBVRPFundsConfirmationResponse".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBVRPFundsConfirmationResponse").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponse {
+    rt::__schema_names!("OBVRPFundsConfirmationResponse");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "The confirmation of funds response contains the result of a funds availability check.",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBVRPFundsConfirmationResponseData>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<OBVRPFundsConfirmationResponseData>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBVRPFundsConfirmationResponseData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationResponseData {
-    /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.
-    ///
-    /// JSON name: `FundsConfirmationId`
-    pub funds_confirmation_id: ob_model::Text,
-    /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: ob_model::Text,
-    /// Date and time at which the resource was created.
-    ///
-    /// JSON name: `CreationDateTime`
-    pub creation_date_time: ob_model::DateTime,
-    /// Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
-    ///
-    /// JSON name: `Reference`
-    pub reference: Option<ob_model::Text>,
-    /// Availability result, clearly indicating the availability of funds given the Amount in the request.
-    ///
-    /// JSON name: `FundsAvailableResult`
+    /// `FundsConfirmationId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.
+    pub funds_confirmation_id: rt::Text,
+    /// `ConsentId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the resource was created.
+    pub creation_date_time: rt::DateTime,
+    /// `Reference`: Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
+    pub reference: Option<rt::Text>,
+    /// `FundsAvailableResult`: Availability result, clearly indicating the availability of funds given the Amount in the request.
     pub funds_available_result: OBPAFundsAvailableResult1,
-    /// The `InstructedAmount` field (the spec gives no description).
-    ///
-    /// JSON name: `InstructedAmount`
+    /// `InstructedAmount`: The `InstructedAmount` field (the spec gives no description).
     pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBVRPFundsConfirmationResponseData {
+impl rt::Object for OBVRPFundsConfirmationResponseData {
     const NAME: &'static str = "OBVRPFundsConfirmationResponseData";
     const FIELDS: &'static [&'static str] = &[
         "FundsConfirmationId",
@@ -6617,7 +2952,7 @@ impl ob_model::Object for OBVRPFundsConfirmationResponseData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -6633,291 +2968,74 @@ impl ob_model::Object for OBVRPFundsConfirmationResponseData {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "FundsConfirmationId",
-            &self.funds_confirmation_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "CreationDateTime",
-            &self.creation_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(map, "Reference", &self.reference)?;
-        ob_model::__private::encode_required(
-            map,
-            "FundsAvailableResult",
-            &self.funds_available_result,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(
-            map,
-            "InstructedAmount",
-            &self.instructed_amount,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "FundsConfirmationId",
-                    &self.funds_confirmation_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreationDateTime",
-                    &self.creation_date_time,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                ob_model::__private::encode_optional(map, "Reference", &self.reference)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.funds_confirmation_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.reference),
             4usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "FundsAvailableResult",
-                    &self.funds_available_result,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 4usize, &self.funds_available_result)
             }
-            5usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "InstructedAmount",
-                    &self.instructed_amount,
-                    &self.extra,
-                )
-            }
+            5usize => rt::__private::ereq(map, self, 5usize, &self.instructed_amount),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBVRPFundsConfirmationResponseData {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de>
-for OBVRPFundsConfirmationResponseData {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBVRPFundsConfirmationResponseData {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("FundsConfirmationId") {
-            let v = &self.funds_confirmation_id;
-            r.path.push_field("FundsConfirmationId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreationDateTime") {
-            let v = &self.creation_date_time;
-            r.path.push_field("CreationDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.reference {
-            r.path.push_field("Reference");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("FundsAvailableResult") {
-            let v = &self.funds_available_result;
-            r.path.push_field("FundsAvailableResult");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("InstructedAmount") {
-            let v = &self.instructed_amount;
-            r.path.push_field("InstructedAmount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBVRPFundsConfirmationResponseData);
+impl rt::Validate for OBVRPFundsConfirmationResponseData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.funds_confirmation_id, &RULES_16);
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_6);
+        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.reference, &RULES_15);
+        rt::__private::vreq(
+            r,
+            self,
+            4usize,
+            &self.funds_available_result,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 5usize, &self.instructed_amount, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponseData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBVRPFundsConfirmationResponseData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBVRPFundsConfirmationResponseData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponseData {
+    rt::__schema_names!("OBVRPFundsConfirmationResponseData");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
-            "`OBVRPFundsConfirmationResponseData` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "FundsConfirmationId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreationDateTime",
-            true,
             "Date and time at which the resource was created.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::DateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Reference",
-            false,
             "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "FundsAvailableResult",
-            true,
             "Availability result, clearly indicating the availability of funds given the Amount in the request.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBPAFundsAvailableResult1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "InstructedAmount",
-            true,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBVRPFundsConfirmationResponseData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_16),
+                rt::schema::field::<rt::Text>(&RULES_6),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_15),
+                rt::schema::field::<OBPAFundsAvailableResult1>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
@@ -6927,125 +3045,123 @@ impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationRespons
 pub fn check_json(
     type_name: &str,
     body: &[u8],
-) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
+) -> Option<Result<rt::decode::Checked, rt::decode::DecodeError>> {
     Some(
         match type_name {
             "OBDomesticVRPConsentRequest" => {
-                ob_model::decode::check_as::<OBDomesticVRPConsentRequest>(body)
+                rt::decode::check_as::<OBDomesticVRPConsentRequest>(body)
             }
             "OBDomesticVRPConsentResponse" => {
-                ob_model::decode::check_as::<OBDomesticVRPConsentResponse>(body)
+                rt::decode::check_as::<OBDomesticVRPConsentResponse>(body)
             }
-            "OBDomesticVRPRequest" => {
-                ob_model::decode::check_as::<OBDomesticVRPRequest>(body)
-            }
+            "OBDomesticVRPRequest" => rt::decode::check_as::<OBDomesticVRPRequest>(body),
             "OBDomesticVRPResponse" => {
-                ob_model::decode::check_as::<OBDomesticVRPResponse>(body)
+                rt::decode::check_as::<OBDomesticVRPResponse>(body)
             }
-            "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
+            "OBErrorResponse1" => rt::decode::check_as::<OBErrorResponse1>(body),
             "OBVRPFundsConfirmationRequest" => {
-                ob_model::decode::check_as::<OBVRPFundsConfirmationRequest>(body)
+                rt::decode::check_as::<OBVRPFundsConfirmationRequest>(body)
             }
             "OBVRPFundsConfirmationResponse" => {
-                ob_model::decode::check_as::<OBVRPFundsConfirmationResponse>(body)
+                rt::decode::check_as::<OBVRPFundsConfirmationResponse>(body)
             }
             _ => return None,
         },
     )
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[ob_model::Operation] = &[
-    ob_model::Operation {
+pub const OPERATIONS: &[rt::Operation] = &[
+    rt::Operation {
         id: "domesticVrpConsentsPost",
         summary: "Create a domestic VRP consent",
-        method: ob_model::Method::Post,
+        method: rt::Method::Post,
         path: "/domestic-vrp-consents",
         request_body: Some("OBDomesticVRPConsentRequest"),
         request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBDomesticVRPConsentResponse"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 409u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -7056,87 +3172,87 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: true,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "domesticVrpConsentsGet",
         summary: "Retrieve a domestic VRP consent",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/domestic-vrp-consents/{ConsentId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBDomesticVRPConsentResponse"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -7147,87 +3263,87 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "domesticVrpConsentsDelete",
         summary: "Delete a domestic VRP",
-        method: ob_model::Method::Delete,
+        method: rt::Method::Delete,
         path: "/domestic-vrp-consents/{ConsentId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 204u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -7238,97 +3354,97 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "domesticVrpConsentsFundsConfirmation",
         summary: "Confirm availability of funds for a VRP",
-        method: ob_model::Method::Post,
+        method: rt::Method::Post,
         path: "/domestic-vrp-consents/{ConsentId}/funds-confirmation",
         request_body: Some("OBVRPFundsConfirmationRequest"),
         request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBVRPFundsConfirmationResponse"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBVRPFundsConfirmationResponse"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -7339,97 +3455,97 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: true,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "domesticVrpPost",
         summary: "Create a domestic VRP",
-        method: ob_model::Method::Post,
+        method: rt::Method::Post,
         path: "/domestic-vrps",
         request_body: Some("OBDomesticVRPRequest"),
         request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBDomesticVRPResponse"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 409u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -7440,87 +3556,87 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: true,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "domesticVrpGet",
         summary: "Retrieve a domestic VRP",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/domestic-vrps/{DomesticVRPId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "DomesticVRPId",
-                location: ob_model::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBDomesticVRPResponse"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -7539,61 +3655,157 @@ pub mod ops {
     /// `POST /domestic-vrp-consents`: Create a domestic VRP consent
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpConsentsPost;
-    impl ob_model::Endpoint for DomesticVrpConsentsPost {
+    impl rt::Endpoint for DomesticVrpConsentsPost {
         type Request = OBDomesticVRPConsentRequest;
         type Response = OBDomesticVRPConsentResponse;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[0usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[0usize];
     }
     /// `GET /domestic-vrp-consents/{ConsentId}`: Retrieve a domestic VRP consent
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpConsentsGet;
-    impl ob_model::Endpoint for DomesticVrpConsentsGet {
+    impl rt::Endpoint for DomesticVrpConsentsGet {
         type Request = ();
         type Response = OBDomesticVRPConsentResponse;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[1usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[1usize];
     }
     /// `DELETE /domestic-vrp-consents/{ConsentId}`: Delete a domestic VRP
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpConsentsDelete;
-    impl ob_model::Endpoint for DomesticVrpConsentsDelete {
+    impl rt::Endpoint for DomesticVrpConsentsDelete {
         type Request = ();
         type Response = ();
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[2usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[2usize];
     }
     /// `POST /domestic-vrp-consents/{ConsentId}/funds-confirmation`: Confirm availability of funds for a VRP
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpConsentsFundsConfirmation;
-    impl ob_model::Endpoint for DomesticVrpConsentsFundsConfirmation {
+    impl rt::Endpoint for DomesticVrpConsentsFundsConfirmation {
         type Request = OBVRPFundsConfirmationRequest;
         type Response = OBVRPFundsConfirmationResponse;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[3usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[3usize];
     }
     /// `POST /domestic-vrps`: Create a domestic VRP
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpPost;
-    impl ob_model::Endpoint for DomesticVrpPost {
+    impl rt::Endpoint for DomesticVrpPost {
         type Request = OBDomesticVRPRequest;
         type Response = OBDomesticVRPResponse;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[4usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[4usize];
     }
     /// `GET /domestic-vrps/{DomesticVRPId}`: Retrieve a domestic VRP
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpGet;
-    impl ob_model::Endpoint for DomesticVrpGet {
+    impl rt::Endpoint for DomesticVrpGet {
         type Request = ();
         type Response = OBDomesticVRPResponse;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[5usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[5usize];
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`.
-static PATTERN_0: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+static PATTERN_0: rt::__private::Pattern = rt::__private::Pattern::new(
     "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$",
 );
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
-    "^[A-Z]{3,3}$",
-);
+static PATTERN_1: rt::__private::Pattern = rt::__private::Pattern::new("^[A-Z]{3,3}$");
 /// Spec pattern `^\d{14}$`.
-static PATTERN_2: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
-    "^\\d{14}$",
-);
+static PATTERN_2: rt::__private::Pattern = rt::__private::Pattern::new("^\\d{14}$");
+static RULES_0: rt::Rules = rt::Rules {
+    pattern: Some(&PATTERN_0),
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    min_len: Some(3u64),
+    max_len: Some(3u64),
+    pattern: Some(&PATTERN_1),
+    allowed: &["GBP"],
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    allowed: &["UK.OBIE.SortCodeAccountNumber"],
+    ..rt::Rules::NONE
+};
+static RULES_3: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(256u64),
+    pattern: Some(&PATTERN_2),
+    ..rt::Rules::NONE
+};
+static RULES_4: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(350u64),
+    ..rt::Rules::NONE
+};
+static RULES_5: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(34u64),
+    ..rt::Rules::NONE
+};
+static RULES_6: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(128u64),
+    ..rt::Rules::NONE
+};
+static RULES_7: rt::Rules = rt::Rules {
+    min_items: Some(1u64),
+    ..rt::Rules::NONE
+};
+static RULES_8: rt::Rules = rt::Rules {
+    allowed: &["UK.OBIE.VRPType.Sweeping", "UK.OBIE.VRPType.Other"],
+    ..rt::Rules::NONE
+};
+static RULES_9: rt::Rules = rt::Rules {
+    min_items: Some(1u64),
+    items: Some(&RULES_8),
+    ..rt::Rules::NONE
+};
+static RULES_10: rt::Rules = rt::Rules {
+    allowed: &["UK.OBIE.SCA", "UK.OBIE.SCANotRequired"],
+    ..rt::Rules::NONE
+};
+static RULES_11: rt::Rules = rt::Rules {
+    min_items: Some(1u64),
+    items: Some(&RULES_10),
+    ..rt::Rules::NONE
+};
+static RULES_12: rt::Rules = rt::Rules {
+    allowed: &["Day", "Week", "Month", "Year"],
+    ..rt::Rules::NONE
+};
+static RULES_13: rt::Rules = rt::Rules {
+    allowed: &["Consent"],
+    ..rt::Rules::NONE
+};
+static RULES_14: rt::Rules = rt::Rules {
+    allowed: &[
+        "Insufficient funds",
+        "Something went wrong",
+        "FPS not acknowledged",
+        "Additional security checks were not completed",
+        "Payment reference contains offensive language",
+        "Payment limits exceeded",
+        "Scheme limits exceeded",
+        "Please ask the customer to contact customer support",
+        "Sorry, we're unable to provide additional information on why this payment was rejected",
+    ],
+    ..rt::Rules::NONE
+};
+static RULES_15: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(35u64),
+    ..rt::Rules::NONE
+};
+static RULES_16: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(40u64),
+    ..rt::Rules::NONE
+};
+static RULES_17: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(256u64),
+    ..rt::Rules::NONE
+};
+static RULES_18: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(500u64),
+    ..rt::Rules::NONE
+};

@@ -16,50 +16,41 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use crate as rt;
 /// Number that identifies the position of a building on a street.
-pub type BuildingNumber = crate::Text;
+pub type BuildingNumber = rt::Text;
 /// Nation with its own government.
-pub type CountryCode = crate::Text;
+pub type CountryCode = rt::Text;
 /// Identifies a subdivision of a country such as state, region, county.
-pub type CountrySubDivision = crate::Text;
+pub type CountrySubDivision = rt::Text;
 /// Identification of a division of a large organisation or building.
-pub type Department = crate::Text;
+pub type Department = rt::Text;
 /// `File` (the spec gives no description).
-pub type File = crate::JsonObject;
+pub type File = rt::JsonObject;
 /// All dates in the JSON payloads are represented in ISO 8601 date-time format.
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
-pub type ISODateTime = crate::DateTime;
+pub type ISODateTime = rt::DateTime;
 /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
-pub type Identification_0 = crate::Text;
+pub type Identification_0 = rt::Text;
 /// Links relevant to the payload
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Links {
-    /// The `Self` field (the spec gives no description).
-    ///
-    /// JSON name: `Self`
-    pub self_: crate::Text,
-    /// Optional.
-    ///
-    /// JSON name: `First`
-    pub first: Option<crate::Text>,
-    /// Optional.
-    ///
-    /// JSON name: `Prev`
-    pub prev: Option<crate::Text>,
-    /// Optional.
-    ///
-    /// JSON name: `Next`
-    pub next: Option<crate::Text>,
-    /// Optional.
-    ///
-    /// JSON name: `Last`
-    pub last: Option<crate::Text>,
+    /// `Self`: The `Self` field (the spec gives no description).
+    pub self_: rt::Text,
+    /// `First`: Optional.
+    pub first: Option<rt::Text>,
+    /// `Prev`: Optional.
+    pub prev: Option<rt::Text>,
+    /// `Next`: Optional.
+    pub next: Option<rt::Text>,
+    /// `Last`: Optional.
+    pub last: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for Links {
+impl rt::Object for Links {
     const NAME: &'static str = "Links";
     const FIELDS: &'static [&'static str] = &["Self", "First", "Prev", "Next", "Last"];
     const REQUIRED: u128 = 1;
@@ -74,7 +65,7 @@ impl crate::Object for Links {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -89,220 +80,74 @@ impl crate::Object for Links {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Self", &self.self_, &self.extra)?;
-        crate::__private::encode_optional(map, "First", &self.first)?;
-        crate::__private::encode_optional(map, "Prev", &self.prev)?;
-        crate::__private::encode_optional(map, "Next", &self.next)?;
-        crate::__private::encode_optional(map, "Last", &self.last)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Self", &self.self_, &self.extra)
-            }
-            1usize => crate::__private::encode_optional(map, "First", &self.first),
-            2usize => crate::__private::encode_optional(map, "Prev", &self.prev),
-            3usize => crate::__private::encode_optional(map, "Next", &self.next),
-            4usize => crate::__private::encode_optional(map, "Last", &self.last),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.self_),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.first),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.prev),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.next),
+            4usize => rt::__private::eopt::<Self, _, _>(map, 4usize, &self.last),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for Links {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for Links {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for Links {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Self") {
-            let v = &self.self_;
-            r.path.push_field("Self");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.first {
-            r.path.push_field("First");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.prev {
-            r.path.push_field("Prev");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.next {
-            r.path.push_field("Next");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.last {
-            r.path.push_field("Last");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(Links);
+impl rt::Validate for Links {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.self_, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.first, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.prev, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.next, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 4usize, &self.last, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for Links {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Links".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "Links").into()
-    }
+impl rt::__private::schemars::JsonSchema for Links {
+    rt::__schema_names!("Links");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Links relevant to the payload", false);
-        crate::schema::property(
-            &mut s,
-            "Self",
-            true,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "First",
-            false,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Prev",
-            false,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Next",
-            false,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Last",
-            false,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["", "", "", "", ""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Links relevant to the payload",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Meta Data relevant to the payload
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Meta {
-    /// Optional.
-    ///
-    /// JSON name: `TotalPages`
+    /// `TotalPages`: Optional.
     pub total_pages: Option<i32>,
-    /// All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// `FirstAvailableDateTime`: All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `FirstAvailableDateTime`
     pub first_available_date_time: Option<ISODateTime>,
-    /// All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// `LastAvailableDateTime`: All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `LastAvailableDateTime`
     pub last_available_date_time: Option<ISODateTime>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for Meta {
+impl rt::Object for Meta {
     const NAME: &'static str = "Meta";
     const FIELDS: &'static [&'static str] = &[
         "TotalPages",
@@ -319,7 +164,7 @@ impl crate::Object for Meta {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -332,165 +177,74 @@ impl crate::Object for Meta {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "TotalPages", &self.total_pages)?;
-        crate::__private::encode_optional(
-            map,
-            "FirstAvailableDateTime",
-            &self.first_available_date_time,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "LastAvailableDateTime",
-            &self.last_available_date_time,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_optional(map, "TotalPages", &self.total_pages)
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.total_pages),
             1usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "FirstAvailableDateTime",
-                    &self.first_available_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 1usize, &self.first_available_date_time)
             }
             2usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "LastAvailableDateTime",
-                    &self.last_available_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.last_available_date_time)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for Meta {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for Meta {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for Meta {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.total_pages {
-            r.path.push_field("TotalPages");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.first_available_date_time {
-            r.path.push_field("FirstAvailableDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.last_available_date_time {
-            r.path.push_field("LastAvailableDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(Meta);
+impl rt::Validate for Meta {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.total_pages, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 1usize, &self.first_available_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 2usize, &self.last_available_date_time, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for Meta {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Meta".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "Meta").into()
-    }
+impl rt::__private::schemars::JsonSchema for Meta {
+    rt::__schema_names!("Meta");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Meta Data relevant to the payload", false);
-        crate::schema::property(
-            &mut s,
-            "TotalPages",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            crate::schema::constrain(
-                g.subschema_for::<i32>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "FirstAvailableDateTime",
-            false,
             "All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            crate::schema::constrain(
-                g.subschema_for::<ISODateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "LastAvailableDateTime",
-            false,
             "All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            crate::schema::constrain(
-                g.subschema_for::<ISODateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Meta Data relevant to the payload",
+            DOCS,
+            &[
+                rt::schema::field::<i32>(&rt::Rules::NONE),
+                rt::schema::field::<ISODateTime>(&rt::Rules::NONE),
+                rt::schema::field::<ISODateTime>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
-pub type OBActiveCurrencyAndAmount_SimpleType = crate::Amount;
+pub type OBActiveCurrencyAndAmount_SimpleType = rt::Amount;
 /// Identifies the nature of the postal address.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBAddressTypeCode {
@@ -558,7 +312,7 @@ impl OBAddressTypeCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBAddressTypeCode);
+rt::open_enum_traits!(OBAddressTypeCode);
 /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBChargeBearerType1Code {
@@ -606,32 +360,24 @@ impl OBChargeBearerType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBChargeBearerType1Code);
+rt::open_enum_traits!(OBChargeBearerType1Code);
 /// `OBError1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBError1 {
-    /// Low level textual error code, e.g., UK.OBIE.Field.Missing
-    ///
-    /// JSON name: `ErrorCode`
+    /// `ErrorCode`: Low level textual error code, e.g., UK.OBIE.Field.Missing
     pub error_code: OBError1ErrorCode,
-    /// A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'
+    /// `Message`: A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'
     /// OBIE doesn't standardise this field
-    ///
-    /// JSON name: `Message`
-    pub message: crate::Text,
-    /// Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
-    ///
-    /// JSON name: `Path`
-    pub path: Option<crate::Text>,
-    /// URL to help remediate the problem, or provide more information, or to API Reference, or help etc
-    ///
-    /// JSON name: `Url`
-    pub url: Option<crate::Text>,
+    pub message: rt::Text,
+    /// `Path`: Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
+    pub path: Option<rt::Text>,
+    /// `Url`: URL to help remediate the problem, or provide more information, or to API Reference, or help etc
+    pub url: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBError1 {
+impl rt::Object for OBError1 {
     const NAME: &'static str = "OBError1";
     const FIELDS: &'static [&'static str] = &["ErrorCode", "Message", "Path", "Url"];
     const REQUIRED: u128 = 3;
@@ -645,7 +391,7 @@ impl crate::Object for OBError1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -659,191 +405,56 @@ impl crate::Object for OBError1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ErrorCode",
-            &self.error_code,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "Message", &self.message, &self.extra)?;
-        crate::__private::encode_optional(map, "Path", &self.path)?;
-        crate::__private::encode_optional(map, "Url", &self.url)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ErrorCode",
-                    &self.error_code,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Message",
-                    &self.message,
-                    &self.extra,
-                )
-            }
-            2usize => crate::__private::encode_optional(map, "Path", &self.path),
-            3usize => crate::__private::encode_optional(map, "Url", &self.url),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.error_code),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.message),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.path),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.url),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBError1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBError1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBError1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ErrorCode") {
-            let v = &self.error_code;
-            r.path.push_field("ErrorCode");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Message") {
-            let v = &self.message;
-            r.path.push_field("Message");
-            crate::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.path {
-            r.path.push_field("Path");
-            crate::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.url {
-            r.path.push_field("Url");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBError1);
+impl rt::Validate for OBError1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.error_code, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.message, &RULES_0);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.path, &RULES_0);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.url, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBError1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBError1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBError1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBError1 {
+    rt::__schema_names!("OBError1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBError1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "ErrorCode",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Low level textual error code, e.g., UK.OBIE.Field.Missing",
-            crate::schema::constrain(
-                g.subschema_for::<OBError1ErrorCode>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Message",
-            true,
             "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Path",
-            false,
             "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Url",
-            false,
             "URL to help remediate the problem, or provide more information, or to API Reference, or help etc",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBError1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBError1ErrorCode>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Low level textual error code, e.g., UK.OBIE.Field.Missing
@@ -1012,31 +623,23 @@ impl OBError1ErrorCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBError1ErrorCode);
+rt::open_enum_traits!(OBError1ErrorCode);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBErrorResponse1 {
-    /// High level textual error code, to help categorize the errors.
-    ///
-    /// JSON name: `Code`
-    pub code: crate::Text,
-    /// A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
-    ///
-    /// JSON name: `Id`
-    pub id: Option<crate::Text>,
-    /// Brief Error message, e.g., 'There is something wrong with the request parameters provided'
-    ///
-    /// JSON name: `Message`
-    pub message: crate::Text,
-    /// The `Errors` field (the spec gives no description).
-    ///
-    /// JSON name: `Errors`
+    /// `Code`: High level textual error code, to help categorize the errors.
+    pub code: rt::Text,
+    /// `Id`: A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
+    pub id: Option<rt::Text>,
+    /// `Message`: Brief Error message, e.g., 'There is something wrong with the request parameters provided'
+    pub message: rt::Text,
+    /// `Errors`: The `Errors` field (the spec gives no description).
     pub errors: Vec<OBError1>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBErrorResponse1 {
+impl rt::Object for OBErrorResponse1 {
     const NAME: &'static str = "OBErrorResponse1";
     const FIELDS: &'static [&'static str] = &["Code", "Id", "Message", "Errors"];
     const REQUIRED: u128 = 13;
@@ -1050,7 +653,7 @@ impl crate::Object for OBErrorResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1061,200 +664,67 @@ impl crate::Object for OBErrorResponse1 {
             2usize => self.message = map.next_value()?,
             3usize => {
                 self.errors = map
-                    .next_value_seed(crate::__private::ObjectVec::<OBError1>::new())?;
+                    .next_value_seed(rt::__private::ObjectVec::<OBError1>::new())?;
             }
             _ => {}
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Code", &self.code, &self.extra)?;
-        crate::__private::encode_optional(map, "Id", &self.id)?;
-        crate::__private::encode_required(map, "Message", &self.message, &self.extra)?;
-        crate::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Code", &self.code, &self.extra)
-            }
-            1usize => crate::__private::encode_optional(map, "Id", &self.id),
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Message",
-                    &self.message,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Errors",
-                    &self.errors,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.code),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.message),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.errors),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBErrorResponse1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBErrorResponse1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBErrorResponse1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Code") {
-            let v = &self.code;
-            r.path.push_field("Code");
-            crate::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.id {
-            r.path.push_field("Id");
-            crate::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Message") {
-            let v = &self.message;
-            r.path.push_field("Message");
-            crate::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Errors") {
-            let v = &self.errors;
-            r.path.push_field("Errors");
-            crate::__private::check_items(r, v.len(), Some(1u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBErrorResponse1);
+impl rt::Validate for OBErrorResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.code, &RULES_1);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.id, &RULES_1);
+        rt::__private::vreq(r, self, 2usize, &self.message, &RULES_0);
+        rt::__private::vreq(r, self, 3usize, &self.errors, &RULES_2);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBErrorResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBErrorResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBErrorResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBErrorResponse1 {
+    rt::__schema_names!("OBErrorResponse1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "An array of detail error codes, and messages, and URLs to documentation to help remediation.",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "Code",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "High level textual error code, to help categorize the errors.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Id",
-            false,
             "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Message",
-            true,
             "Brief Error message, e.g., 'There is something wrong with the request parameters provided'",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Errors",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBError1>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "An array of detail error codes, and messages, and URLs to documentation to help remediation.",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<Vec<OBError1>>(&RULES_2),
+            ],
+        )
     }
 }
 /// Name of the identification scheme, in a coded form as published in an external list.
+///
+/// Listed since v3.1.11 of the spec: `UK.OBIE.Wallet` (one type for every version: the code lists are open).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalAccountIdentification4Code {
     /// `UK.OBIE.BBAN`
@@ -1267,6 +737,8 @@ pub enum OBExternalAccountIdentification4Code {
     Paym,
     /// `UK.OBIE.SortCodeAccountNumber`
     SortCodeAccountNumber,
+    /// `UK.OBIE.Wallet`
+    Wallet,
     /// A code the spec does not list, kept exactly as sent.
     Unknown(String),
 }
@@ -1278,6 +750,7 @@ impl OBExternalAccountIdentification4Code {
         "UK.OBIE.PAN",
         "UK.OBIE.Paym",
         "UK.OBIE.SortCodeAccountNumber",
+        "UK.OBIE.Wallet",
     ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1287,6 +760,7 @@ impl OBExternalAccountIdentification4Code {
             Self::PAN => "UK.OBIE.PAN",
             Self::Paym => "UK.OBIE.Paym",
             Self::SortCodeAccountNumber => "UK.OBIE.SortCodeAccountNumber",
+            Self::Wallet => "UK.OBIE.Wallet",
             Self::Unknown(code) => code,
         }
     }
@@ -1298,6 +772,7 @@ impl OBExternalAccountIdentification4Code {
             "UK.OBIE.PAN" => Self::PAN,
             "UK.OBIE.Paym" => Self::Paym,
             "UK.OBIE.SortCodeAccountNumber" => Self::SortCodeAccountNumber,
+            "UK.OBIE.Wallet" => Self::Wallet,
             other => Self::Unknown(String::from(other)),
         }
     }
@@ -1306,7 +781,7 @@ impl OBExternalAccountIdentification4Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBExternalAccountIdentification4Code);
+rt::open_enum_traits!(OBExternalAccountIdentification4Code);
 /// Specifies the type of account (personal or business).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalAccountType1Code {
@@ -1341,7 +816,7 @@ impl OBExternalAccountType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBExternalAccountType1Code);
+rt::open_enum_traits!(OBExternalAccountType1Code);
 /// Specifies the extended type of account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalExtendedAccountType1Code {
@@ -1444,7 +919,7 @@ impl OBExternalExtendedAccountType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBExternalExtendedAccountType1Code);
+rt::open_enum_traits!(OBExternalExtendedAccountType1Code);
 /// Name of the identification scheme, in a coded form as published in an external list.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalFinancialInstitutionIdentification4Code {
@@ -1475,7 +950,7 @@ impl OBExternalFinancialInstitutionIdentification4Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBExternalFinancialInstitutionIdentification4Code);
+rt::open_enum_traits!(OBExternalFinancialInstitutionIdentification4Code);
 /// User community specific instrument.
 /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1564,55 +1039,35 @@ impl OBExternalLocalInstrument1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBExternalLocalInstrument1Code);
+rt::open_enum_traits!(OBExternalLocalInstrument1Code);
 /// Information that locates and identifies a specific address, as defined by postal services.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBPostalAddress6 {
-    /// Identifies the nature of the postal address.
-    ///
-    /// JSON name: `AddressType`
+    /// `AddressType`: Identifies the nature of the postal address.
     pub address_type: Option<OBAddressTypeCode>,
-    /// Identification of a division of a large organisation or building.
-    ///
-    /// JSON name: `Department`
+    /// `Department`: Identification of a division of a large organisation or building.
     pub department: Option<Department>,
-    /// Identification of a sub-division of a large organisation or building.
-    ///
-    /// JSON name: `SubDepartment`
+    /// `SubDepartment`: Identification of a sub-division of a large organisation or building.
     pub sub_department: Option<SubDepartment>,
-    /// Name of a street or thoroughfare.
-    ///
-    /// JSON name: `StreetName`
+    /// `StreetName`: Name of a street or thoroughfare.
     pub street_name: Option<StreetName>,
-    /// Number that identifies the position of a building on a street.
-    ///
-    /// JSON name: `BuildingNumber`
+    /// `BuildingNumber`: Number that identifies the position of a building on a street.
     pub building_number: Option<BuildingNumber>,
-    /// Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.
-    ///
-    /// JSON name: `PostCode`
+    /// `PostCode`: Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.
     pub post_code: Option<PostCode>,
-    /// Name of a built-up area, with defined boundaries, and a local government.
-    ///
-    /// JSON name: `TownName`
+    /// `TownName`: Name of a built-up area, with defined boundaries, and a local government.
     pub town_name: Option<TownName>,
-    /// Identifies a subdivision of a country such as state, region, county.
-    ///
-    /// JSON name: `CountrySubDivision`
+    /// `CountrySubDivision`: Identifies a subdivision of a country such as state, region, county.
     pub country_sub_division: Option<CountrySubDivision>,
-    /// Nation with its own government.
-    ///
-    /// JSON name: `Country`
+    /// `Country`: Nation with its own government.
     pub country: Option<CountryCode>,
-    /// Optional.
-    ///
-    /// JSON name: `AddressLine`
-    pub address_line: Option<Vec<crate::Text>>,
+    /// `AddressLine`: Optional.
+    pub address_line: Option<Vec<rt::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBPostalAddress6 {
+impl rt::Object for OBPostalAddress6 {
     const NAME: &'static str = "OBPostalAddress6";
     const FIELDS: &'static [&'static str] = &[
         "AddressType",
@@ -1643,7 +1098,7 @@ impl crate::Object for OBPostalAddress6 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1663,428 +1118,123 @@ impl crate::Object for OBPostalAddress6 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "AddressType", &self.address_type)?;
-        crate::__private::encode_optional(map, "Department", &self.department)?;
-        crate::__private::encode_optional(map, "SubDepartment", &self.sub_department)?;
-        crate::__private::encode_optional(map, "StreetName", &self.street_name)?;
-        crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)?;
-        crate::__private::encode_optional(map, "PostCode", &self.post_code)?;
-        crate::__private::encode_optional(map, "TownName", &self.town_name)?;
-        crate::__private::encode_optional(
-            map,
-            "CountrySubDivision",
-            &self.country_sub_division,
-        )?;
-        crate::__private::encode_optional(map, "Country", &self.country)?;
-        crate::__private::encode_optional(map, "AddressLine", &self.address_line)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_optional(map, "AddressType", &self.address_type)
-            }
-            1usize => {
-                crate::__private::encode_optional(map, "Department", &self.department)
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.address_type),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.department),
             2usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "SubDepartment",
-                    &self.sub_department,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 2usize, &self.sub_department)
             }
-            3usize => {
-                crate::__private::encode_optional(map, "StreetName", &self.street_name)
-            }
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.street_name),
             4usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "BuildingNumber",
-                    &self.building_number,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 4usize, &self.building_number)
             }
-            5usize => crate::__private::encode_optional(map, "PostCode", &self.post_code),
-            6usize => crate::__private::encode_optional(map, "TownName", &self.town_name),
+            5usize => rt::__private::eopt::<Self, _, _>(map, 5usize, &self.post_code),
+            6usize => rt::__private::eopt::<Self, _, _>(map, 6usize, &self.town_name),
             7usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "CountrySubDivision",
-                    &self.country_sub_division,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 7usize, &self.country_sub_division)
             }
-            8usize => crate::__private::encode_optional(map, "Country", &self.country),
-            9usize => {
-                crate::__private::encode_optional(map, "AddressLine", &self.address_line)
-            }
+            8usize => rt::__private::eopt::<Self, _, _>(map, 8usize, &self.country),
+            9usize => rt::__private::eopt::<Self, _, _>(map, 9usize, &self.address_line),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBPostalAddress6 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBPostalAddress6 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBPostalAddress6 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.address_type {
-            r.path.push_field("AddressType");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.department {
-            r.path.push_field("Department");
-            crate::__private::check_text(r, v, Some(1u64), Some(70u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.sub_department {
-            r.path.push_field("SubDepartment");
-            crate::__private::check_text(r, v, Some(1u64), Some(70u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.street_name {
-            r.path.push_field("StreetName");
-            crate::__private::check_text(r, v, Some(1u64), Some(70u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.building_number {
-            r.path.push_field("BuildingNumber");
-            crate::__private::check_text(r, v, Some(1u64), Some(16u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.post_code {
-            r.path.push_field("PostCode");
-            crate::__private::check_text(r, v, Some(1u64), Some(16u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.town_name {
-            r.path.push_field("TownName");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.country_sub_division {
-            r.path.push_field("CountrySubDivision");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.country {
-            r.path.push_field("Country");
-            crate::__private::check_text(r, v, None, None, Some(&PATTERN_0));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.address_line {
-            r.path.push_field("AddressLine");
-            crate::__private::check_items(r, v.len(), Some(0u64), Some(7u64));
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                crate::__private::check_text(r, item, Some(1u64), Some(70u64), None);
-                crate::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
+rt::__object_impls!(OBPostalAddress6);
+impl rt::Validate for OBPostalAddress6 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.address_type, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.department, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.sub_department, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.street_name, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 4usize, &self.building_number, &RULES_4);
+        rt::__private::vopt::<Self, _>(r, 5usize, &self.post_code, &RULES_4);
+        rt::__private::vopt::<Self, _>(r, 6usize, &self.town_name, &RULES_5);
+        rt::__private::vopt::<Self, _>(r, 7usize, &self.country_sub_division, &RULES_5);
+        rt::__private::vopt::<Self, _>(r, 8usize, &self.country, &RULES_6);
+        rt::__private::vopt::<Self, _>(r, 9usize, &self.address_line, &RULES_7);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBPostalAddress6 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBPostalAddress6".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBPostalAddress6").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBPostalAddress6 {
+    rt::__schema_names!("OBPostalAddress6");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "Information that locates and identifies a specific address, as defined by postal services.",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "AddressType",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Identifies the nature of the postal address.",
-            crate::schema::constrain(
-                g.subschema_for::<OBAddressTypeCode>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Department",
-            false,
             "Identification of a division of a large organisation or building.",
-            crate::schema::constrain(
-                g.subschema_for::<Department>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(70u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "SubDepartment",
-            false,
             "Identification of a sub-division of a large organisation or building.",
-            crate::schema::constrain(
-                g.subschema_for::<SubDepartment>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(70u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "StreetName",
-            false,
             "Name of a street or thoroughfare.",
-            crate::schema::constrain(
-                g.subschema_for::<StreetName>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(70u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "BuildingNumber",
-            false,
             "Number that identifies the position of a building on a street.",
-            crate::schema::constrain(
-                g.subschema_for::<BuildingNumber>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(16u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "PostCode",
-            false,
             "Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.",
-            crate::schema::constrain(
-                g.subschema_for::<PostCode>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(16u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "TownName",
-            false,
             "Name of a built-up area, with defined boundaries, and a local government.",
-            crate::schema::constrain(
-                g.subschema_for::<TownName>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CountrySubDivision",
-            false,
             "Identifies a subdivision of a country such as state, region, county.",
-            crate::schema::constrain(
-                g.subschema_for::<CountrySubDivision>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Country",
-            false,
             "Nation with its own government.",
-            crate::schema::constrain(
-                g.subschema_for::<CountryCode>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: Some("^[A-Z]{2,2}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "AddressLine",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<crate::Text>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(0u64),
-                    max_items: Some(7u64),
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &crate::schema::Constraints {
-                            min_len: Some(1u64),
-                            max_len: Some(70u64),
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            DOCS,
+            &[
+                rt::schema::field::<OBAddressTypeCode>(&rt::Rules::NONE),
+                rt::schema::field::<Department>(&RULES_3),
+                rt::schema::field::<SubDepartment>(&RULES_3),
+                rt::schema::field::<StreetName>(&RULES_3),
+                rt::schema::field::<BuildingNumber>(&RULES_4),
+                rt::schema::field::<PostCode>(&RULES_4),
+                rt::schema::field::<TownName>(&RULES_5),
+                rt::schema::field::<CountrySubDivision>(&RULES_5),
+                rt::schema::field::<CountryCode>(&RULES_6),
+                rt::schema::field::<Vec<rt::Text>>(&RULES_7),
+            ],
+        )
     }
 }
 /// The Risk section is sent by the initiating party to the ASPSP.
 /// It is used to specify additional details for risk scoring for Payments.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBRisk1 {
-    /// Specifies the payment context
+    /// `PaymentContextCode`: Specifies the payment context
     /// * BillPayment - @deprecated
     /// * EcommerceGoods - @deprecated
     /// * EcommerceServices - @deprecated
     /// * Other - @deprecated
     /// * PartyToParty - @deprecated
-    ///
-    /// JSON name: `PaymentContextCode`
     pub payment_context_code: Option<OBRisk1PaymentContextCode>,
-    /// Category code conform to ISO 18245, related to the type of services or goods the merchant provides for the transaction.
-    ///
-    /// JSON name: `MerchantCategoryCode`
-    pub merchant_category_code: Option<crate::Text>,
-    /// The unique customer identifier of the PSU with the merchant.
-    ///
-    /// JSON name: `MerchantCustomerIdentification`
-    pub merchant_customer_identification: Option<crate::Text>,
-    /// Indicates if Payee has a contractual relationship with the PISP.
-    ///
-    /// JSON name: `ContractPresentInidicator`
+    /// `MerchantCategoryCode`: Category code conform to ISO 18245, related to the type of services or goods the merchant provides for the transaction.
+    pub merchant_category_code: Option<rt::Text>,
+    /// `MerchantCustomerIdentification`: The unique customer identifier of the PSU with the merchant.
+    pub merchant_customer_identification: Option<rt::Text>,
+    /// `ContractPresentInidicator`: Indicates if Payee has a contractual relationship with the PISP.
     pub contract_present_inidicator: Option<bool>,
-    /// Indicates if PISP has immutably prepopulated payment details in for the PSU.
-    ///
-    /// JSON name: `BeneficiaryPrepopulatedIndicator`
+    /// `BeneficiaryPrepopulatedIndicator`: Indicates if PISP has immutably prepopulated payment details in for the PSU.
     pub beneficiary_prepopulated_indicator: Option<bool>,
-    /// Category code, related to the type of services or goods that corresponds to the underlying purpose of the payment that conforms to Recommended UK Purpose Code in ISO 20022 Payment Messaging List
-    ///
-    /// JSON name: `PaymentPurposeCode`
-    pub payment_purpose_code: Option<crate::Text>,
-    /// Specifies the extended type of account.
-    ///
-    /// JSON name: `BeneficiaryAccountType`
+    /// `PaymentPurposeCode`: Category code, related to the type of services or goods that corresponds to the underlying purpose of the payment that conforms to Recommended UK Purpose Code in ISO 20022 Payment Messaging List
+    pub payment_purpose_code: Option<rt::Text>,
+    /// `BeneficiaryAccountType`: Specifies the extended type of account.
     pub beneficiary_account_type: Option<OBExternalExtendedAccountType1Code>,
-    /// Information that locates and identifies a specific address,
+    /// `DeliveryAddress`: Information that locates and identifies a specific address,
     /// as defined by postal services or in free format text.
-    ///
-    /// JSON name: `DeliveryAddress`
     pub delivery_address: Option<Box<OBRisk1DeliveryAddress>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBRisk1 {
+impl rt::Object for OBRisk1 {
     const NAME: &'static str = "OBRisk1";
     const FIELDS: &'static [&'static str] = &[
         "PaymentContextCode",
@@ -2111,7 +1261,7 @@ impl crate::Object for OBRisk1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -2129,394 +1279,164 @@ impl crate::Object for OBRisk1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "PaymentContextCode",
-            &self.payment_context_code,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MerchantCategoryCode",
-            &self.merchant_category_code,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MerchantCustomerIdentification",
-            &self.merchant_customer_identification,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ContractPresentInidicator",
-            &self.contract_present_inidicator,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "BeneficiaryPrepopulatedIndicator",
-            &self.beneficiary_prepopulated_indicator,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "PaymentPurposeCode",
-            &self.payment_purpose_code,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "BeneficiaryAccountType",
-            &self.beneficiary_account_type,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "DeliveryAddress",
-            &self.delivery_address,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "PaymentContextCode",
-                    &self.payment_context_code,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 0usize, &self.payment_context_code)
             }
             1usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "MerchantCategoryCode",
-                    &self.merchant_category_code,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 1usize, &self.merchant_category_code)
             }
             2usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "MerchantCustomerIdentification",
-                    &self.merchant_customer_identification,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.merchant_customer_identification)
             }
             3usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "ContractPresentInidicator",
-                    &self.contract_present_inidicator,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.contract_present_inidicator)
             }
             4usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "BeneficiaryPrepopulatedIndicator",
-                    &self.beneficiary_prepopulated_indicator,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 4usize, &self.beneficiary_prepopulated_indicator)
             }
             5usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "PaymentPurposeCode",
-                    &self.payment_purpose_code,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 5usize, &self.payment_purpose_code)
             }
             6usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "BeneficiaryAccountType",
-                    &self.beneficiary_account_type,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 6usize, &self.beneficiary_account_type)
             }
             7usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "DeliveryAddress",
-                    &self.delivery_address,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.delivery_address)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBRisk1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBRisk1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBRisk1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.payment_context_code {
-            r.path.push_field("PaymentContextCode");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.merchant_category_code {
-            r.path.push_field("MerchantCategoryCode");
-            crate::__private::check_text(r, v, Some(3u64), Some(4u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.merchant_customer_identification {
-            r.path.push_field("MerchantCustomerIdentification");
-            crate::__private::check_text(r, v, Some(1u64), Some(70u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.contract_present_inidicator {
-            r.path.push_field("ContractPresentInidicator");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.beneficiary_prepopulated_indicator {
-            r.path.push_field("BeneficiaryPrepopulatedIndicator");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.payment_purpose_code {
-            r.path.push_field("PaymentPurposeCode");
-            crate::__private::check_text(r, v, Some(3u64), Some(4u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.beneficiary_account_type {
-            r.path.push_field("BeneficiaryAccountType");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.delivery_address {
-            r.path.push_field("DeliveryAddress");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBRisk1);
+impl rt::Validate for OBRisk1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.payment_context_code, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 1usize, &self.merchant_category_code, &RULES_8);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 2usize, &self.merchant_customer_identification, &RULES_3);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.contract_present_inidicator, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 4usize, &self.beneficiary_prepopulated_indicator, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 5usize, &self.payment_purpose_code, &RULES_8);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 6usize, &self.beneficiary_account_type, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.delivery_address, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBRisk1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBRisk1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBRisk1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBRisk1 {
+    rt::__schema_names!("OBRisk1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "PaymentContextCode",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Specifies the payment context\n* BillPayment - @deprecated\n* EcommerceGoods - @deprecated\n* EcommerceServices - @deprecated\n* Other - @deprecated\n* PartyToParty - @deprecated",
-            crate::schema::constrain(
-                g.subschema_for::<OBRisk1PaymentContextCode>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "MerchantCategoryCode",
-            false,
             "Category code conform to ISO 18245, related to the type of services or goods the merchant provides for the transaction.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(3u64),
-                    max_len: Some(4u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "MerchantCustomerIdentification",
-            false,
             "The unique customer identifier of the PSU with the merchant.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(70u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ContractPresentInidicator",
-            false,
             "Indicates if Payee has a contractual relationship with the PISP.",
-            crate::schema::constrain(
-                g.subschema_for::<bool>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "BeneficiaryPrepopulatedIndicator",
-            false,
             "Indicates if PISP has immutably prepopulated payment details in for the PSU.",
-            crate::schema::constrain(
-                g.subschema_for::<bool>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "PaymentPurposeCode",
-            false,
             "Category code, related to the type of services or goods that corresponds to the underlying purpose of the payment that conforms to Recommended UK Purpose Code in ISO 20022 Payment Messaging List",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(3u64),
-                    max_len: Some(4u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "BeneficiaryAccountType",
-            false,
             "Specifies the extended type of account.",
-            crate::schema::constrain(
-                g.subschema_for::<OBExternalExtendedAccountType1Code>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "DeliveryAddress",
-            false,
             "Information that locates and identifies a specific address,\nas defined by postal services or in free format text.",
-            crate::schema::constrain(
-                g.subschema_for::<OBRisk1DeliveryAddress>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            DOCS,
+            &[
+                rt::schema::field::<OBRisk1PaymentContextCode>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_8),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<bool>(&rt::Rules::NONE),
+                rt::schema::field::<bool>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_8),
+                rt::schema::field::<
+                    OBExternalExtendedAccountType1Code,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBRisk1DeliveryAddress>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Information that locates and identifies a specific address,
 /// as defined by postal services or in free format text.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBRisk1DeliveryAddress {
-    /// Optional.
-    ///
-    /// JSON name: `AddressLine`
-    pub address_line: Option<Vec<crate::Text>>,
-    /// Name of a street or thoroughfare.
-    ///
-    /// JSON name: `StreetName`
+    /// `AddressLine`: Optional.
+    pub address_line: Option<Vec<rt::Text>>,
+    /// `StreetName`: Name of a street or thoroughfare.
     pub street_name: Option<StreetName>,
-    /// Number that identifies the position of a building on a street.
-    ///
-    /// JSON name: `BuildingNumber`
+    /// `BuildingNumber`: Number that identifies the position of a building on a street.
     pub building_number: Option<BuildingNumber>,
-    /// Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.
-    ///
-    /// JSON name: `PostCode`
+    /// `PostCode`: Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.
     pub post_code: Option<PostCode>,
-    /// Name of a built-up area, with defined boundaries, and a local government.
-    ///
-    /// JSON name: `TownName`
+    /// `TownName`: Name of a built-up area, with defined boundaries, and a local government.
     pub town_name: TownName,
-    /// Identifies a subdivision of a country such as state, region, county.
-    ///
-    /// JSON name: `CountrySubDivision`
+    /// `CountrySubDivision`: Identifies a subdivision of a country such as state, region, county.
     pub country_sub_division: Option<CountrySubDivision>,
-    /// Nation with its own government.
-    ///
-    /// JSON name: `Country`
+    /// `Country`: Nation with its own government.
     pub country: CountryCode,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBRisk1DeliveryAddress {
+impl rt::Object for OBRisk1DeliveryAddress {
     const NAME: &'static str = "OBRisk1DeliveryAddress";
     const FIELDS: &'static [&'static str] = &[
         "AddressLine",
@@ -2541,7 +1461,7 @@ impl crate::Object for OBRisk1DeliveryAddress {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -2558,310 +1478,76 @@ impl crate::Object for OBRisk1DeliveryAddress {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "AddressLine", &self.address_line)?;
-        crate::__private::encode_optional(map, "StreetName", &self.street_name)?;
-        crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)?;
-        crate::__private::encode_optional(map, "PostCode", &self.post_code)?;
-        crate::__private::encode_required(
-            map,
-            "TownName",
-            &self.town_name,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CountrySubDivision",
-            &self.country_sub_division,
-        )?;
-        crate::__private::encode_required(map, "Country", &self.country, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_optional(map, "AddressLine", &self.address_line)
-            }
-            1usize => {
-                crate::__private::encode_optional(map, "StreetName", &self.street_name)
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.address_line),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.street_name),
             2usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "BuildingNumber",
-                    &self.building_number,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 2usize, &self.building_number)
             }
-            3usize => crate::__private::encode_optional(map, "PostCode", &self.post_code),
-            4usize => {
-                crate::__private::encode_required(
-                    map,
-                    "TownName",
-                    &self.town_name,
-                    &self.extra,
-                )
-            }
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.post_code),
+            4usize => rt::__private::ereq(map, self, 4usize, &self.town_name),
             5usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "CountrySubDivision",
-                    &self.country_sub_division,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 5usize, &self.country_sub_division)
             }
-            6usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Country",
-                    &self.country,
-                    &self.extra,
-                )
-            }
+            6usize => rt::__private::ereq(map, self, 6usize, &self.country),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBRisk1DeliveryAddress {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBRisk1DeliveryAddress {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBRisk1DeliveryAddress {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.address_line {
-            r.path.push_field("AddressLine");
-            crate::__private::check_items(r, v.len(), Some(0u64), Some(2u64));
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                crate::__private::check_text(r, item, Some(1u64), Some(70u64), None);
-                crate::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if let Some(v) = &self.street_name {
-            r.path.push_field("StreetName");
-            crate::__private::check_text(r, v, Some(1u64), Some(70u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.building_number {
-            r.path.push_field("BuildingNumber");
-            crate::__private::check_text(r, v, Some(1u64), Some(16u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.post_code {
-            r.path.push_field("PostCode");
-            crate::__private::check_text(r, v, Some(1u64), Some(16u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("TownName") {
-            let v = &self.town_name;
-            r.path.push_field("TownName");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.country_sub_division {
-            r.path.push_field("CountrySubDivision");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Country") {
-            let v = &self.country;
-            r.path.push_field("Country");
-            crate::__private::check_text(r, v, None, None, Some(&PATTERN_0));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBRisk1DeliveryAddress);
+impl rt::Validate for OBRisk1DeliveryAddress {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.address_line, &RULES_9);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.street_name, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.building_number, &RULES_4);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.post_code, &RULES_4);
+        rt::__private::vreq(r, self, 4usize, &self.town_name, &RULES_5);
+        rt::__private::vopt::<Self, _>(r, 5usize, &self.country_sub_division, &RULES_5);
+        rt::__private::vreq(r, self, 6usize, &self.country, &RULES_6);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBRisk1DeliveryAddress {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBRisk1DeliveryAddress".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBRisk1DeliveryAddress").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBRisk1DeliveryAddress {
+    rt::__schema_names!("OBRisk1DeliveryAddress");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "Information that locates and identifies a specific address,\nas defined by postal services or in free format text.",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "AddressLine",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<crate::Text>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(0u64),
-                    max_items: Some(2u64),
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &crate::schema::Constraints {
-                            min_len: Some(1u64),
-                            max_len: Some(70u64),
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "StreetName",
-            false,
             "Name of a street or thoroughfare.",
-            crate::schema::constrain(
-                g.subschema_for::<StreetName>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(70u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "BuildingNumber",
-            false,
             "Number that identifies the position of a building on a street.",
-            crate::schema::constrain(
-                g.subschema_for::<BuildingNumber>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(16u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "PostCode",
-            false,
             "Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.",
-            crate::schema::constrain(
-                g.subschema_for::<PostCode>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(16u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "TownName",
-            true,
             "Name of a built-up area, with defined boundaries, and a local government.",
-            crate::schema::constrain(
-                g.subschema_for::<TownName>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CountrySubDivision",
-            false,
             "Identifies a subdivision of a country such as state, region, county.",
-            crate::schema::constrain(
-                g.subschema_for::<CountrySubDivision>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Country",
-            true,
             "Nation with its own government.",
-            crate::schema::constrain(
-                g.subschema_for::<CountryCode>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: Some("^[A-Z]{2,2}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Information that locates and identifies a specific address,\nas defined by postal services or in free format text.",
+            DOCS,
+            &[
+                rt::schema::field::<Vec<rt::Text>>(&RULES_9),
+                rt::schema::field::<StreetName>(&RULES_3),
+                rt::schema::field::<BuildingNumber>(&RULES_4),
+                rt::schema::field::<PostCode>(&RULES_4),
+                rt::schema::field::<TownName>(&RULES_5),
+                rt::schema::field::<CountrySubDivision>(&RULES_5),
+                rt::schema::field::<CountryCode>(&RULES_6),
+            ],
+        )
     }
 }
 /// Specifies the payment context
@@ -2960,21 +1646,69 @@ impl OBRisk1PaymentContextCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBRisk1PaymentContextCode);
+rt::open_enum_traits!(OBRisk1PaymentContextCode);
 /// Additional information that can not be captured in the structured fields and/or any other specific block.
-pub type OBSupplementaryData1 = crate::JsonObject;
+pub type OBSupplementaryData1 = rt::JsonObject;
 /// Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.
-pub type PostCode = crate::Text;
+pub type PostCode = rt::Text;
 /// This is secondary identification of the account, as assigned by the account servicing institution.
 /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-pub type SecondaryIdentification = crate::Text;
+pub type SecondaryIdentification = rt::Text;
 /// Name of a street or thoroughfare.
-pub type StreetName = crate::Text;
+pub type StreetName = rt::Text;
 /// Identification of a sub-division of a large organisation or building.
-pub type SubDepartment = crate::Text;
+pub type SubDepartment = rt::Text;
 /// Name of a built-up area, with defined boundaries, and a local government.
-pub type TownName = crate::Text;
+pub type TownName = rt::Text;
 /// Spec pattern `^[A-Z]{2,2}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^[A-Z]{2,2}$",
-);
+static PATTERN_0: rt::__private::Pattern = rt::__private::Pattern::new("^[A-Z]{2,2}$");
+static RULES_0: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(500u64),
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(40u64),
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    min_items: Some(1u64),
+    ..rt::Rules::NONE
+};
+static RULES_3: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(70u64),
+    ..rt::Rules::NONE
+};
+static RULES_4: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(16u64),
+    ..rt::Rules::NONE
+};
+static RULES_5: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(35u64),
+    ..rt::Rules::NONE
+};
+static RULES_6: rt::Rules = rt::Rules {
+    pattern: Some(&PATTERN_0),
+    ..rt::Rules::NONE
+};
+static RULES_7: rt::Rules = rt::Rules {
+    min_items: Some(0u64),
+    max_items: Some(7u64),
+    items: Some(&RULES_3),
+    ..rt::Rules::NONE
+};
+static RULES_8: rt::Rules = rt::Rules {
+    min_len: Some(3u64),
+    max_len: Some(4u64),
+    ..rt::Rules::NONE
+};
+static RULES_9: rt::Rules = rt::Rules {
+    min_items: Some(0u64),
+    max_items: Some(2u64),
+    items: Some(&RULES_3),
+    ..rt::Rules::NONE
+};

@@ -12,6 +12,7 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use crate as rt;
 /// Events.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEvent1 {
@@ -19,9 +20,9 @@ pub struct OBEvent1 {
     pub urn_uk_org_openbanking_events_resource_update: OBEventResourceUpdate1,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEvent1 {
+impl rt::Object for OBEvent1 {
     const NAME: &'static str = "OBEvent1";
     const FIELDS: &'static [&'static str] = &[
         "urn:uk:org:openbanking:events:resource-update",
@@ -34,7 +35,7 @@ impl crate::Object for OBEvent1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -47,114 +48,67 @@ impl crate::Object for OBEvent1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "urn:uk:org:openbanking:events:resource-update",
-            &self.urn_uk_org_openbanking_events_resource_update,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(
+                rt::__private::ereq(
                     map,
-                    "urn:uk:org:openbanking:events:resource-update",
+                    self,
+                    0usize,
                     &self.urn_uk_org_openbanking_events_resource_update,
-                    &self.extra,
                 )
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEvent1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEvent1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEvent1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("urn:uk:org:openbanking:events:resource-update") {
-            let v = &self.urn_uk_org_openbanking_events_resource_update;
-            r.path.push_field("urn:uk:org:openbanking:events:resource-update");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEvent1);
+impl rt::Validate for OBEvent1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(
+            r,
+            self,
+            0usize,
+            &self.urn_uk_org_openbanking_events_resource_update,
+            &rt::Rules::NONE,
+        );
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEvent1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEvent1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEvent1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEvent1 {
+    rt::__schema_names!("OBEvent1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Events.", false);
-        crate::schema::property(
-            &mut s,
-            "urn:uk:org:openbanking:events:resource-update",
-            true,
-            "Resource-Update Event.",
-            crate::schema::constrain(
-                g.subschema_for::<OBEventResourceUpdate1>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["Resource-Update Event."];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Events.",
+            DOCS,
+            &[rt::schema::field::<OBEventResourceUpdate1>(&rt::Rules::NONE)],
+        )
     }
 }
 /// Resource links to other available versions of the resource.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventLink1 {
     /// Resource version.
-    pub version: crate::Text,
+    pub version: rt::Text,
     /// Resource link.
-    pub link: crate::Text,
+    pub link: rt::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventLink1 {
+impl rt::Object for OBEventLink1 {
     const NAME: &'static str = "OBEventLink1";
     const FIELDS: &'static [&'static str] = &["version", "link"];
     const REQUIRED: u128 = 3;
@@ -166,7 +120,7 @@ impl crate::Object for OBEventLink1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -178,154 +132,71 @@ impl crate::Object for OBEventLink1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "version", &self.version, &self.extra)?;
-        crate::__private::encode_required(map, "link", &self.link, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "version",
-                    &self.version,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(map, "link", &self.link, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.version),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.link),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventLink1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventLink1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventLink1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("version") {
-            let v = &self.version;
-            r.path.push_field("version");
-            crate::__private::check_text(r, v, Some(1u64), Some(10u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("link") {
-            let v = &self.link;
-            r.path.push_field("link");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventLink1);
+impl rt::Validate for OBEventLink1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.version, &RULES_0);
+        rt::__private::vreq(r, self, 1usize, &self.link, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventLink1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventLink1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventLink1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventLink1 {
+    rt::__schema_names!("OBEventLink1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["Resource version.", "Resource link."];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "Resource links to other available versions of the resource.",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "version",
-            true,
-            "Resource version.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(10u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "link",
-            true,
-            "Resource link.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// The resource-update event.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventNotification1 {
     /// Issuer.
-    pub iss: crate::Text,
+    pub iss: rt::Text,
     /// Issued At.
     pub iat: i32,
     /// JWT ID.
-    pub jti: crate::Text,
+    pub jti: rt::Text,
     /// Audience.
-    pub aud: crate::Text,
+    pub aud: rt::Text,
     /// Subject
-    pub sub: crate::Text,
+    pub sub: rt::Text,
     /// Transaction Identifier.
-    pub txn: crate::Text,
+    pub txn: rt::Text,
     /// Time of Event.
     pub toe: i32,
     /// Events.
     pub events: OBEvent1,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventNotification1 {
+impl rt::Object for OBEventNotification1 {
     const NAME: &'static str = "OBEventNotification1";
     const FIELDS: &'static [&'static str] = &[
         "iss",
@@ -352,7 +223,7 @@ impl crate::Object for OBEventNotification1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -370,303 +241,72 @@ impl crate::Object for OBEventNotification1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "iss", &self.iss, &self.extra)?;
-        crate::__private::encode_required(map, "iat", &self.iat, &self.extra)?;
-        crate::__private::encode_required(map, "jti", &self.jti, &self.extra)?;
-        crate::__private::encode_required(map, "aud", &self.aud, &self.extra)?;
-        crate::__private::encode_required(map, "sub", &self.sub, &self.extra)?;
-        crate::__private::encode_required(map, "txn", &self.txn, &self.extra)?;
-        crate::__private::encode_required(map, "toe", &self.toe, &self.extra)?;
-        crate::__private::encode_required(map, "events", &self.events, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "iss", &self.iss, &self.extra)
-            }
-            1usize => {
-                crate::__private::encode_required(map, "iat", &self.iat, &self.extra)
-            }
-            2usize => {
-                crate::__private::encode_required(map, "jti", &self.jti, &self.extra)
-            }
-            3usize => {
-                crate::__private::encode_required(map, "aud", &self.aud, &self.extra)
-            }
-            4usize => {
-                crate::__private::encode_required(map, "sub", &self.sub, &self.extra)
-            }
-            5usize => {
-                crate::__private::encode_required(map, "txn", &self.txn, &self.extra)
-            }
-            6usize => {
-                crate::__private::encode_required(map, "toe", &self.toe, &self.extra)
-            }
-            7usize => {
-                crate::__private::encode_required(
-                    map,
-                    "events",
-                    &self.events,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.iss),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.iat),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.jti),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.aud),
+            4usize => rt::__private::ereq(map, self, 4usize, &self.sub),
+            5usize => rt::__private::ereq(map, self, 5usize, &self.txn),
+            6usize => rt::__private::ereq(map, self, 6usize, &self.toe),
+            7usize => rt::__private::ereq(map, self, 7usize, &self.events),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventNotification1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventNotification1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventNotification1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("iss") {
-            let v = &self.iss;
-            r.path.push_field("iss");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("iat") {
-            let v = &self.iat;
-            r.path.push_field("iat");
-            crate::__private::check_minimum(r, i64::from(*v), Some(0i64));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("jti") {
-            let v = &self.jti;
-            r.path.push_field("jti");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("aud") {
-            let v = &self.aud;
-            r.path.push_field("aud");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("sub") {
-            let v = &self.sub;
-            r.path.push_field("sub");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("txn") {
-            let v = &self.txn;
-            r.path.push_field("txn");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("toe") {
-            let v = &self.toe;
-            r.path.push_field("toe");
-            crate::__private::check_minimum(r, i64::from(*v), Some(0i64));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("events") {
-            let v = &self.events;
-            r.path.push_field("events");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventNotification1);
+impl rt::Validate for OBEventNotification1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.iss, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.iat, &RULES_1);
+        rt::__private::vreq(r, self, 2usize, &self.jti, &RULES_2);
+        rt::__private::vreq(r, self, 3usize, &self.aud, &RULES_2);
+        rt::__private::vreq(r, self, 4usize, &self.sub, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 5usize, &self.txn, &RULES_2);
+        rt::__private::vreq(r, self, 6usize, &self.toe, &RULES_1);
+        rt::__private::vreq(r, self, 7usize, &self.events, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventNotification1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventNotification1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventNotification1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventNotification1 {
+    rt::__schema_names!("OBEventNotification1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("The resource-update event.", false);
-        crate::schema::property(
-            &mut s,
-            "iss",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Issuer.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "iat",
-            true,
             "Issued At.",
-            crate::schema::constrain(
-                g.subschema_for::<i32>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: Some(0i64),
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "jti",
-            true,
             "JWT ID.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "aud",
-            true,
             "Audience.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "sub",
-            true,
             "Subject",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "txn",
-            true,
             "Transaction Identifier.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "toe",
-            true,
             "Time of Event.",
-            crate::schema::constrain(
-                g.subschema_for::<i32>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: Some(0i64),
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "events",
-            true,
             "Events.",
-            crate::schema::constrain(
-                g.subschema_for::<OBEvent1>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "The resource-update event.",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<i32>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<i32>(&RULES_1),
+                rt::schema::field::<OBEvent1>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Resource-Update Event.
@@ -676,9 +316,9 @@ pub struct OBEventResourceUpdate1 {
     pub subject: OBEventSubject1,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventResourceUpdate1 {
+impl rt::Object for OBEventResourceUpdate1 {
     const NAME: &'static str = "OBEventResourceUpdate1";
     const FIELDS: &'static [&'static str] = &["subject"];
     const REQUIRED: u128 = 1;
@@ -689,7 +329,7 @@ impl crate::Object for OBEventResourceUpdate1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -700,113 +340,58 @@ impl crate::Object for OBEventResourceUpdate1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "subject", &self.subject, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "subject",
-                    &self.subject,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.subject),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventResourceUpdate1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventResourceUpdate1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventResourceUpdate1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("subject") {
-            let v = &self.subject;
-            r.path.push_field("subject");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventResourceUpdate1);
+impl rt::Validate for OBEventResourceUpdate1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.subject, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventResourceUpdate1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventResourceUpdate1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventResourceUpdate1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventResourceUpdate1 {
+    rt::__schema_names!("OBEventResourceUpdate1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Resource-Update Event.", false);
-        crate::schema::property(
-            &mut s,
-            "subject",
-            true,
-            "The resource-update event.",
-            crate::schema::constrain(
-                g.subschema_for::<OBEventSubject1>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["The resource-update event."];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Resource-Update Event.",
+            DOCS,
+            &[rt::schema::field::<OBEventSubject1>(&rt::Rules::NONE)],
+        )
     }
 }
 /// The resource-update event.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventSubject1 {
     /// Subject type for the updated resource.
-    pub subject_type: crate::Text,
+    pub subject_type: rt::Text,
     /// Resource Id for the updated resource.
-    pub http_openbanking_org_uk_rid: crate::Text,
+    pub http_openbanking_org_uk_rid: rt::Text,
     /// Resource Type for the updated resource.
-    pub http_openbanking_org_uk_rty: crate::Text,
+    pub http_openbanking_org_uk_rty: rt::Text,
     /// Resource links to other available versions of the resource.
     pub http_openbanking_org_uk_rlk: Vec<OBEventLink1>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventSubject1 {
+impl rt::Object for OBEventSubject1 {
     const NAME: &'static str = "OBEventSubject1";
     const FIELDS: &'static [&'static str] = &[
         "subject_type",
@@ -825,7 +410,7 @@ impl crate::Object for OBEventSubject1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -836,227 +421,86 @@ impl crate::Object for OBEventSubject1 {
             2usize => self.http_openbanking_org_uk_rty = map.next_value()?,
             3usize => {
                 self.http_openbanking_org_uk_rlk = map
-                    .next_value_seed(crate::__private::ObjectVec::<OBEventLink1>::new())?;
+                    .next_value_seed(rt::__private::ObjectVec::<OBEventLink1>::new())?;
             }
             _ => {}
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "subject_type",
-            &self.subject_type,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "http://openbanking.org.uk/rid",
-            &self.http_openbanking_org_uk_rid,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "http://openbanking.org.uk/rty",
-            &self.http_openbanking_org_uk_rty,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "http://openbanking.org.uk/rlk",
-            &self.http_openbanking_org_uk_rlk,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "subject_type",
-                    &self.subject_type,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.subject_type),
             1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "http://openbanking.org.uk/rid",
-                    &self.http_openbanking_org_uk_rid,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 1usize, &self.http_openbanking_org_uk_rid)
             }
             2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "http://openbanking.org.uk/rty",
-                    &self.http_openbanking_org_uk_rty,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 2usize, &self.http_openbanking_org_uk_rty)
             }
             3usize => {
-                crate::__private::encode_required(
-                    map,
-                    "http://openbanking.org.uk/rlk",
-                    &self.http_openbanking_org_uk_rlk,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 3usize, &self.http_openbanking_org_uk_rlk)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventSubject1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventSubject1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventSubject1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("subject_type") {
-            let v = &self.subject_type;
-            r.path.push_field("subject_type");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("http://openbanking.org.uk/rid") {
-            let v = &self.http_openbanking_org_uk_rid;
-            r.path.push_field("http://openbanking.org.uk/rid");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("http://openbanking.org.uk/rty") {
-            let v = &self.http_openbanking_org_uk_rty;
-            r.path.push_field("http://openbanking.org.uk/rty");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("http://openbanking.org.uk/rlk") {
-            let v = &self.http_openbanking_org_uk_rlk;
-            r.path.push_field("http://openbanking.org.uk/rlk");
-            crate::__private::check_items(r, v.len(), Some(1u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventSubject1);
+impl rt::Validate for OBEventSubject1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.subject_type, &RULES_2);
+        rt::__private::vreq(
+            r,
+            self,
+            1usize,
+            &self.http_openbanking_org_uk_rid,
+            &RULES_2,
+        );
+        rt::__private::vreq(
+            r,
+            self,
+            2usize,
+            &self.http_openbanking_org_uk_rty,
+            &RULES_2,
+        );
+        rt::__private::vreq(
+            r,
+            self,
+            3usize,
+            &self.http_openbanking_org_uk_rlk,
+            &RULES_3,
+        );
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventSubject1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventSubject1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventSubject1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventSubject1 {
+    rt::__schema_names!("OBEventSubject1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("The resource-update event.", false);
-        crate::schema::property(
-            &mut s,
-            "subject_type",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Subject type for the updated resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "http://openbanking.org.uk/rid",
-            true,
             "Resource Id for the updated resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "http://openbanking.org.uk/rty",
-            true,
             "Resource Type for the updated resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "http://openbanking.org.uk/rlk",
-            true,
             "Resource links to other available versions of the resource.",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBEventLink1>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "The resource-update event.",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<Vec<OBEventLink1>>(&RULES_3),
+            ],
+        )
     }
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
@@ -1067,7 +511,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubject1 {
 pub fn check_json(
     type_name: &str,
     body: &[u8],
-) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
+) -> Option<Result<rt::decode::Checked, rt::decode::DecodeError>> {
     Some(
         match type_name {
             _ => return None,
@@ -1075,28 +519,28 @@ pub fn check_json(
     )
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[crate::Operation] = &[
-    crate::Operation {
+pub const OPERATIONS: &[rt::Operation] = &[
+    rt::Operation {
         id: "CreateEventNotification",
         summary: "Send an event notification",
-        method: crate::Method::Post,
+        method: rt::Method::Post,
         path: "/event-notifications",
         request_body: None,
         request_content_types: &["application/jwt"],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-financial-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 202u16,
                 body: None,
                 signed: false,
@@ -1115,9 +559,27 @@ pub mod ops {
     /// `POST /event-notifications`: Send an event notification
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateEventNotification;
-    impl crate::Endpoint for CreateEventNotification {
+    impl rt::Endpoint for CreateEventNotification {
         type Request = ();
         type Response = ();
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[0usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[0usize];
     }
 }
+static RULES_0: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(10u64),
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    minimum: Some(0i64),
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(128u64),
+    ..rt::Rules::NONE
+};
+static RULES_3: rt::Rules = rt::Rules {
+    min_items: Some(1u64),
+    ..rt::Rules::NONE
+};

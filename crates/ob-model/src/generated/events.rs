@@ -12,6 +12,7 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use crate as rt;
 pub use crate::common::{
     ISODateTime, Links, Meta, OBError1, OBError1ErrorCode, OBErrorResponse1,
 };
@@ -23,14 +24,14 @@ pub struct OBEventPolling1 {
     /// Indicates whether an ASPSP should return a response immediately or provide a long poll
     pub return_immediately: Option<bool>,
     /// Optional.
-    pub ack: Option<Vec<crate::Text>>,
+    pub ack: Option<Vec<rt::Text>>,
     /// An object that encapsulates all negative acknowledgements transmitted by the TPP
-    pub set_errs: Option<crate::JsonObject>,
+    pub set_errs: Option<rt::JsonObject>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventPolling1 {
+impl rt::Object for OBEventPolling1 {
     const NAME: &'static str = "OBEventPolling1";
     const FIELDS: &'static [&'static str] = &[
         "maxEvents",
@@ -49,7 +50,7 @@ impl crate::Object for OBEventPolling1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -63,196 +64,61 @@ impl crate::Object for OBEventPolling1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "maxEvents", &self.max_events)?;
-        crate::__private::encode_optional(
-            map,
-            "returnImmediately",
-            &self.return_immediately,
-        )?;
-        crate::__private::encode_optional(map, "ack", &self.ack)?;
-        crate::__private::encode_optional(map, "setErrs", &self.set_errs)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_optional(map, "maxEvents", &self.max_events)
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.max_events),
             1usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "returnImmediately",
-                    &self.return_immediately,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.return_immediately)
             }
-            2usize => crate::__private::encode_optional(map, "ack", &self.ack),
-            3usize => crate::__private::encode_optional(map, "setErrs", &self.set_errs),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.ack),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.set_errs),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventPolling1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventPolling1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventPolling1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.max_events {
-            r.path.push_field("maxEvents");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.return_immediately {
-            r.path.push_field("returnImmediately");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.ack {
-            r.path.push_field("ack");
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                crate::__private::check_text(r, item, Some(1u64), Some(128u64), None);
-                crate::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if let Some(v) = &self.set_errs {
-            r.path.push_field("setErrs");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventPolling1);
+impl rt::Validate for OBEventPolling1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.max_events, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 1usize, &self.return_immediately, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.ack, &RULES_1);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.set_errs, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventPolling1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventPolling1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventPolling1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventPolling1 {
+    rt::__schema_names!("OBEventPolling1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBEventPolling1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "maxEvents",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Maximum number of events to be returned. A value of zero indicates the ASPSP should not return events even if available",
-            crate::schema::constrain(
-                g.subschema_for::<i64>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "returnImmediately",
-            false,
             "Indicates whether an ASPSP should return a response immediately or provide a long poll",
-            crate::schema::constrain(
-                g.subschema_for::<bool>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ack",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<crate::Text>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &crate::schema::Constraints {
-                            min_len: Some(1u64),
-                            max_len: Some(128u64),
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "setErrs",
-            false,
             "An object that encapsulates all negative acknowledgements transmitted by the TPP",
-            crate::schema::constrain(
-                g.subschema_for::<crate::JsonObject>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBEventPolling1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<i64>(&rt::Rules::NONE),
+                rt::schema::field::<bool>(&rt::Rules::NONE),
+                rt::schema::field::<Vec<rt::Text>>(&RULES_1),
+                rt::schema::field::<rt::JsonObject>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBEventPollingResponse1` (the spec gives no description).
@@ -261,12 +127,12 @@ pub struct OBEventPollingResponse1 {
     /// A JSON boolean value that indicates if more unacknowledged event notifications are available to be returned.
     pub more_available: bool,
     /// A JSON object that contains zero or more nested JSON attributes. If there are no outstanding event notifications to be transmitted, the JSON object SHALL be empty.
-    pub sets: crate::JsonObject,
+    pub sets: rt::JsonObject,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventPollingResponse1 {
+impl rt::Object for OBEventPollingResponse1 {
     const NAME: &'static str = "OBEventPollingResponse1";
     const FIELDS: &'static [&'static str] = &["moreAvailable", "sets"];
     const REQUIRED: u128 = 3;
@@ -278,7 +144,7 @@ impl crate::Object for OBEventPollingResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -290,146 +156,60 @@ impl crate::Object for OBEventPollingResponse1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "moreAvailable",
-            &self.more_available,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "sets", &self.sets, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "moreAvailable",
-                    &self.more_available,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(map, "sets", &self.sets, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.more_available),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.sets),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventPollingResponse1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventPollingResponse1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventPollingResponse1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("moreAvailable") {
-            let v = &self.more_available;
-            r.path.push_field("moreAvailable");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("sets") {
-            let v = &self.sets;
-            r.path.push_field("sets");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventPollingResponse1);
+impl rt::Validate for OBEventPollingResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.more_available, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.sets, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventPollingResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventPollingResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventPollingResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventPollingResponse1 {
+    rt::__schema_names!("OBEventPollingResponse1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBEventPollingResponse1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "moreAvailable",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "A JSON boolean value that indicates if more unacknowledged event notifications are available to be returned.",
-            crate::schema::constrain(
-                g.subschema_for::<bool>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "sets",
-            true,
             "A JSON object that contains zero or more nested JSON attributes. If there are no outstanding event notifications to be transmitted, the JSON object SHALL be empty.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::JsonObject>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBEventPollingResponse1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<bool>(&rt::Rules::NONE),
+                rt::schema::field::<rt::JsonObject>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBEventSubscription1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventSubscription1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBEventSubscription1Data,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventSubscription1 {
+impl rt::Object for OBEventSubscription1 {
     const NAME: &'static str = "OBEventSubscription1";
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
@@ -440,7 +220,7 @@ impl crate::Object for OBEventSubscription1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -451,115 +231,56 @@ impl crate::Object for OBEventSubscription1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventSubscription1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventSubscription1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventSubscription1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventSubscription1);
+impl rt::Validate for OBEventSubscription1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventSubscription1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventSubscription1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventSubscription1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventSubscription1 {
+    rt::__schema_names!("OBEventSubscription1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBEventSubscription1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<OBEventSubscription1Data>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<OBEventSubscription1Data>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBEventSubscription1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventSubscription1Data {
-    /// Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.
-    ///
-    /// JSON name: `CallbackUrl`
-    pub callback_url: Option<crate::Text>,
-    /// Version for the event notification.
-    ///
-    /// JSON name: `Version`
+    /// `CallbackUrl`: Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.
+    pub callback_url: Option<rt::Text>,
+    /// `Version`: Version for the event notification.
     pub version: Version,
-    /// Optional.
-    ///
-    /// JSON name: `EventTypes`
-    pub event_types: Option<Vec<crate::Text>>,
+    /// `EventTypes`: Optional.
+    pub event_types: Option<Vec<rt::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventSubscription1Data {
+impl rt::Object for OBEventSubscription1Data {
     const NAME: &'static str = "OBEventSubscription1Data";
     const FIELDS: &'static [&'static str] = &["CallbackUrl", "Version", "EventTypes"];
     const REQUIRED: u128 = 2;
@@ -572,7 +293,7 @@ impl crate::Object for OBEventSubscription1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -585,177 +306,68 @@ impl crate::Object for OBEventSubscription1Data {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url)?;
-        crate::__private::encode_required(map, "Version", &self.version, &self.extra)?;
-        crate::__private::encode_optional(map, "EventTypes", &self.event_types)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url)
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Version",
-                    &self.version,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_optional(map, "EventTypes", &self.event_types)
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.callback_url),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.version),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.event_types),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventSubscription1Data {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventSubscription1Data {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventSubscription1Data {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.callback_url {
-            r.path.push_field("CallbackUrl");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Version") {
-            let v = &self.version;
-            r.path.push_field("Version");
-            crate::__private::check_text(r, v, Some(1u64), Some(10u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.event_types {
-            r.path.push_field("EventTypes");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventSubscription1Data);
+impl rt::Validate for OBEventSubscription1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.callback_url, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.version, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.event_types, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventSubscription1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventSubscription1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventSubscription1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventSubscription1Data {
+    rt::__schema_names!("OBEventSubscription1Data");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBEventSubscription1Data` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "CallbackUrl",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Version",
-            true,
             "Version for the event notification.",
-            crate::schema::constrain(
-                g.subschema_for::<Version>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(10u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "EventTypes",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<crate::Text>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBEventSubscription1Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<Version>(&RULES_2),
+                rt::schema::field::<Vec<rt::Text>>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBEventSubscriptionResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventSubscriptionResponse1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBEventSubscriptionResponse1Data,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Option<Box<Links>>,
-    /// Meta Data relevant to the payload
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload
     pub meta: Option<Box<Meta>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventSubscriptionResponse1 {
+impl rt::Object for OBEventSubscriptionResponse1 {
     const NAME: &'static str = "OBEventSubscriptionResponse1";
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
@@ -768,7 +380,7 @@ impl crate::Object for OBEventSubscriptionResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -781,171 +393,70 @@ impl crate::Object for OBEventSubscriptionResponse1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        crate::__private::encode_optional(map, "Links", &self.links)?;
-        crate::__private::encode_optional(map, "Meta", &self.meta)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
-            1usize => crate::__private::encode_optional(map, "Links", &self.links),
-            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventSubscriptionResponse1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventSubscriptionResponse1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventSubscriptionResponse1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.links {
-            r.path.push_field("Links");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.meta {
-            r.path.push_field("Meta");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventSubscriptionResponse1);
+impl rt::Validate for OBEventSubscriptionResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventSubscriptionResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventSubscriptionResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventSubscriptionResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventSubscriptionResponse1 {
+    rt::__schema_names!("OBEventSubscriptionResponse1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBEventSubscriptionResponse1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBEventSubscriptionResponse1Data>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Links",
-            false,
             "Links relevant to the payload",
-            crate::schema::constrain(
-                g.subschema_for::<Links>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Meta",
-            false,
             "Meta Data relevant to the payload",
-            crate::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBEventSubscriptionResponse1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBEventSubscriptionResponse1Data>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBEventSubscriptionResponse1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventSubscriptionResponse1Data {
-    /// Unique identification as assigned by the ASPSP to uniquely identify the callback URL resource.
-    ///
-    /// JSON name: `EventSubscriptionId`
-    pub event_subscription_id: crate::Text,
-    /// Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.
-    ///
-    /// JSON name: `CallbackUrl`
-    pub callback_url: Option<crate::Text>,
-    /// Version for the event notification.
-    ///
-    /// JSON name: `Version`
+    /// `EventSubscriptionId`: Unique identification as assigned by the ASPSP to uniquely identify the callback URL resource.
+    pub event_subscription_id: rt::Text,
+    /// `CallbackUrl`: Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.
+    pub callback_url: Option<rt::Text>,
+    /// `Version`: Version for the event notification.
     pub version: Version,
-    /// Optional.
-    ///
-    /// JSON name: `EventTypes`
-    pub event_types: Option<Vec<crate::Text>>,
+    /// `EventTypes`: Optional.
+    pub event_types: Option<Vec<rt::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventSubscriptionResponse1Data {
+impl rt::Object for OBEventSubscriptionResponse1Data {
     const NAME: &'static str = "OBEventSubscriptionResponse1Data";
     const FIELDS: &'static [&'static str] = &[
         "EventSubscriptionId",
@@ -964,7 +475,7 @@ impl crate::Object for OBEventSubscriptionResponse1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -978,218 +489,72 @@ impl crate::Object for OBEventSubscriptionResponse1Data {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "EventSubscriptionId",
-            &self.event_subscription_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url)?;
-        crate::__private::encode_required(map, "Version", &self.version, &self.extra)?;
-        crate::__private::encode_optional(map, "EventTypes", &self.event_types)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "EventSubscriptionId",
-                    &self.event_subscription_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url)
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Version",
-                    &self.version,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                crate::__private::encode_optional(map, "EventTypes", &self.event_types)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.event_subscription_id),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.callback_url),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.version),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.event_types),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventSubscriptionResponse1Data {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBEventSubscriptionResponse1Data {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventSubscriptionResponse1Data {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("EventSubscriptionId") {
-            let v = &self.event_subscription_id;
-            r.path.push_field("EventSubscriptionId");
-            crate::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.callback_url {
-            r.path.push_field("CallbackUrl");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Version") {
-            let v = &self.version;
-            r.path.push_field("Version");
-            crate::__private::check_text(r, v, Some(1u64), Some(10u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.event_types {
-            r.path.push_field("EventTypes");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventSubscriptionResponse1Data);
+impl rt::Validate for OBEventSubscriptionResponse1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.event_subscription_id, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.callback_url, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.version, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.event_types, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventSubscriptionResponse1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventSubscriptionResponse1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventSubscriptionResponse1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventSubscriptionResponse1Data {
+    rt::__schema_names!("OBEventSubscriptionResponse1Data");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBEventSubscriptionResponse1Data` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "EventSubscriptionId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by the ASPSP to uniquely identify the callback URL resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CallbackUrl",
-            false,
             "Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Version",
-            true,
             "Version for the event notification.",
-            crate::schema::constrain(
-                g.subschema_for::<Version>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(10u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "EventTypes",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<crate::Text>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBEventSubscriptionResponse1Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<Version>(&RULES_2),
+                rt::schema::field::<Vec<rt::Text>>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBEventSubscriptionsResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventSubscriptionsResponse1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBEventSubscriptionsResponse1Data,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Option<Box<Links>>,
-    /// Meta Data relevant to the payload
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload
     pub meta: Option<Box<Meta>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventSubscriptionsResponse1 {
+impl rt::Object for OBEventSubscriptionsResponse1 {
     const NAME: &'static str = "OBEventSubscriptionsResponse1";
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
@@ -1202,7 +567,7 @@ impl crate::Object for OBEventSubscriptionsResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1215,161 +580,66 @@ impl crate::Object for OBEventSubscriptionsResponse1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        crate::__private::encode_optional(map, "Links", &self.links)?;
-        crate::__private::encode_optional(map, "Meta", &self.meta)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
-            1usize => crate::__private::encode_optional(map, "Links", &self.links),
-            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventSubscriptionsResponse1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventSubscriptionsResponse1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventSubscriptionsResponse1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.links {
-            r.path.push_field("Links");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.meta {
-            r.path.push_field("Meta");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventSubscriptionsResponse1);
+impl rt::Validate for OBEventSubscriptionsResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventSubscriptionsResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventSubscriptionsResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1 {
+    rt::__schema_names!("OBEventSubscriptionsResponse1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBEventSubscriptionsResponse1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBEventSubscriptionsResponse1Data>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Links",
-            false,
             "Links relevant to the payload",
-            crate::schema::constrain(
-                g.subschema_for::<Links>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Meta",
-            false,
             "Meta Data relevant to the payload",
-            crate::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBEventSubscriptionsResponse1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBEventSubscriptionsResponse1Data>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBEventSubscriptionsResponse1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventSubscriptionsResponse1Data {
-    /// Optional.
-    ///
-    /// JSON name: `EventSubscription`
+    /// `EventSubscription`: Optional.
     pub event_subscription: Option<
         Vec<OBEventSubscriptionsResponse1DataEventSubscription>,
     >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventSubscriptionsResponse1Data {
+impl rt::Object for OBEventSubscriptionsResponse1Data {
     const NAME: &'static str = "OBEventSubscriptionsResponse1Data";
     const FIELDS: &'static [&'static str] = &["EventSubscription"];
     const REQUIRED: u128 = 0;
@@ -1380,7 +650,7 @@ impl crate::Object for OBEventSubscriptionsResponse1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1389,7 +659,7 @@ impl crate::Object for OBEventSubscriptionsResponse1Data {
             0usize => {
                 self.event_subscription = map
                     .next_value_seed(
-                        crate::__private::OptionObjectVec::<
+                        rt::__private::OptionObjectVec::<
                             OBEventSubscriptionsResponse1DataEventSubscription,
                         >::new(),
                     )?;
@@ -1398,130 +668,67 @@ impl crate::Object for OBEventSubscriptionsResponse1Data {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "EventSubscription",
-            &self.event_subscription,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "EventSubscription",
-                    &self.event_subscription,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.event_subscription)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBEventSubscriptionsResponse1Data {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBEventSubscriptionsResponse1Data {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventSubscriptionsResponse1Data {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.event_subscription {
-            r.path.push_field("EventSubscription");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventSubscriptionsResponse1Data);
+impl rt::Validate for OBEventSubscriptionsResponse1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.event_subscription, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventSubscriptionsResponse1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBEventSubscriptionsResponse1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1Data {
+    rt::__schema_names!("OBEventSubscriptionsResponse1Data");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBEventSubscriptionsResponse1Data` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "EventSubscription",
-            false,
-            "",
-            crate::schema::constrain(
-                g
-                    .subschema_for::<
-                        Vec<OBEventSubscriptionsResponse1DataEventSubscription>,
-                    >(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[
+                rt::schema::field::<
+                    Vec<OBEventSubscriptionsResponse1DataEventSubscription>,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBEventSubscriptionsResponse1DataEventSubscription` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventSubscriptionsResponse1DataEventSubscription {
-    /// Unique identification as assigned by the ASPSP to uniquely identify the callback url resource.
-    ///
-    /// JSON name: `EventSubscriptionId`
-    pub event_subscription_id: crate::Text,
-    /// Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.
-    ///
-    /// JSON name: `CallbackUrl`
-    pub callback_url: Option<crate::Text>,
-    /// Version for the event notification.
-    ///
-    /// JSON name: `Version`
+    /// `EventSubscriptionId`: Unique identification as assigned by the ASPSP to uniquely identify the callback url resource.
+    pub event_subscription_id: rt::Text,
+    /// `CallbackUrl`: Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.
+    pub callback_url: Option<rt::Text>,
+    /// `Version`: Version for the event notification.
     pub version: Version,
-    /// Optional.
-    ///
-    /// JSON name: `EventTypes`
-    pub event_types: Option<Vec<crate::Text>>,
+    /// `EventTypes`: Optional.
+    pub event_types: Option<Vec<rt::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBEventSubscriptionsResponse1DataEventSubscription {
+impl rt::Object for OBEventSubscriptionsResponse1DataEventSubscription {
     const NAME: &'static str = "OBEventSubscriptionsResponse1DataEventSubscription";
     const FIELDS: &'static [&'static str] = &[
         "EventSubscriptionId",
@@ -1540,7 +747,7 @@ impl crate::Object for OBEventSubscriptionsResponse1DataEventSubscription {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1554,205 +761,61 @@ impl crate::Object for OBEventSubscriptionsResponse1DataEventSubscription {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "EventSubscriptionId",
-            &self.event_subscription_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url)?;
-        crate::__private::encode_required(map, "Version", &self.version, &self.extra)?;
-        crate::__private::encode_optional(map, "EventTypes", &self.event_types)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "EventSubscriptionId",
-                    &self.event_subscription_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url)
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Version",
-                    &self.version,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                crate::__private::encode_optional(map, "EventTypes", &self.event_types)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.event_subscription_id),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.callback_url),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.version),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.event_types),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize
-for OBEventSubscriptionsResponse1DataEventSubscription {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBEventSubscriptionsResponse1DataEventSubscription {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBEventSubscriptionsResponse1DataEventSubscription {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("EventSubscriptionId") {
-            let v = &self.event_subscription_id;
-            r.path.push_field("EventSubscriptionId");
-            crate::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.callback_url {
-            r.path.push_field("CallbackUrl");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Version") {
-            let v = &self.version;
-            r.path.push_field("Version");
-            crate::__private::check_text(r, v, Some(1u64), Some(10u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.event_types {
-            r.path.push_field("EventTypes");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBEventSubscriptionsResponse1DataEventSubscription);
+impl rt::Validate for OBEventSubscriptionsResponse1DataEventSubscription {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.event_subscription_id, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.callback_url, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.version, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.event_types, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema
+impl rt::__private::schemars::JsonSchema
 for OBEventSubscriptionsResponse1DataEventSubscription {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBEventSubscriptionsResponse1DataEventSubscription".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(), "::", "OBEventSubscriptionsResponse1DataEventSubscription"
-        )
-            .into()
-    }
+    rt::__schema_names!("OBEventSubscriptionsResponse1DataEventSubscription");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBEventSubscriptionsResponse1DataEventSubscription` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "EventSubscriptionId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by the ASPSP to uniquely identify the callback url resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CallbackUrl",
-            false,
             "Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Version",
-            true,
             "Version for the event notification.",
-            crate::schema::constrain(
-                g.subschema_for::<Version>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(10u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "EventTypes",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<crate::Text>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBEventSubscriptionsResponse1DataEventSubscription` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<Version>(&RULES_2),
+                rt::schema::field::<Vec<rt::Text>>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Version for the event notification.
-pub type Version = crate::Text;
+pub type Version = rt::Text;
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name. Feature `dynamic`.
@@ -1760,33 +823,31 @@ pub type Version = crate::Text;
 pub fn check_json(
     type_name: &str,
     body: &[u8],
-) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
+) -> Option<Result<rt::decode::Checked, rt::decode::DecodeError>> {
     Some(
         match type_name {
-            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-            "OBEventPolling1" => crate::decode::check_as::<OBEventPolling1>(body),
+            "OBErrorResponse1" => rt::decode::check_as::<OBErrorResponse1>(body),
+            "OBEventPolling1" => rt::decode::check_as::<OBEventPolling1>(body),
             "OBEventPollingResponse1" => {
-                crate::decode::check_as::<OBEventPollingResponse1>(body)
+                rt::decode::check_as::<OBEventPollingResponse1>(body)
             }
-            "OBEventSubscription1" => {
-                crate::decode::check_as::<OBEventSubscription1>(body)
-            }
+            "OBEventSubscription1" => rt::decode::check_as::<OBEventSubscription1>(body),
             "OBEventSubscriptionResponse1" => {
-                crate::decode::check_as::<OBEventSubscriptionResponse1>(body)
+                rt::decode::check_as::<OBEventSubscriptionResponse1>(body)
             }
             "OBEventSubscriptionsResponse1" => {
-                crate::decode::check_as::<OBEventSubscriptionsResponse1>(body)
+                rt::decode::check_as::<OBEventSubscriptionsResponse1>(body)
             }
             _ => return None,
         },
     )
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[crate::Operation] = &[
-    crate::Operation {
+pub const OPERATIONS: &[rt::Operation] = &[
+    rt::Operation {
         id: "CreateEventSubscriptions",
         summary: "Create Event Subscription",
-        method: crate::Method::Post,
+        method: rt::Method::Post,
         path: "/event-subscriptions",
         request_body: Some("OBEventSubscription1"),
         request_content_types: &[
@@ -1794,89 +855,89 @@ pub const OPERATIONS: &[crate::Operation] = &[
             "application/jose+jwe",
         ],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-jws-signature",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBEventSubscriptionResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 409u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -1887,82 +948,82 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: true,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "GetEventSubscriptions",
         summary: "Get Event Subscription",
-        method: crate::Method::Get,
+        method: rt::Method::Get,
         path: "/event-subscriptions",
         request_body: None,
         request_content_types: &[],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBEventSubscriptionsResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -1973,10 +1034,10 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: false,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "ChangeEventSubscriptionsEventSubscriptionId",
         summary: "Change Event Subscription",
-        method: crate::Method::Put,
+        method: rt::Method::Put,
         path: "/event-subscriptions/{EventSubscriptionId}",
         request_body: Some("OBEventSubscriptionResponse1"),
         request_content_types: &[
@@ -1984,89 +1045,89 @@ pub const OPERATIONS: &[crate::Operation] = &[
             "application/jose+jwe",
         ],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "EventSubscriptionId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-jws-signature",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBEventSubscriptionResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -2077,87 +1138,87 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: true,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "DeleteEventSubscriptionsEventSubscriptionId",
         summary: "Delete Event Subscription",
-        method: crate::Method::Delete,
+        method: rt::Method::Delete,
         path: "/event-subscriptions/{EventSubscriptionId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "EventSubscriptionId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 204u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -2168,10 +1229,10 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: false,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "CreateEvents",
         summary: "Create Events",
-        method: crate::Method::Post,
+        method: rt::Method::Post,
         path: "/events",
         request_body: Some("OBEventPolling1"),
         request_content_types: &[
@@ -2179,84 +1240,84 @@ pub const OPERATIONS: &[crate::Operation] = &[
             "application/jose+jwe",
         ],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBEventPollingResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBEventPollingResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 404u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -2275,41 +1336,60 @@ pub mod ops {
     /// `POST /event-subscriptions`: Create Event Subscription
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateEventSubscriptions;
-    impl crate::Endpoint for CreateEventSubscriptions {
+    impl rt::Endpoint for CreateEventSubscriptions {
         type Request = OBEventSubscription1;
         type Response = OBEventSubscriptionResponse1;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[0usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[0usize];
     }
     /// `GET /event-subscriptions`: Get Event Subscription
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetEventSubscriptions;
-    impl crate::Endpoint for GetEventSubscriptions {
+    impl rt::Endpoint for GetEventSubscriptions {
         type Request = ();
         type Response = OBEventSubscriptionsResponse1;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[1usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[1usize];
     }
     /// `PUT /event-subscriptions/{EventSubscriptionId}`: Change Event Subscription
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct ChangeEventSubscriptionsEventSubscriptionId;
-    impl crate::Endpoint for ChangeEventSubscriptionsEventSubscriptionId {
+    impl rt::Endpoint for ChangeEventSubscriptionsEventSubscriptionId {
         type Request = OBEventSubscriptionResponse1;
         type Response = OBEventSubscriptionResponse1;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[2usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[2usize];
     }
     /// `DELETE /event-subscriptions/{EventSubscriptionId}`: Delete Event Subscription
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DeleteEventSubscriptionsEventSubscriptionId;
-    impl crate::Endpoint for DeleteEventSubscriptionsEventSubscriptionId {
+    impl rt::Endpoint for DeleteEventSubscriptionsEventSubscriptionId {
         type Request = ();
         type Response = ();
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[3usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[3usize];
     }
     /// `POST /events`: Create Events
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateEvents;
-    impl crate::Endpoint for CreateEvents {
+    impl rt::Endpoint for CreateEvents {
         type Request = OBEventPolling1;
         type Response = OBEventPollingResponse1;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[4usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[4usize];
     }
 }
+static RULES_0: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(128u64),
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    items: Some(&RULES_0),
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(10u64),
+    ..rt::Rules::NONE
+};
+static RULES_3: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(40u64),
+    ..rt::Rules::NONE
+};

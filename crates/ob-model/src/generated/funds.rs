@@ -12,21 +12,20 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use crate as rt;
 pub use crate::common::{
     ISODateTime, Links, Meta, OBError1, OBError1ErrorCode, OBErrorResponse1,
 };
 /// `OBFundsConfirmation1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmation1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBFundsConfirmation1Data,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBFundsConfirmation1 {
+impl rt::Object for OBFundsConfirmation1 {
     const NAME: &'static str = "OBFundsConfirmation1";
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
@@ -37,7 +36,7 @@ impl crate::Object for OBFundsConfirmation1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -48,115 +47,56 @@ impl crate::Object for OBFundsConfirmation1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBFundsConfirmation1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmation1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBFundsConfirmation1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmation1);
+impl rt::Validate for OBFundsConfirmation1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBFundsConfirmation1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmation1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmation1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmation1 {
+    rt::__schema_names!("OBFundsConfirmation1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBFundsConfirmation1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<OBFundsConfirmation1Data>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<OBFundsConfirmation1Data>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBFundsConfirmation1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmation1Data {
-    /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: crate::Text,
-    /// Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
-    ///
-    /// JSON name: `Reference`
-    pub reference: crate::Text,
-    /// Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.
-    ///
-    /// JSON name: `InstructedAmount`
+    /// `ConsentId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
+    pub consent_id: rt::Text,
+    /// `Reference`: Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
+    pub reference: rt::Text,
+    /// `InstructedAmount`: Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.
     pub instructed_amount: OBFundsConfirmation1DataInstructedAmount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBFundsConfirmation1Data {
+impl rt::Object for OBFundsConfirmation1Data {
     const NAME: &'static str = "OBFundsConfirmation1Data";
     const FIELDS: &'static [&'static str] = &[
         "ConsentId",
@@ -173,7 +113,7 @@ impl crate::Object for OBFundsConfirmation1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -186,201 +126,68 @@ impl crate::Object for OBFundsConfirmation1Data {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Reference",
-            &self.reference,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "InstructedAmount",
-            &self.instructed_amount,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Reference",
-                    &self.reference,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "InstructedAmount",
-                    &self.instructed_amount,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.reference),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.instructed_amount),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBFundsConfirmation1Data {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmation1Data {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBFundsConfirmation1Data {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Reference") {
-            let v = &self.reference;
-            r.path.push_field("Reference");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("InstructedAmount") {
-            let v = &self.instructed_amount;
-            r.path.push_field("InstructedAmount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmation1Data);
+impl rt::Validate for OBFundsConfirmation1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 1usize, &self.reference, &RULES_1);
+        rt::__private::vreq(r, self, 2usize, &self.instructed_amount, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBFundsConfirmation1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmation1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmation1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmation1Data {
+    rt::__schema_names!("OBFundsConfirmation1Data");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBFundsConfirmation1Data` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Reference",
-            true,
             "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "InstructedAmount",
-            true,
             "Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.",
-            crate::schema::constrain(
-                g.subschema_for::<OBFundsConfirmation1DataInstructedAmount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBFundsConfirmation1Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<
+                    OBFundsConfirmation1DataInstructedAmount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmation1DataInstructedAmount {
-    /// A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
-    ///
-    /// JSON name: `Amount`
-    pub amount: crate::Amount,
-    /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-    ///
-    /// JSON name: `Currency`
-    pub currency: crate::Text,
+    /// `Amount`: A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
+    pub amount: rt::Amount,
+    /// `Currency`: A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
+    pub currency: rt::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBFundsConfirmation1DataInstructedAmount {
+impl rt::Object for OBFundsConfirmation1DataInstructedAmount {
     const NAME: &'static str = "OBFundsConfirmation1DataInstructedAmount";
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
@@ -392,7 +199,7 @@ impl crate::Object for OBFundsConfirmation1DataInstructedAmount {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -404,150 +211,60 @@ impl crate::Object for OBFundsConfirmation1DataInstructedAmount {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Currency",
-                    &self.currency,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.amount),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.currency),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBFundsConfirmation1DataInstructedAmount {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBFundsConfirmation1DataInstructedAmount {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBFundsConfirmation1DataInstructedAmount {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            crate::__private::check_amount(r, v, Some(&PATTERN_0));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Currency") {
-            let v = &self.currency;
-            r.path.push_field("Currency");
-            crate::__private::check_text(r, v, None, None, Some(&PATTERN_1));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmation1DataInstructedAmount);
+impl rt::Validate for OBFundsConfirmation1DataInstructedAmount {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_2);
+        rt::__private::vreq(r, self, 1usize, &self.currency, &RULES_3);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema
-for OBFundsConfirmation1DataInstructedAmount {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmation1DataInstructedAmount".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmation1DataInstructedAmount").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmation1DataInstructedAmount {
+    rt::__schema_names!("OBFundsConfirmation1DataInstructedAmount");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "Amount",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Amount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Currency",
-            true,
             "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: Some("^[A-Z]{3,3}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Amount>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_3),
+            ],
+        )
     }
 }
 /// `OBFundsConfirmationConsent1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsent1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBFundsConfirmationConsent1Data,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBFundsConfirmationConsent1 {
+impl rt::Object for OBFundsConfirmationConsent1 {
     const NAME: &'static str = "OBFundsConfirmationConsent1";
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
@@ -558,7 +275,7 @@ impl crate::Object for OBFundsConfirmationConsent1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -569,114 +286,57 @@ impl crate::Object for OBFundsConfirmationConsent1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBFundsConfirmationConsent1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmationConsent1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBFundsConfirmationConsent1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationConsent1);
+impl rt::Validate for OBFundsConfirmationConsent1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsent1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationConsent1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationConsent1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsent1 {
+    rt::__schema_names!("OBFundsConfirmationConsent1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBFundsConfirmationConsent1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationConsent1Data>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<OBFundsConfirmationConsent1Data>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBFundsConfirmationConsent1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsent1Data {
-    /// Specified date and time the funds confirmation authorisation will expire.
+    /// `ExpirationDateTime`: Specified date and time the funds confirmation authorisation will expire.
     /// If this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `ExpirationDateTime`
-    pub expiration_date_time: Option<crate::DateTime>,
-    /// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
-    ///
-    /// JSON name: `DebtorAccount`
+    pub expiration_date_time: Option<rt::DateTime>,
+    /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
     pub debtor_account: OBFundsConfirmationConsent1DataDebtorAccount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBFundsConfirmationConsent1Data {
+impl rt::Object for OBFundsConfirmationConsent1Data {
     const NAME: &'static str = "OBFundsConfirmationConsent1Data";
     const FIELDS: &'static [&'static str] = &["ExpirationDateTime", "DebtorAccount"];
     const REQUIRED: u128 = 2;
@@ -688,7 +348,7 @@ impl crate::Object for OBFundsConfirmationConsent1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -700,167 +360,79 @@ impl crate::Object for OBFundsConfirmationConsent1Data {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ExpirationDateTime",
-            &self.expiration_date_time,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "ExpirationDateTime",
-                    &self.expiration_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 0usize, &self.expiration_date_time)
             }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                    &self.extra,
-                )
-            }
+            1usize => rt::__private::ereq(map, self, 1usize, &self.debtor_account),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBFundsConfirmationConsent1Data {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmationConsent1Data {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBFundsConfirmationConsent1Data {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.expiration_date_time {
-            r.path.push_field("ExpirationDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("DebtorAccount") {
-            let v = &self.debtor_account;
-            r.path.push_field("DebtorAccount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationConsent1Data);
+impl rt::Validate for OBFundsConfirmationConsent1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.expiration_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.debtor_account, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsent1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationConsent1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationConsent1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsent1Data {
+    rt::__schema_names!("OBFundsConfirmationConsent1Data");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBFundsConfirmationConsent1Data` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "ExpirationDateTime",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Specified date and time the funds confirmation authorisation will expire.\nIf this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "DebtorAccount",
-            true,
             "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
-            crate::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationConsent1DataDebtorAccount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBFundsConfirmationConsent1Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBFundsConfirmationConsent1DataDebtorAccount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsent1DataDebtorAccount {
-    /// Name of the identification scheme, in a coded form as published in an external list.
-    ///
-    /// JSON name: `SchemeName`
+    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
     pub scheme_name: OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
-    /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
-    ///
-    /// JSON name: `Identification`
-    pub identification: crate::Text,
-    /// Name of the account, as assigned by the account servicing institution.
+    /// `Identification`: Identification assigned by an institution to identify an account. This identification is known by the account owner.
+    pub identification: rt::Text,
+    /// `Name`: Name of the account, as assigned by the account servicing institution.
     /// Usage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
-    ///
-    /// JSON name: `Name`
-    pub name: Option<crate::Text>,
-    /// This is secondary identification of the account, as assigned by the account servicing institution.
+    pub name: Option<rt::Text>,
+    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-    ///
-    /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<crate::Text>,
+    pub secondary_identification: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBFundsConfirmationConsent1DataDebtorAccount {
+impl rt::Object for OBFundsConfirmationConsent1DataDebtorAccount {
     const NAME: &'static str = "OBFundsConfirmationConsent1DataDebtorAccount";
     const FIELDS: &'static [&'static str] = &[
         "SchemeName",
@@ -879,7 +451,7 @@ impl crate::Object for OBFundsConfirmationConsent1DataDebtorAccount {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -893,214 +465,68 @@ impl crate::Object for OBFundsConfirmationConsent1DataDebtorAccount {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Identification",
-            &self.identification,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(map, "Name", &self.name)?;
-        crate::__private::encode_optional(
-            map,
-            "SecondaryIdentification",
-            &self.secondary_identification,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "SchemeName",
-                    &self.scheme_name,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Identification",
-                    &self.identification,
-                    &self.extra,
-                )
-            }
-            2usize => crate::__private::encode_optional(map, "Name", &self.name),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.name),
             3usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "SecondaryIdentification",
-                    &self.secondary_identification,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.secondary_identification)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize
-for OBFundsConfirmationConsent1DataDebtorAccount {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBFundsConfirmationConsent1DataDebtorAccount {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("SchemeName") {
-            let v = &self.scheme_name;
-            r.path.push_field("SchemeName");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Identification") {
-            let v = &self.identification;
-            r.path.push_field("Identification");
-            crate::__private::check_text(r, v, Some(1u64), Some(256u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.name {
-            r.path.push_field("Name");
-            crate::__private::check_text(r, v, Some(1u64), Some(350u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.secondary_identification {
-            r.path.push_field("SecondaryIdentification");
-            crate::__private::check_text(r, v, Some(1u64), Some(34u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationConsent1DataDebtorAccount);
+impl rt::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_4);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.name, &RULES_5);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.secondary_identification, &RULES_6);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema
+impl rt::__private::schemars::JsonSchema
 for OBFundsConfirmationConsent1DataDebtorAccount {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationConsent1DataDebtorAccount".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationConsent1DataDebtorAccount")
-            .into()
-    }
+    rt::__schema_names!("OBFundsConfirmationConsent1DataDebtorAccount");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "SchemeName",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Name of the identification scheme, in a coded form as published in an external list.",
-            crate::schema::constrain(
-                g
-                    .subschema_for::<
-                        OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
-                    >(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Identification",
-            true,
             "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(256u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Name",
-            false,
             "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(350u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "SecondaryIdentification",
-            false,
             "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(34u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_4),
+                rt::schema::field::<rt::Text>(&RULES_5),
+                rt::schema::field::<rt::Text>(&RULES_6),
+            ],
+        )
     }
 }
 /// Name of the identification scheme, in a coded form as published in an external list.
@@ -1155,27 +581,21 @@ impl OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBFundsConfirmationConsent1DataDebtorAccountSchemeName);
+rt::open_enum_traits!(OBFundsConfirmationConsent1DataDebtorAccountSchemeName);
 /// `OBFundsConfirmationConsentResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsentResponse1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBFundsConfirmationConsentResponse1Data,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Option<Box<Links>>,
-    /// Meta Data relevant to the payload
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload
     pub meta: Option<Box<Meta>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBFundsConfirmationConsentResponse1 {
+impl rt::Object for OBFundsConfirmationConsentResponse1 {
     const NAME: &'static str = "OBFundsConfirmationConsentResponse1";
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
@@ -1188,7 +608,7 @@ impl crate::Object for OBFundsConfirmationConsentResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1201,187 +621,83 @@ impl crate::Object for OBFundsConfirmationConsentResponse1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        crate::__private::encode_optional(map, "Links", &self.links)?;
-        crate::__private::encode_optional(map, "Meta", &self.meta)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
-            1usize => crate::__private::encode_optional(map, "Links", &self.links),
-            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBFundsConfirmationConsentResponse1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBFundsConfirmationConsentResponse1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBFundsConfirmationConsentResponse1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.links {
-            r.path.push_field("Links");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.meta {
-            r.path.push_field("Meta");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationConsentResponse1);
+impl rt::Validate for OBFundsConfirmationConsentResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationConsentResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationConsentResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1 {
+    rt::__schema_names!("OBFundsConfirmationConsentResponse1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBFundsConfirmationConsentResponse1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationConsentResponse1Data>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Links",
-            false,
             "Links relevant to the payload",
-            crate::schema::constrain(
-                g.subschema_for::<Links>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Meta",
-            false,
             "Meta Data relevant to the payload",
-            crate::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBFundsConfirmationConsentResponse1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBFundsConfirmationConsentResponse1Data,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBFundsConfirmationConsentResponse1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsentResponse1Data {
-    /// Unique identification as assigned to identify the funds confirmation consent resource.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: crate::Text,
-    /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// `ConsentId`: Unique identification as assigned to identify the funds confirmation consent resource.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `CreationDateTime`
-    pub creation_date_time: crate::DateTime,
-    /// Specifies the status of consent resource in code form.
-    ///
-    /// JSON name: `Status`
+    pub creation_date_time: rt::DateTime,
+    /// `Status`: Specifies the status of consent resource in code form.
     pub status: OBFundsConfirmationConsentResponse1DataStatus,
-    /// Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `StatusUpdateDateTime`
-    pub status_update_date_time: crate::DateTime,
-    /// Specified date and time the funds confirmation authorisation will expire.
+    pub status_update_date_time: rt::DateTime,
+    /// `ExpirationDateTime`: Specified date and time the funds confirmation authorisation will expire.
     /// If this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `ExpirationDateTime`
-    pub expiration_date_time: Option<crate::DateTime>,
-    /// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
-    ///
-    /// JSON name: `DebtorAccount`
+    pub expiration_date_time: Option<rt::DateTime>,
+    /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
     pub debtor_account: OBFundsConfirmationConsent1DataDebtorAccount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBFundsConfirmationConsentResponse1Data {
+impl rt::Object for OBFundsConfirmationConsentResponse1Data {
     const NAME: &'static str = "OBFundsConfirmationConsentResponse1Data";
     const FIELDS: &'static [&'static str] = &[
         "ConsentId",
@@ -1404,7 +720,7 @@ impl crate::Object for OBFundsConfirmationConsentResponse1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1420,292 +736,85 @@ impl crate::Object for OBFundsConfirmationConsentResponse1Data {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "CreationDateTime",
-            &self.creation_date_time,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        crate::__private::encode_required(
-            map,
-            "StatusUpdateDateTime",
-            &self.status_update_date_time,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ExpirationDateTime",
-            &self.expiration_date_time,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "CreationDateTime",
-                    &self.creation_date_time,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.creation_date_time),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.status),
             3usize => {
-                crate::__private::encode_required(
-                    map,
-                    "StatusUpdateDateTime",
-                    &self.status_update_date_time,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 3usize, &self.status_update_date_time)
             }
             4usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "ExpirationDateTime",
-                    &self.expiration_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 4usize, &self.expiration_date_time)
             }
-            5usize => {
-                crate::__private::encode_required(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                    &self.extra,
-                )
-            }
+            5usize => rt::__private::ereq(map, self, 5usize, &self.debtor_account),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBFundsConfirmationConsentResponse1Data {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBFundsConfirmationConsentResponse1Data {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBFundsConfirmationConsentResponse1Data {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreationDateTime") {
-            let v = &self.creation_date_time;
-            r.path.push_field("CreationDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("StatusUpdateDateTime") {
-            let v = &self.status_update_date_time;
-            r.path.push_field("StatusUpdateDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.expiration_date_time {
-            r.path.push_field("ExpirationDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("DebtorAccount") {
-            let v = &self.debtor_account;
-            r.path.push_field("DebtorAccount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationConsentResponse1Data);
+impl rt::Validate for OBFundsConfirmationConsentResponse1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            3usize,
+            &self.status_update_date_time,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 4usize, &self.expiration_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 5usize, &self.debtor_account, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationConsentResponse1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationConsentResponse1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1Data {
+    rt::__schema_names!("OBFundsConfirmationConsentResponse1Data");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBFundsConfirmationConsentResponse1Data` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned to identify the funds confirmation consent resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CreationDateTime",
-            true,
             "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Specifies the status of consent resource in code form.",
-            crate::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationConsentResponse1DataStatus>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "StatusUpdateDateTime",
-            true,
             "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ExpirationDateTime",
-            false,
             "Specified date and time the funds confirmation authorisation will expire.\nIf this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "DebtorAccount",
-            true,
             "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
-            crate::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationConsent1DataDebtorAccount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBFundsConfirmationConsentResponse1Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBFundsConfirmationConsentResponse1DataStatus,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBFundsConfirmationConsent1DataDebtorAccount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Specifies the status of consent resource in code form.
@@ -1755,27 +864,21 @@ impl OBFundsConfirmationConsentResponse1DataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBFundsConfirmationConsentResponse1DataStatus);
+rt::open_enum_traits!(OBFundsConfirmationConsentResponse1DataStatus);
 /// `OBFundsConfirmationResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationResponse1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBFundsConfirmationResponse1Data,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Option<Box<Links>>,
-    /// Meta Data relevant to the payload
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload
     pub meta: Option<Box<Meta>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBFundsConfirmationResponse1 {
+impl rt::Object for OBFundsConfirmationResponse1 {
     const NAME: &'static str = "OBFundsConfirmationResponse1";
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
@@ -1788,7 +891,7 @@ impl crate::Object for OBFundsConfirmationResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1801,181 +904,76 @@ impl crate::Object for OBFundsConfirmationResponse1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        crate::__private::encode_optional(map, "Links", &self.links)?;
-        crate::__private::encode_optional(map, "Meta", &self.meta)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
-            1usize => crate::__private::encode_optional(map, "Links", &self.links),
-            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBFundsConfirmationResponse1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmationResponse1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBFundsConfirmationResponse1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.links {
-            r.path.push_field("Links");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.meta {
-            r.path.push_field("Meta");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationResponse1);
+impl rt::Validate for OBFundsConfirmationResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBFundsConfirmationResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmationResponse1 {
+    rt::__schema_names!("OBFundsConfirmationResponse1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBFundsConfirmationResponse1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationResponse1Data>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Links",
-            false,
             "Links relevant to the payload",
-            crate::schema::constrain(
-                g.subschema_for::<Links>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Meta",
-            false,
             "Meta Data relevant to the payload",
-            crate::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBFundsConfirmationResponse1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBFundsConfirmationResponse1Data>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBFundsConfirmationResponse1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationResponse1Data {
-    /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.
-    ///
-    /// JSON name: `FundsConfirmationId`
-    pub funds_confirmation_id: crate::Text,
-    /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: crate::Text,
-    /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// `FundsConfirmationId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.
+    pub funds_confirmation_id: rt::Text,
+    /// `ConsentId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
-    ///
-    /// JSON name: `CreationDateTime`
-    pub creation_date_time: crate::DateTime,
-    /// Flag to indicate the result of a confirmation of funds check.
-    ///
-    /// JSON name: `FundsAvailable`
+    pub creation_date_time: rt::DateTime,
+    /// `FundsAvailable`: Flag to indicate the result of a confirmation of funds check.
     pub funds_available: bool,
-    /// Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
-    ///
-    /// JSON name: `Reference`
-    pub reference: crate::Text,
-    /// Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.
-    ///
-    /// JSON name: `InstructedAmount`
+    /// `Reference`: Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
+    pub reference: rt::Text,
+    /// `InstructedAmount`: Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.
     pub instructed_amount: OBFundsConfirmation1DataInstructedAmount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBFundsConfirmationResponse1Data {
+impl rt::Object for OBFundsConfirmationResponse1Data {
     const NAME: &'static str = "OBFundsConfirmationResponse1Data";
     const FIELDS: &'static [&'static str] = &[
         "FundsConfirmationId",
@@ -1998,7 +996,7 @@ impl crate::Object for OBFundsConfirmationResponse1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -2014,302 +1012,66 @@ impl crate::Object for OBFundsConfirmationResponse1Data {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "FundsConfirmationId",
-            &self.funds_confirmation_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "CreationDateTime",
-            &self.creation_date_time,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "FundsAvailable",
-            &self.funds_available,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Reference",
-            &self.reference,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "InstructedAmount",
-            &self.instructed_amount,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "FundsConfirmationId",
-                    &self.funds_confirmation_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "CreationDateTime",
-                    &self.creation_date_time,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                crate::__private::encode_required(
-                    map,
-                    "FundsAvailable",
-                    &self.funds_available,
-                    &self.extra,
-                )
-            }
-            4usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Reference",
-                    &self.reference,
-                    &self.extra,
-                )
-            }
-            5usize => {
-                crate::__private::encode_required(
-                    map,
-                    "InstructedAmount",
-                    &self.instructed_amount,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.funds_confirmation_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.funds_available),
+            4usize => rt::__private::ereq(map, self, 4usize, &self.reference),
+            5usize => rt::__private::ereq(map, self, 5usize, &self.instructed_amount),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBFundsConfirmationResponse1Data {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBFundsConfirmationResponse1Data {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBFundsConfirmationResponse1Data {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("FundsConfirmationId") {
-            let v = &self.funds_confirmation_id;
-            r.path.push_field("FundsConfirmationId");
-            crate::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreationDateTime") {
-            let v = &self.creation_date_time;
-            r.path.push_field("CreationDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("FundsAvailable") {
-            let v = &self.funds_available;
-            r.path.push_field("FundsAvailable");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Reference") {
-            let v = &self.reference;
-            r.path.push_field("Reference");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("InstructedAmount") {
-            let v = &self.instructed_amount;
-            r.path.push_field("InstructedAmount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBFundsConfirmationResponse1Data);
+impl rt::Validate for OBFundsConfirmationResponse1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.funds_confirmation_id, &RULES_7);
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.funds_available, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 4usize, &self.reference, &RULES_1);
+        rt::__private::vreq(r, self, 5usize, &self.instructed_amount, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBFundsConfirmationResponse1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBFundsConfirmationResponse1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBFundsConfirmationResponse1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBFundsConfirmationResponse1Data {
+    rt::__schema_names!("OBFundsConfirmationResponse1Data");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBFundsConfirmationResponse1Data` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "FundsConfirmationId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CreationDateTime",
-            true,
             "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "FundsAvailable",
-            true,
             "Flag to indicate the result of a confirmation of funds check.",
-            crate::schema::constrain(
-                g.subschema_for::<bool>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Reference",
-            true,
             "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "InstructedAmount",
-            true,
             "Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.",
-            crate::schema::constrain(
-                g.subschema_for::<OBFundsConfirmation1DataInstructedAmount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBFundsConfirmationResponse1Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_7),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<bool>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<
+                    OBFundsConfirmation1DataInstructedAmount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
@@ -2319,104 +1081,102 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmationResponse1Data
 pub fn check_json(
     type_name: &str,
     body: &[u8],
-) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
+) -> Option<Result<rt::decode::Checked, rt::decode::DecodeError>> {
     Some(
         match type_name {
-            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-            "OBFundsConfirmation1" => {
-                crate::decode::check_as::<OBFundsConfirmation1>(body)
-            }
+            "OBErrorResponse1" => rt::decode::check_as::<OBErrorResponse1>(body),
+            "OBFundsConfirmation1" => rt::decode::check_as::<OBFundsConfirmation1>(body),
             "OBFundsConfirmationConsent1" => {
-                crate::decode::check_as::<OBFundsConfirmationConsent1>(body)
+                rt::decode::check_as::<OBFundsConfirmationConsent1>(body)
             }
             "OBFundsConfirmationConsentResponse1" => {
-                crate::decode::check_as::<OBFundsConfirmationConsentResponse1>(body)
+                rt::decode::check_as::<OBFundsConfirmationConsentResponse1>(body)
             }
             "OBFundsConfirmationResponse1" => {
-                crate::decode::check_as::<OBFundsConfirmationResponse1>(body)
+                rt::decode::check_as::<OBFundsConfirmationResponse1>(body)
             }
             _ => return None,
         },
     )
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[crate::Operation] = &[
-    crate::Operation {
+pub const OPERATIONS: &[rt::Operation] = &[
+    rt::Operation {
         id: "CreateFundsConfirmationConsents",
         summary: "Create Funds Confirmation Consent",
-        method: crate::Method::Post,
+        method: rt::Method::Post,
         path: "/funds-confirmation-consents",
         request_body: Some("OBFundsConfirmationConsent1"),
         request_content_types: &["application/json"],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBFundsConfirmationConsentResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -2427,82 +1187,82 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: false,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "GetFundsConfirmationConsentsConsentId",
         summary: "Get Funds Confirmation Consent",
-        method: crate::Method::Get,
+        method: rt::Method::Get,
         path: "/funds-confirmation-consents/{ConsentId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBFundsConfirmationConsentResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -2513,82 +1273,82 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: false,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "DeleteFundsConfirmationConsentsConsentId",
         summary: "Delete Funds Confirmation Consent",
-        method: crate::Method::Delete,
+        method: rt::Method::Delete,
         path: "/funds-confirmation-consents/{ConsentId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 204u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -2599,82 +1359,82 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: false,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "CreateFundsConfirmations",
         summary: "Create Funds Confirmation",
-        method: crate::Method::Post,
+        method: rt::Method::Post,
         path: "/funds-confirmations",
         request_body: Some("OBFundsConfirmation1"),
         request_content_types: &["application/json"],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBFundsConfirmationResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -2693,41 +1453,77 @@ pub mod ops {
     /// `POST /funds-confirmation-consents`: Create Funds Confirmation Consent
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateFundsConfirmationConsents;
-    impl crate::Endpoint for CreateFundsConfirmationConsents {
+    impl rt::Endpoint for CreateFundsConfirmationConsents {
         type Request = OBFundsConfirmationConsent1;
         type Response = OBFundsConfirmationConsentResponse1;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[0usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[0usize];
     }
     /// `GET /funds-confirmation-consents/{ConsentId}`: Get Funds Confirmation Consent
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetFundsConfirmationConsentsConsentId;
-    impl crate::Endpoint for GetFundsConfirmationConsentsConsentId {
+    impl rt::Endpoint for GetFundsConfirmationConsentsConsentId {
         type Request = ();
         type Response = OBFundsConfirmationConsentResponse1;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[1usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[1usize];
     }
     /// `DELETE /funds-confirmation-consents/{ConsentId}`: Delete Funds Confirmation Consent
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DeleteFundsConfirmationConsentsConsentId;
-    impl crate::Endpoint for DeleteFundsConfirmationConsentsConsentId {
+    impl rt::Endpoint for DeleteFundsConfirmationConsentsConsentId {
         type Request = ();
         type Response = ();
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[2usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[2usize];
     }
     /// `POST /funds-confirmations`: Create Funds Confirmation
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateFundsConfirmations;
-    impl crate::Endpoint for CreateFundsConfirmations {
+    impl rt::Endpoint for CreateFundsConfirmations {
         type Request = OBFundsConfirmation1;
         type Response = OBFundsConfirmationResponse1;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[3usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[3usize];
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
+static PATTERN_0: rt::__private::Pattern = rt::__private::Pattern::new(
     "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
 );
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^[A-Z]{3,3}$",
-);
+static PATTERN_1: rt::__private::Pattern = rt::__private::Pattern::new("^[A-Z]{3,3}$");
+static RULES_0: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(128u64),
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(35u64),
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    pattern: Some(&PATTERN_0),
+    ..rt::Rules::NONE
+};
+static RULES_3: rt::Rules = rt::Rules {
+    pattern: Some(&PATTERN_1),
+    ..rt::Rules::NONE
+};
+static RULES_4: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(256u64),
+    ..rt::Rules::NONE
+};
+static RULES_5: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(350u64),
+    ..rt::Rules::NONE
+};
+static RULES_6: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(34u64),
+    ..rt::Rules::NONE
+};
+static RULES_7: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(40u64),
+    ..rt::Rules::NONE
+};

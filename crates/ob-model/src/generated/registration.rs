@@ -12,11 +12,12 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use crate as rt;
 /// `OBClientRegistration1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBClientRegistration1 {
     /// Unique identifier for the TPP. Implemented as Base62 encoded GUID
-    pub iss: crate::Text,
+    pub iss: rt::Text,
     /// The time at which the request was issued by the TPP  expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC
     pub iat: i32,
     /// The time at which the request expires expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC
@@ -24,19 +25,19 @@ pub struct OBClientRegistration1 {
     /// The audience for the request. This should be the unique identifier
     /// for the ASPSP issued by the issuer of the software statement.
     /// Implemented as Base62 encoded GUID
-    pub aud: crate::Text,
+    pub aud: rt::Text,
     /// Unique identifier for the JWT implemented as UUID v4
-    pub jti: crate::Text,
+    pub jti: rt::Text,
     /// OAuth 2.0 client identifier string
-    pub client_id: Option<crate::Text>,
+    pub client_id: Option<rt::Text>,
     /// OAuth 2.0 client secret string
-    pub client_secret: Option<crate::Text>,
+    pub client_secret: Option<rt::Text>,
     /// Time at which the client identifier was issued expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC
     pub client_id_issued_at: Option<i32>,
     /// Time at which the client secret will expire expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC. Set to 0 if does not expire
     pub client_secret_expires_at: Option<i32>,
     /// The `redirect_uris` field (the spec gives no description).
-    pub redirect_uris: Vec<crate::Text>,
+    pub redirect_uris: Vec<rt::Text>,
     /// The `token_endpoint_auth_method` field (the spec gives no description).
     pub token_endpoint_auth_method: OBRegistrationProperties1TokenEndpointAuthMethod,
     /// The `grant_types` field (the spec gives no description).
@@ -44,11 +45,11 @@ pub struct OBClientRegistration1 {
     /// Optional.
     pub response_types: Option<Vec<OBRegistrationProperties1ResponseTypes>>,
     /// Optional.
-    pub software_id: Option<crate::Text>,
+    pub software_id: Option<rt::Text>,
     /// The `scope` field (the spec gives no description).
-    pub scope: crate::Text,
+    pub scope: rt::Text,
     /// The `software_statement` field (the spec gives no description).
-    pub software_statement: crate::Text,
+    pub software_statement: rt::Text,
     /// The `application_type` field (the spec gives no description).
     pub application_type: OBRegistrationProperties1ApplicationType,
     /// The `id_token_signed_response_alg` field (the spec gives no description).
@@ -58,12 +59,12 @@ pub struct OBClientRegistration1 {
     /// Optional.
     pub token_endpoint_auth_signing_alg: Option<SupportedAlgorithms>,
     /// Optional.
-    pub tls_client_auth_subject_dn: Option<crate::Text>,
+    pub tls_client_auth_subject_dn: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBClientRegistration1 {
+impl rt::Object for OBClientRegistration1 {
     const NAME: &'static str = "OBClientRegistration1";
     const FIELDS: &'static [&'static str] = &[
         "iss",
@@ -116,7 +117,7 @@ impl crate::Object for OBClientRegistration1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -147,843 +148,214 @@ impl crate::Object for OBClientRegistration1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "iss", &self.iss, &self.extra)?;
-        crate::__private::encode_required(map, "iat", &self.iat, &self.extra)?;
-        crate::__private::encode_required(map, "exp", &self.exp, &self.extra)?;
-        crate::__private::encode_required(map, "aud", &self.aud, &self.extra)?;
-        crate::__private::encode_required(map, "jti", &self.jti, &self.extra)?;
-        crate::__private::encode_optional(map, "client_id", &self.client_id)?;
-        crate::__private::encode_optional(map, "client_secret", &self.client_secret)?;
-        crate::__private::encode_optional(
-            map,
-            "client_id_issued_at",
-            &self.client_id_issued_at,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "client_secret_expires_at",
-            &self.client_secret_expires_at,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "redirect_uris",
-            &self.redirect_uris,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "token_endpoint_auth_method",
-            &self.token_endpoint_auth_method,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "grant_types",
-            &self.grant_types,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(map, "response_types", &self.response_types)?;
-        crate::__private::encode_optional(map, "software_id", &self.software_id)?;
-        crate::__private::encode_required(map, "scope", &self.scope, &self.extra)?;
-        crate::__private::encode_required(
-            map,
-            "software_statement",
-            &self.software_statement,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "application_type",
-            &self.application_type,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "id_token_signed_response_alg",
-            &self.id_token_signed_response_alg,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "request_object_signing_alg",
-            &self.request_object_signing_alg,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "token_endpoint_auth_signing_alg",
-            &self.token_endpoint_auth_signing_alg,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "tls_client_auth_subject_dn",
-            &self.tls_client_auth_subject_dn,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "iss", &self.iss, &self.extra)
-            }
-            1usize => {
-                crate::__private::encode_required(map, "iat", &self.iat, &self.extra)
-            }
-            2usize => {
-                crate::__private::encode_required(map, "exp", &self.exp, &self.extra)
-            }
-            3usize => {
-                crate::__private::encode_required(map, "aud", &self.aud, &self.extra)
-            }
-            4usize => {
-                crate::__private::encode_required(map, "jti", &self.jti, &self.extra)
-            }
-            5usize => {
-                crate::__private::encode_optional(map, "client_id", &self.client_id)
-            }
-            6usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "client_secret",
-                    &self.client_secret,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.iss),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.iat),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.exp),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.aud),
+            4usize => rt::__private::ereq(map, self, 4usize, &self.jti),
+            5usize => rt::__private::eopt::<Self, _, _>(map, 5usize, &self.client_id),
+            6usize => rt::__private::eopt::<Self, _, _>(map, 6usize, &self.client_secret),
             7usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "client_id_issued_at",
-                    &self.client_id_issued_at,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.client_id_issued_at)
             }
             8usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "client_secret_expires_at",
-                    &self.client_secret_expires_at,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 8usize, &self.client_secret_expires_at)
             }
-            9usize => {
-                crate::__private::encode_required(
-                    map,
-                    "redirect_uris",
-                    &self.redirect_uris,
-                    &self.extra,
-                )
-            }
+            9usize => rt::__private::ereq(map, self, 9usize, &self.redirect_uris),
             10usize => {
-                crate::__private::encode_required(
-                    map,
-                    "token_endpoint_auth_method",
-                    &self.token_endpoint_auth_method,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 10usize, &self.token_endpoint_auth_method)
             }
-            11usize => {
-                crate::__private::encode_required(
-                    map,
-                    "grant_types",
-                    &self.grant_types,
-                    &self.extra,
-                )
-            }
+            11usize => rt::__private::ereq(map, self, 11usize, &self.grant_types),
             12usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "response_types",
-                    &self.response_types,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 12usize, &self.response_types)
             }
-            13usize => {
-                crate::__private::encode_optional(map, "software_id", &self.software_id)
-            }
-            14usize => {
-                crate::__private::encode_required(map, "scope", &self.scope, &self.extra)
-            }
-            15usize => {
-                crate::__private::encode_required(
-                    map,
-                    "software_statement",
-                    &self.software_statement,
-                    &self.extra,
-                )
-            }
-            16usize => {
-                crate::__private::encode_required(
-                    map,
-                    "application_type",
-                    &self.application_type,
-                    &self.extra,
-                )
-            }
+            13usize => rt::__private::eopt::<Self, _, _>(map, 13usize, &self.software_id),
+            14usize => rt::__private::ereq(map, self, 14usize, &self.scope),
+            15usize => rt::__private::ereq(map, self, 15usize, &self.software_statement),
+            16usize => rt::__private::ereq(map, self, 16usize, &self.application_type),
             17usize => {
-                crate::__private::encode_required(
+                rt::__private::ereq(
                     map,
-                    "id_token_signed_response_alg",
+                    self,
+                    17usize,
                     &self.id_token_signed_response_alg,
-                    &self.extra,
                 )
             }
             18usize => {
-                crate::__private::encode_required(
-                    map,
-                    "request_object_signing_alg",
-                    &self.request_object_signing_alg,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 18usize, &self.request_object_signing_alg)
             }
             19usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "token_endpoint_auth_signing_alg",
-                    &self.token_endpoint_auth_signing_alg,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 19usize, &self.token_endpoint_auth_signing_alg)
             }
             20usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "tls_client_auth_subject_dn",
-                    &self.tls_client_auth_subject_dn,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 20usize, &self.tls_client_auth_subject_dn)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBClientRegistration1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBClientRegistration1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBClientRegistration1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("iss") {
-            let v = &self.iss;
-            r.path.push_field("iss");
-            crate::__private::check_text(
-                r,
-                v,
-                Some(1u64),
-                Some(22u64),
-                Some(&PATTERN_0),
-            );
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("iat") {
-            let v = &self.iat;
-            r.path.push_field("iat");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("exp") {
-            let v = &self.exp;
-            r.path.push_field("exp");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("aud") {
-            let v = &self.aud;
-            r.path.push_field("aud");
-            crate::__private::check_text(
-                r,
-                v,
-                Some(1u64),
-                Some(18u64),
-                Some(&PATTERN_1),
-            );
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("jti") {
-            let v = &self.jti;
-            r.path.push_field("jti");
-            crate::__private::check_text(
-                r,
-                v,
-                Some(36u64),
-                Some(36u64),
-                Some(&PATTERN_2),
-            );
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.client_id {
-            r.path.push_field("client_id");
-            crate::__private::check_text(r, v, Some(1u64), Some(36u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.client_secret {
-            r.path.push_field("client_secret");
-            crate::__private::check_text(r, v, Some(1u64), Some(36u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.client_id_issued_at {
-            r.path.push_field("client_id_issued_at");
-            crate::__private::check_minimum(r, i64::from(*v), Some(0i64));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.client_secret_expires_at {
-            r.path.push_field("client_secret_expires_at");
-            crate::__private::check_minimum(r, i64::from(*v), Some(0i64));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("redirect_uris") {
-            let v = &self.redirect_uris;
-            r.path.push_field("redirect_uris");
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                crate::__private::check_text(r, item, Some(1u64), Some(256u64), None);
-                crate::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if !self.extra.is_missing("token_endpoint_auth_method") {
-            let v = &self.token_endpoint_auth_method;
-            r.path.push_field("token_endpoint_auth_method");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("grant_types") {
-            let v = &self.grant_types;
-            r.path.push_field("grant_types");
-            crate::__private::check_items(r, v.len(), Some(1u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.response_types {
-            r.path.push_field("response_types");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.software_id {
-            r.path.push_field("software_id");
-            crate::__private::check_text(
-                r,
-                v,
-                Some(1u64),
-                Some(22u64),
-                Some(&PATTERN_0),
-            );
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("scope") {
-            let v = &self.scope;
-            r.path.push_field("scope");
-            crate::__private::check_text(r, v, Some(1u64), Some(256u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("software_statement") {
-            let v = &self.software_statement;
-            r.path.push_field("software_statement");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("application_type") {
-            let v = &self.application_type;
-            r.path.push_field("application_type");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("id_token_signed_response_alg") {
-            let v = &self.id_token_signed_response_alg;
-            r.path.push_field("id_token_signed_response_alg");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("request_object_signing_alg") {
-            let v = &self.request_object_signing_alg;
-            r.path.push_field("request_object_signing_alg");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.token_endpoint_auth_signing_alg {
-            r.path.push_field("token_endpoint_auth_signing_alg");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.tls_client_auth_subject_dn {
-            r.path.push_field("tls_client_auth_subject_dn");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBClientRegistration1);
+impl rt::Validate for OBClientRegistration1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.iss, &RULES_0);
+        rt::__private::vreq(r, self, 1usize, &self.iat, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.exp, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.aud, &RULES_1);
+        rt::__private::vreq(r, self, 4usize, &self.jti, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 5usize, &self.client_id, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 6usize, &self.client_secret, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 7usize, &self.client_id_issued_at, &RULES_4);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 8usize, &self.client_secret_expires_at, &RULES_4);
+        rt::__private::vreq(r, self, 9usize, &self.redirect_uris, &RULES_6);
+        rt::__private::vreq(
+            r,
+            self,
+            10usize,
+            &self.token_endpoint_auth_method,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 11usize, &self.grant_types, &RULES_7);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 12usize, &self.response_types, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 13usize, &self.software_id, &RULES_0);
+        rt::__private::vreq(r, self, 14usize, &self.scope, &RULES_5);
+        rt::__private::vreq(
+            r,
+            self,
+            15usize,
+            &self.software_statement,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 16usize, &self.application_type, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            17usize,
+            &self.id_token_signed_response_alg,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(
+            r,
+            self,
+            18usize,
+            &self.request_object_signing_alg,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 19usize, &self.token_endpoint_auth_signing_alg, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 20usize, &self.tls_client_auth_subject_dn, &RULES_8);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBClientRegistration1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBClientRegistration1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBClientRegistration1 {
+    rt::__schema_names!("OBClientRegistration1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBClientRegistration1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "iss",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identifier for the TPP. Implemented as Base62 encoded GUID",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(22u64),
-                    pattern: Some("^[0-9a-zA-Z]{1,22}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "iat",
-            true,
             "The time at which the request was issued by the TPP  expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC",
-            crate::schema::constrain(
-                g.subschema_for::<i32>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "exp",
-            true,
             "The time at which the request expires expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC",
-            crate::schema::constrain(
-                g.subschema_for::<i32>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "aud",
-            true,
             "The audience for the request. This should be the unique identifier\nfor the ASPSP issued by the issuer of the software statement.\nImplemented as Base62 encoded GUID",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(18u64),
-                    pattern: Some("^[0-9a-zA-Z]{1,18}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "jti",
-            true,
             "Unique identifier for the JWT implemented as UUID v4",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(36u64),
-                    max_len: Some(36u64),
-                    pattern: Some(
-                        "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",
-                    ),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "client_id",
-            false,
             "OAuth 2.0 client identifier string",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(36u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "client_secret",
-            false,
             "OAuth 2.0 client secret string",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(36u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "client_id_issued_at",
-            false,
             "Time at which the client identifier was issued expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC",
-            crate::schema::constrain(
-                g.subschema_for::<i32>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: Some(0i64),
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "client_secret_expires_at",
-            false,
             "Time at which the client secret will expire expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC. Set to 0 if does not expire",
-            crate::schema::constrain(
-                g.subschema_for::<i32>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: Some(0i64),
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "redirect_uris",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<crate::Text>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &crate::schema::Constraints {
-                            min_len: Some(1u64),
-                            max_len: Some(256u64),
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "token_endpoint_auth_method",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBRegistrationProperties1TokenEndpointAuthMethod>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "grant_types",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBRegistrationProperties1GrantTypes>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "response_types",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBRegistrationProperties1ResponseTypes>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "software_id",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(22u64),
-                    pattern: Some("^[0-9a-zA-Z]{1,22}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "scope",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(256u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "software_statement",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "application_type",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBRegistrationProperties1ApplicationType>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "id_token_signed_response_alg",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<SupportedAlgorithms>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "request_object_signing_alg",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<SupportedAlgorithms>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "token_endpoint_auth_signing_alg",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<SupportedAlgorithms>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "tls_client_auth_subject_dn",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBClientRegistration1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<i32>(&rt::Rules::NONE),
+                rt::schema::field::<i32>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<i32>(&RULES_4),
+                rt::schema::field::<i32>(&RULES_4),
+                rt::schema::field::<Vec<rt::Text>>(&RULES_6),
+                rt::schema::field::<
+                    OBRegistrationProperties1TokenEndpointAuthMethod,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<Vec<OBRegistrationProperties1GrantTypes>>(&RULES_7),
+                rt::schema::field::<
+                    Vec<OBRegistrationProperties1ResponseTypes>,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_5),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBRegistrationProperties1ApplicationType,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<SupportedAlgorithms>(&rt::Rules::NONE),
+                rt::schema::field::<SupportedAlgorithms>(&rt::Rules::NONE),
+                rt::schema::field::<SupportedAlgorithms>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_8),
+            ],
+        )
     }
 }
 /// `OBRegistrationProperties1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBRegistrationProperties1 {
     /// OAuth 2.0 client identifier string
-    pub client_id: Option<crate::Text>,
+    pub client_id: Option<rt::Text>,
     /// OAuth 2.0 client secret string
-    pub client_secret: Option<crate::Text>,
+    pub client_secret: Option<rt::Text>,
     /// Time at which the client identifier was issued expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC
     pub client_id_issued_at: Option<i32>,
     /// Time at which the client secret will expire expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC. Set to 0 if does not expire
     pub client_secret_expires_at: Option<i32>,
     /// The `redirect_uris` field (the spec gives no description).
-    pub redirect_uris: Vec<crate::Text>,
+    pub redirect_uris: Vec<rt::Text>,
     /// The `token_endpoint_auth_method` field (the spec gives no description).
     pub token_endpoint_auth_method: OBRegistrationProperties1TokenEndpointAuthMethod,
     /// The `grant_types` field (the spec gives no description).
@@ -991,11 +363,11 @@ pub struct OBRegistrationProperties1 {
     /// Optional.
     pub response_types: Option<Vec<OBRegistrationProperties1ResponseTypes>>,
     /// Optional.
-    pub software_id: Option<crate::Text>,
+    pub software_id: Option<rt::Text>,
     /// The `scope` field (the spec gives no description).
-    pub scope: crate::Text,
+    pub scope: rt::Text,
     /// The `software_statement` field (the spec gives no description).
-    pub software_statement: crate::Text,
+    pub software_statement: rt::Text,
     /// The `application_type` field (the spec gives no description).
     pub application_type: OBRegistrationProperties1ApplicationType,
     /// The `id_token_signed_response_alg` field (the spec gives no description).
@@ -1005,12 +377,12 @@ pub struct OBRegistrationProperties1 {
     /// Optional.
     pub token_endpoint_auth_signing_alg: Option<SupportedAlgorithms>,
     /// Optional.
-    pub tls_client_auth_subject_dn: Option<crate::Text>,
+    pub tls_client_auth_subject_dn: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBRegistrationProperties1 {
+impl rt::Object for OBRegistrationProperties1 {
     const NAME: &'static str = "OBRegistrationProperties1";
     const FIELDS: &'static [&'static str] = &[
         "client_id",
@@ -1053,7 +425,7 @@ impl crate::Object for OBRegistrationProperties1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1079,660 +451,179 @@ impl crate::Object for OBRegistrationProperties1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "client_id", &self.client_id)?;
-        crate::__private::encode_optional(map, "client_secret", &self.client_secret)?;
-        crate::__private::encode_optional(
-            map,
-            "client_id_issued_at",
-            &self.client_id_issued_at,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "client_secret_expires_at",
-            &self.client_secret_expires_at,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "redirect_uris",
-            &self.redirect_uris,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "token_endpoint_auth_method",
-            &self.token_endpoint_auth_method,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "grant_types",
-            &self.grant_types,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(map, "response_types", &self.response_types)?;
-        crate::__private::encode_optional(map, "software_id", &self.software_id)?;
-        crate::__private::encode_required(map, "scope", &self.scope, &self.extra)?;
-        crate::__private::encode_required(
-            map,
-            "software_statement",
-            &self.software_statement,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "application_type",
-            &self.application_type,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "id_token_signed_response_alg",
-            &self.id_token_signed_response_alg,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "request_object_signing_alg",
-            &self.request_object_signing_alg,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "token_endpoint_auth_signing_alg",
-            &self.token_endpoint_auth_signing_alg,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "tls_client_auth_subject_dn",
-            &self.tls_client_auth_subject_dn,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_optional(map, "client_id", &self.client_id)
-            }
-            1usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "client_secret",
-                    &self.client_secret,
-                )
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.client_id),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.client_secret),
             2usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "client_id_issued_at",
-                    &self.client_id_issued_at,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 2usize, &self.client_id_issued_at)
             }
             3usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "client_secret_expires_at",
-                    &self.client_secret_expires_at,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.client_secret_expires_at)
             }
-            4usize => {
-                crate::__private::encode_required(
-                    map,
-                    "redirect_uris",
-                    &self.redirect_uris,
-                    &self.extra,
-                )
-            }
+            4usize => rt::__private::ereq(map, self, 4usize, &self.redirect_uris),
             5usize => {
-                crate::__private::encode_required(
-                    map,
-                    "token_endpoint_auth_method",
-                    &self.token_endpoint_auth_method,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 5usize, &self.token_endpoint_auth_method)
             }
-            6usize => {
-                crate::__private::encode_required(
-                    map,
-                    "grant_types",
-                    &self.grant_types,
-                    &self.extra,
-                )
-            }
+            6usize => rt::__private::ereq(map, self, 6usize, &self.grant_types),
             7usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "response_types",
-                    &self.response_types,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.response_types)
             }
-            8usize => {
-                crate::__private::encode_optional(map, "software_id", &self.software_id)
-            }
-            9usize => {
-                crate::__private::encode_required(map, "scope", &self.scope, &self.extra)
-            }
-            10usize => {
-                crate::__private::encode_required(
-                    map,
-                    "software_statement",
-                    &self.software_statement,
-                    &self.extra,
-                )
-            }
-            11usize => {
-                crate::__private::encode_required(
-                    map,
-                    "application_type",
-                    &self.application_type,
-                    &self.extra,
-                )
-            }
+            8usize => rt::__private::eopt::<Self, _, _>(map, 8usize, &self.software_id),
+            9usize => rt::__private::ereq(map, self, 9usize, &self.scope),
+            10usize => rt::__private::ereq(map, self, 10usize, &self.software_statement),
+            11usize => rt::__private::ereq(map, self, 11usize, &self.application_type),
             12usize => {
-                crate::__private::encode_required(
+                rt::__private::ereq(
                     map,
-                    "id_token_signed_response_alg",
+                    self,
+                    12usize,
                     &self.id_token_signed_response_alg,
-                    &self.extra,
                 )
             }
             13usize => {
-                crate::__private::encode_required(
-                    map,
-                    "request_object_signing_alg",
-                    &self.request_object_signing_alg,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 13usize, &self.request_object_signing_alg)
             }
             14usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "token_endpoint_auth_signing_alg",
-                    &self.token_endpoint_auth_signing_alg,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 14usize, &self.token_endpoint_auth_signing_alg)
             }
             15usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "tls_client_auth_subject_dn",
-                    &self.tls_client_auth_subject_dn,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 15usize, &self.tls_client_auth_subject_dn)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBRegistrationProperties1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBRegistrationProperties1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBRegistrationProperties1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.client_id {
-            r.path.push_field("client_id");
-            crate::__private::check_text(r, v, Some(1u64), Some(36u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.client_secret {
-            r.path.push_field("client_secret");
-            crate::__private::check_text(r, v, Some(1u64), Some(36u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.client_id_issued_at {
-            r.path.push_field("client_id_issued_at");
-            crate::__private::check_minimum(r, i64::from(*v), Some(0i64));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.client_secret_expires_at {
-            r.path.push_field("client_secret_expires_at");
-            crate::__private::check_minimum(r, i64::from(*v), Some(0i64));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("redirect_uris") {
-            let v = &self.redirect_uris;
-            r.path.push_field("redirect_uris");
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                crate::__private::check_text(r, item, Some(1u64), Some(256u64), None);
-                crate::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if !self.extra.is_missing("token_endpoint_auth_method") {
-            let v = &self.token_endpoint_auth_method;
-            r.path.push_field("token_endpoint_auth_method");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("grant_types") {
-            let v = &self.grant_types;
-            r.path.push_field("grant_types");
-            crate::__private::check_items(r, v.len(), Some(1u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.response_types {
-            r.path.push_field("response_types");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.software_id {
-            r.path.push_field("software_id");
-            crate::__private::check_text(
-                r,
-                v,
-                Some(1u64),
-                Some(22u64),
-                Some(&PATTERN_0),
-            );
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("scope") {
-            let v = &self.scope;
-            r.path.push_field("scope");
-            crate::__private::check_text(r, v, Some(1u64), Some(256u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("software_statement") {
-            let v = &self.software_statement;
-            r.path.push_field("software_statement");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("application_type") {
-            let v = &self.application_type;
-            r.path.push_field("application_type");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("id_token_signed_response_alg") {
-            let v = &self.id_token_signed_response_alg;
-            r.path.push_field("id_token_signed_response_alg");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("request_object_signing_alg") {
-            let v = &self.request_object_signing_alg;
-            r.path.push_field("request_object_signing_alg");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.token_endpoint_auth_signing_alg {
-            r.path.push_field("token_endpoint_auth_signing_alg");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.tls_client_auth_subject_dn {
-            r.path.push_field("tls_client_auth_subject_dn");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBRegistrationProperties1);
+impl rt::Validate for OBRegistrationProperties1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.client_id, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.client_secret, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.client_id_issued_at, &RULES_4);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.client_secret_expires_at, &RULES_4);
+        rt::__private::vreq(r, self, 4usize, &self.redirect_uris, &RULES_6);
+        rt::__private::vreq(
+            r,
+            self,
+            5usize,
+            &self.token_endpoint_auth_method,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 6usize, &self.grant_types, &RULES_7);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.response_types, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 8usize, &self.software_id, &RULES_0);
+        rt::__private::vreq(r, self, 9usize, &self.scope, &RULES_5);
+        rt::__private::vreq(
+            r,
+            self,
+            10usize,
+            &self.software_statement,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 11usize, &self.application_type, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            12usize,
+            &self.id_token_signed_response_alg,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(
+            r,
+            self,
+            13usize,
+            &self.request_object_signing_alg,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 14usize, &self.token_endpoint_auth_signing_alg, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 15usize, &self.tls_client_auth_subject_dn, &RULES_8);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBRegistrationProperties1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBRegistrationProperties1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBRegistrationProperties1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBRegistrationProperties1 {
+    rt::__schema_names!("OBRegistrationProperties1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBRegistrationProperties1` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "client_id",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "OAuth 2.0 client identifier string",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(36u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "client_secret",
-            false,
             "OAuth 2.0 client secret string",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(36u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "client_id_issued_at",
-            false,
             "Time at which the client identifier was issued expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC",
-            crate::schema::constrain(
-                g.subschema_for::<i32>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: Some(0i64),
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "client_secret_expires_at",
-            false,
             "Time at which the client secret will expire expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC. Set to 0 if does not expire",
-            crate::schema::constrain(
-                g.subschema_for::<i32>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: Some(0i64),
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "redirect_uris",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<crate::Text>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &crate::schema::Constraints {
-                            min_len: Some(1u64),
-                            max_len: Some(256u64),
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "token_endpoint_auth_method",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBRegistrationProperties1TokenEndpointAuthMethod>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "grant_types",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBRegistrationProperties1GrantTypes>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "response_types",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBRegistrationProperties1ResponseTypes>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "software_id",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(22u64),
-                    pattern: Some("^[0-9a-zA-Z]{1,22}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "scope",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(256u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "software_statement",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "application_type",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBRegistrationProperties1ApplicationType>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "id_token_signed_response_alg",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<SupportedAlgorithms>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "request_object_signing_alg",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<SupportedAlgorithms>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "token_endpoint_auth_signing_alg",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<SupportedAlgorithms>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "tls_client_auth_subject_dn",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBRegistrationProperties1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<i32>(&RULES_4),
+                rt::schema::field::<i32>(&RULES_4),
+                rt::schema::field::<Vec<rt::Text>>(&RULES_6),
+                rt::schema::field::<
+                    OBRegistrationProperties1TokenEndpointAuthMethod,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<Vec<OBRegistrationProperties1GrantTypes>>(&RULES_7),
+                rt::schema::field::<
+                    Vec<OBRegistrationProperties1ResponseTypes>,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_5),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBRegistrationProperties1ApplicationType,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<SupportedAlgorithms>(&rt::Rules::NONE),
+                rt::schema::field::<SupportedAlgorithms>(&rt::Rules::NONE),
+                rt::schema::field::<SupportedAlgorithms>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_8),
+            ],
+        )
     }
 }
 /// `OBRegistrationProperties1ApplicationType` (the spec gives no description).
@@ -1769,7 +660,7 @@ impl OBRegistrationProperties1ApplicationType {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBRegistrationProperties1ApplicationType);
+rt::open_enum_traits!(OBRegistrationProperties1ApplicationType);
 /// `OBRegistrationProperties1GrantTypes` (the spec gives no description).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBRegistrationProperties1GrantTypes {
@@ -1812,7 +703,7 @@ impl OBRegistrationProperties1GrantTypes {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBRegistrationProperties1GrantTypes);
+rt::open_enum_traits!(OBRegistrationProperties1GrantTypes);
 /// `OBRegistrationProperties1ResponseTypes` (the spec gives no description).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBRegistrationProperties1ResponseTypes {
@@ -1847,7 +738,7 @@ impl OBRegistrationProperties1ResponseTypes {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBRegistrationProperties1ResponseTypes);
+rt::open_enum_traits!(OBRegistrationProperties1ResponseTypes);
 /// `OBRegistrationProperties1TokenEndpointAuthMethod` (the spec gives no description).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBRegistrationProperties1TokenEndpointAuthMethod {
@@ -1900,19 +791,19 @@ impl OBRegistrationProperties1TokenEndpointAuthMethod {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBRegistrationProperties1TokenEndpointAuthMethod);
+rt::open_enum_traits!(OBRegistrationProperties1TokenEndpointAuthMethod);
 /// `RegistrationError` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegistrationError {
     /// The `error` field (the spec gives no description).
     pub error: RegistrationErrorError,
     /// Optional.
-    pub error_description: Option<crate::Text>,
+    pub error_description: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for RegistrationError {
+impl rt::Object for RegistrationError {
     const NAME: &'static str = "RegistrationError";
     const FIELDS: &'static [&'static str] = &["error", "error_description"];
     const REQUIRED: u128 = 1;
@@ -1924,7 +815,7 @@ impl crate::Object for RegistrationError {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1936,130 +827,47 @@ impl crate::Object for RegistrationError {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "error", &self.error, &self.extra)?;
-        crate::__private::encode_optional(
-            map,
-            "error_description",
-            &self.error_description,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "error", &self.error, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.error),
             1usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "error_description",
-                    &self.error_description,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.error_description)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for RegistrationError {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for RegistrationError {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for RegistrationError {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("error") {
-            let v = &self.error;
-            r.path.push_field("error");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.error_description {
-            r.path.push_field("error_description");
-            crate::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(RegistrationError);
+impl rt::Validate for RegistrationError {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.error, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.error_description, &RULES_9);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for RegistrationError {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "RegistrationError".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "RegistrationError").into()
-    }
+impl rt::__private::schemars::JsonSchema for RegistrationError {
+    rt::__schema_names!("RegistrationError");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["", ""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`RegistrationError` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "error",
-            true,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<RegistrationErrorError>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "error_description",
-            false,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[
+                rt::schema::field::<RegistrationErrorError>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_9),
+            ],
+        )
     }
 }
 /// `RegistrationErrorError` (the spec gives no description).
@@ -2109,7 +917,7 @@ impl RegistrationErrorError {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(RegistrationErrorError);
+rt::open_enum_traits!(RegistrationErrorError);
 /// `SupportedAlgorithms` (the spec gives no description).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SupportedAlgorithms {
@@ -2148,7 +956,7 @@ impl SupportedAlgorithms {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(SupportedAlgorithms);
+rt::open_enum_traits!(SupportedAlgorithms);
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name. Feature `dynamic`.
@@ -2156,34 +964,34 @@ crate::open_enum_traits!(SupportedAlgorithms);
 pub fn check_json(
     type_name: &str,
     body: &[u8],
-) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
+) -> Option<Result<rt::decode::Checked, rt::decode::DecodeError>> {
     Some(
         match type_name {
             "OBClientRegistration1" => {
-                crate::decode::check_as::<OBClientRegistration1>(body)
+                rt::decode::check_as::<OBClientRegistration1>(body)
             }
-            "RegistrationError" => crate::decode::check_as::<RegistrationError>(body),
+            "RegistrationError" => rt::decode::check_as::<RegistrationError>(body),
             _ => return None,
         },
     )
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[crate::Operation] = &[
-    crate::Operation {
+pub const OPERATIONS: &[rt::Operation] = &[
+    rt::Operation {
         id: "PostRegister",
         summary: "Register a client by way of a Software Statement Assertion",
-        method: crate::Method::Post,
+        method: rt::Method::Post,
         path: "/register",
         request_body: None,
         request_content_types: &["application/json"],
         params: &[],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBClientRegistration1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("RegistrationError"),
                 signed: false,
@@ -2194,37 +1002,37 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: false,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "GetRegisterClientId",
         summary: "Get a client by way of Client ID",
-        method: crate::Method::Get,
+        method: rt::Method::Get,
         path: "/register/{ClientId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "ClientId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBClientRegistration1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: None,
                 signed: false,
@@ -2235,42 +1043,42 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: false,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "PutRegisterClientId",
         summary: "Update a client by way of Client ID",
-        method: crate::Method::Put,
+        method: rt::Method::Put,
         path: "/register/{ClientId}",
         request_body: None,
         request_content_types: &["application/json"],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "ClientId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBClientRegistration1"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("RegistrationError"),
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: None,
                 signed: false,
@@ -2281,42 +1089,42 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: false,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "DeleteRegisterClientId",
         summary: "Delete a client by way of Client ID",
-        method: crate::Method::Delete,
+        method: rt::Method::Delete,
         path: "/register/{ClientId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "ClientId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 204u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
@@ -2335,45 +1143,95 @@ pub mod ops {
     /// `POST /register`: Register a client by way of a Software Statement Assertion
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct PostRegister;
-    impl crate::Endpoint for PostRegister {
+    impl rt::Endpoint for PostRegister {
         type Request = ();
         type Response = OBClientRegistration1;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[0usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[0usize];
     }
     /// `GET /register/{ClientId}`: Get a client by way of Client ID
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetRegisterClientId;
-    impl crate::Endpoint for GetRegisterClientId {
+    impl rt::Endpoint for GetRegisterClientId {
         type Request = ();
         type Response = OBClientRegistration1;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[1usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[1usize];
     }
     /// `PUT /register/{ClientId}`: Update a client by way of Client ID
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct PutRegisterClientId;
-    impl crate::Endpoint for PutRegisterClientId {
+    impl rt::Endpoint for PutRegisterClientId {
         type Request = ();
         type Response = OBClientRegistration1;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[2usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[2usize];
     }
     /// `DELETE /register/{ClientId}`: Delete a client by way of Client ID
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DeleteRegisterClientId;
-    impl crate::Endpoint for DeleteRegisterClientId {
+    impl rt::Endpoint for DeleteRegisterClientId {
         type Request = ();
         type Response = ();
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[3usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[3usize];
     }
 }
 /// Spec pattern `^[0-9a-zA-Z]{1,22}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
+static PATTERN_0: rt::__private::Pattern = rt::__private::Pattern::new(
     "^[0-9a-zA-Z]{1,22}$",
 );
 /// Spec pattern `^[0-9a-zA-Z]{1,18}$`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
+static PATTERN_1: rt::__private::Pattern = rt::__private::Pattern::new(
     "^[0-9a-zA-Z]{1,18}$",
 );
 /// Spec pattern `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`.
-static PATTERN_2: crate::__private::Pattern = crate::__private::Pattern::new(
+static PATTERN_2: rt::__private::Pattern = rt::__private::Pattern::new(
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",
 );
+static RULES_0: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(22u64),
+    pattern: Some(&PATTERN_0),
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(18u64),
+    pattern: Some(&PATTERN_1),
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    min_len: Some(36u64),
+    max_len: Some(36u64),
+    pattern: Some(&PATTERN_2),
+    ..rt::Rules::NONE
+};
+static RULES_3: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(36u64),
+    ..rt::Rules::NONE
+};
+static RULES_4: rt::Rules = rt::Rules {
+    minimum: Some(0i64),
+    ..rt::Rules::NONE
+};
+static RULES_5: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(256u64),
+    ..rt::Rules::NONE
+};
+static RULES_6: rt::Rules = rt::Rules {
+    items: Some(&RULES_5),
+    ..rt::Rules::NONE
+};
+static RULES_7: rt::Rules = rt::Rules {
+    min_items: Some(1u64),
+    ..rt::Rules::NONE
+};
+static RULES_8: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(128u64),
+    ..rt::Rules::NONE
+};
+static RULES_9: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(500u64),
+    ..rt::Rules::NONE
+};

@@ -12,6 +12,7 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use crate as rt;
 pub use crate::common::{
     BuildingNumber, CountryCode, CountrySubDivision, Department,
     OBActiveCurrencyAndAmount_SimpleType, OBAddressTypeCode, OBChargeBearerType1Code,
@@ -22,35 +23,25 @@ pub use crate::common::{
     PostCode, StreetName, SubDepartment, TownName,
 };
 /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-pub type ActiveOrHistoricCurrencyCode = crate::Text;
+pub type ActiveOrHistoricCurrencyCode = rt::Text;
 /// Links relevant to the payload
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Links {
-    /// The `Self` field (the spec gives no description).
-    ///
-    /// JSON name: `Self`
-    pub self_: crate::Text,
-    /// Optional.
-    ///
-    /// JSON name: `First`
-    pub first: Option<crate::Text>,
-    /// Optional.
-    ///
-    /// JSON name: `Prev`
-    pub prev: Option<crate::Text>,
-    /// Optional.
-    ///
-    /// JSON name: `Next`
-    pub next: Option<crate::Text>,
-    /// Optional.
-    ///
-    /// JSON name: `Last`
-    pub last: Option<crate::Text>,
+    /// `Self`: The `Self` field (the spec gives no description).
+    pub self_: rt::Text,
+    /// `First`: Optional.
+    pub first: Option<rt::Text>,
+    /// `Prev`: Optional.
+    pub prev: Option<rt::Text>,
+    /// `Next`: Optional.
+    pub next: Option<rt::Text>,
+    /// `Last`: Optional.
+    pub last: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for Links {
+impl rt::Object for Links {
     const NAME: &'static str = "Links";
     const FIELDS: &'static [&'static str] = &["Self", "First", "Prev", "Next", "Last"];
     const REQUIRED: u128 = 1;
@@ -65,7 +56,7 @@ impl crate::Object for Links {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -80,214 +71,70 @@ impl crate::Object for Links {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Self", &self.self_, &self.extra)?;
-        crate::__private::encode_optional(map, "First", &self.first)?;
-        crate::__private::encode_optional(map, "Prev", &self.prev)?;
-        crate::__private::encode_optional(map, "Next", &self.next)?;
-        crate::__private::encode_optional(map, "Last", &self.last)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Self", &self.self_, &self.extra)
-            }
-            1usize => crate::__private::encode_optional(map, "First", &self.first),
-            2usize => crate::__private::encode_optional(map, "Prev", &self.prev),
-            3usize => crate::__private::encode_optional(map, "Next", &self.next),
-            4usize => crate::__private::encode_optional(map, "Last", &self.last),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.self_),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.first),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.prev),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.next),
+            4usize => rt::__private::eopt::<Self, _, _>(map, 4usize, &self.last),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for Links {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for Links {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for Links {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Self") {
-            let v = &self.self_;
-            r.path.push_field("Self");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.first {
-            r.path.push_field("First");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.prev {
-            r.path.push_field("Prev");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.next {
-            r.path.push_field("Next");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.last {
-            r.path.push_field("Last");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(Links);
+impl rt::Validate for Links {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.self_, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.first, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.prev, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.next, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 4usize, &self.last, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for Links {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Links".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "Links").into()
-    }
+impl rt::__private::schemars::JsonSchema for Links {
+    rt::__schema_names!("Links");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Links relevant to the payload", true);
-        crate::schema::property(
-            &mut s,
-            "Self",
-            true,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "First",
-            false,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Prev",
-            false,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Next",
-            false,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Last",
-            false,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["", "", "", "", ""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Links relevant to the payload",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Meta Data relevant to the payload. At present no fields are used for VRP.
-pub type Meta = crate::JsonObject;
+pub type Meta = rt::JsonObject;
 /// `OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBActiveOrHistoricCurrencyAndAmount {
-    /// A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
-    ///
-    /// JSON name: `Amount`
+    /// `Amount`: A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
     pub amount: OBActiveCurrencyAndAmount_SimpleType,
-    /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-    ///
-    /// JSON name: `Currency`
+    /// `Currency`: A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
     pub currency: ActiveOrHistoricCurrencyCode,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBActiveOrHistoricCurrencyAndAmount {
+impl rt::Object for OBActiveOrHistoricCurrencyAndAmount {
     const NAME: &'static str = "OBActiveOrHistoricCurrencyAndAmount";
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
@@ -299,7 +146,7 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -311,161 +158,66 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Currency",
-                    &self.currency,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.amount),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.currency),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBActiveOrHistoricCurrencyAndAmount {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBActiveOrHistoricCurrencyAndAmount {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            crate::__private::check_amount(r, v, Some(&PATTERN_0));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Currency") {
-            let v = &self.currency;
-            r.path.push_field("Currency");
-            crate::__private::check_text(r, v, Some(3u64), Some(3u64), Some(&PATTERN_1));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount);
+impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_0);
+        rt::__private::vreq(r, self, 1usize, &self.currency, &RULES_1);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmount {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBActiveOrHistoricCurrencyAndAmount".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmount {
+    rt::__schema_names!("OBActiveOrHistoricCurrencyAndAmount");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "Amount",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
-            crate::schema::constrain(
-                g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Currency",
-            true,
             "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".",
-            crate::schema::constrain(
-                g.subschema_for::<ActiveOrHistoricCurrencyCode>(),
-                &crate::schema::Constraints {
-                    min_len: Some(3u64),
-                    max_len: Some(3u64),
-                    pattern: Some("^[A-Z]{3,3}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBActiveCurrencyAndAmount_SimpleType>(&RULES_0),
+                rt::schema::field::<ActiveOrHistoricCurrencyCode>(&RULES_1),
+            ],
+        )
     }
 }
 /// `OBBranchAndFinancialInstitutionIdentification6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBBranchAndFinancialInstitutionIdentification6 {
-    /// Name of the identification scheme, in a coded form as published in an external list.
-    ///
-    /// JSON name: `SchemeName`
+    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
     pub scheme_name: Option<OBExternalFinancialInstitutionIdentification4Code>,
-    /// ^ Unique and unambiguous identification of a financial institution or a branch of a financial institution.
-    ///
-    /// JSON name: `Identification`
-    pub identification: Option<crate::Text>,
-    /// ^ Name by which an agent is known and which is usually used to identify that agent.
-    ///
-    /// JSON name: `Name`
-    pub name: Option<crate::Text>,
-    /// Information that locates and identifies a specific address, as defined by postal services.
-    ///
-    /// JSON name: `PostalAddress`
+    /// `Identification`: ^ Unique and unambiguous identification of a financial institution or a branch of a financial institution.
+    pub identification: Option<rt::Text>,
+    /// `Name`: ^ Name by which an agent is known and which is usually used to identify that agent.
+    pub name: Option<rt::Text>,
+    /// `PostalAddress`: Information that locates and identifies a specific address, as defined by postal services.
     pub postal_address: Option<Box<OBPostalAddress6>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBBranchAndFinancialInstitutionIdentification6 {
+impl rt::Object for OBBranchAndFinancialInstitutionIdentification6 {
     const NAME: &'static str = "OBBranchAndFinancialInstitutionIdentification6";
     const FIELDS: &'static [&'static str] = &[
         "SchemeName",
@@ -484,7 +236,7 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -498,217 +250,87 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "SchemeName", &self.scheme_name)?;
-        crate::__private::encode_optional(map, "Identification", &self.identification)?;
-        crate::__private::encode_optional(map, "Name", &self.name)?;
-        crate::__private::encode_optional(map, "PostalAddress", &self.postal_address)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_optional(map, "SchemeName", &self.scheme_name)
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.scheme_name),
             1usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "Identification",
-                    &self.identification,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.identification)
             }
-            2usize => crate::__private::encode_optional(map, "Name", &self.name),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.name),
             3usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "PostalAddress",
-                    &self.postal_address,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 3usize, &self.postal_address)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize
-for OBBranchAndFinancialInstitutionIdentification6 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBBranchAndFinancialInstitutionIdentification6 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBBranchAndFinancialInstitutionIdentification6 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.scheme_name {
-            r.path.push_field("SchemeName");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.identification {
-            r.path.push_field("Identification");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.name {
-            r.path.push_field("Name");
-            crate::__private::check_text(r, v, Some(1u64), Some(140u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.postal_address {
-            r.path.push_field("PostalAddress");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBBranchAndFinancialInstitutionIdentification6);
+impl rt::Validate for OBBranchAndFinancialInstitutionIdentification6 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.scheme_name, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.identification, &RULES_2);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.name, &RULES_3);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.postal_address, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema
+impl rt::__private::schemars::JsonSchema
 for OBBranchAndFinancialInstitutionIdentification6 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBBranchAndFinancialInstitutionIdentification6".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBBranchAndFinancialInstitutionIdentification6")
-            .into()
-    }
+    rt::__schema_names!("OBBranchAndFinancialInstitutionIdentification6");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBBranchAndFinancialInstitutionIdentification6` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "SchemeName",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Name of the identification scheme, in a coded form as published in an external list.",
-            crate::schema::constrain(
-                g.subschema_for::<OBExternalFinancialInstitutionIdentification4Code>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Identification",
-            false,
             "^ Unique and unambiguous identification of a financial institution or a branch of a financial institution.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Name",
-            false,
             "^ Name by which an agent is known and which is usually used to identify that agent.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(140u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "PostalAddress",
-            false,
             "Information that locates and identifies a specific address, as defined by postal services.",
-            crate::schema::constrain(
-                g.subschema_for::<OBPostalAddress6>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBBranchAndFinancialInstitutionIdentification6` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBExternalFinancialInstitutionIdentification4Code,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<OBPostalAddress6>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBCashAccountCreditor3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBCashAccountCreditor3 {
-    /// Name of the identification scheme, in a coded form as published in an external list.
-    ///
-    /// JSON name: `SchemeName`
+    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
     pub scheme_name: OBExternalAccountIdentification4Code,
-    /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
-    ///
-    /// JSON name: `Identification`
-    pub identification: crate::Text,
-    /// Name of the account, as assigned by the account servicing institution.
+    /// `Identification`: Identification assigned by an institution to identify an account. This identification is known by the account owner.
+    pub identification: rt::Text,
+    /// `Name`: Name of the account, as assigned by the account servicing institution.
     /// Usage: the account name is the name or names of the account owner(s) represented at an account level.
     /// The account name is not the product name or the nickname of the account.
-    ///
-    /// JSON name: `Name`
-    pub name: crate::Text,
-    /// This is secondary identification of the account, as assigned by the account servicing institution.
+    pub name: rt::Text,
+    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)
-    ///
-    /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<crate::Text>,
+    pub secondary_identification: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBCashAccountCreditor3 {
+impl rt::Object for OBCashAccountCreditor3 {
     const NAME: &'static str = "OBCashAccountCreditor3";
     const FIELDS: &'static [&'static str] = &[
         "SchemeName",
@@ -727,7 +349,7 @@ impl crate::Object for OBCashAccountCreditor3 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -741,236 +363,85 @@ impl crate::Object for OBCashAccountCreditor3 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Identification",
-            &self.identification,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_optional(
-            map,
-            "SecondaryIdentification",
-            &self.secondary_identification,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "SchemeName",
-                    &self.scheme_name,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Identification",
-                    &self.identification,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.name),
             3usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "SecondaryIdentification",
-                    &self.secondary_identification,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.secondary_identification)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBCashAccountCreditor3 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBCashAccountCreditor3 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBCashAccountCreditor3 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("SchemeName") {
-            let v = &self.scheme_name;
-            r.path.push_field("SchemeName");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Identification") {
-            let v = &self.identification;
-            r.path.push_field("Identification");
-            crate::__private::check_text(r, v, Some(1u64), Some(256u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Name") {
-            let v = &self.name;
-            r.path.push_field("Name");
-            crate::__private::check_text(r, v, Some(1u64), Some(350u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.secondary_identification {
-            r.path.push_field("SecondaryIdentification");
-            crate::__private::check_text(r, v, Some(1u64), Some(34u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBCashAccountCreditor3);
+impl rt::Validate for OBCashAccountCreditor3 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_4);
+        rt::__private::vreq(r, self, 2usize, &self.name, &RULES_5);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.secondary_identification, &RULES_6);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBCashAccountCreditor3".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBCashAccountCreditor3").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
+    rt::__schema_names!("OBCashAccountCreditor3");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBCashAccountCreditor3` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "SchemeName",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Name of the identification scheme, in a coded form as published in an external list.",
-            crate::schema::constrain(
-                g.subschema_for::<OBExternalAccountIdentification4Code>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Identification",
-            true,
             "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(256u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Name",
-            true,
             "Name of the account, as assigned by the account servicing institution.\nUsage: the account name is the name or names of the account owner(s) represented at an account level.\nThe account name is not the product name or the nickname of the account.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(350u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "SecondaryIdentification",
-            false,
             "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(34u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBCashAccountCreditor3` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBExternalAccountIdentification4Code,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_4),
+                rt::schema::field::<rt::Text>(&RULES_5),
+                rt::schema::field::<rt::Text>(&RULES_6),
+            ],
+        )
     }
 }
 /// `OBCashAccountDebtorWithName` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBCashAccountDebtorWithName {
-    /// Name of the identification scheme, in a coded form as published in an external list.
-    ///
-    /// JSON name: `SchemeName`
+    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
     pub scheme_name: OBExternalAccountIdentification4Code,
-    /// ^ Identification assigned by an institution to identify an account. This identification is known by the account owner.
-    ///
-    /// JSON name: `Identification`
-    pub identification: crate::Text,
-    /// ^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
-    ///
-    /// JSON name: `Name`
-    pub name: crate::Text,
-    /// ^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)
-    ///
-    /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<crate::Text>,
+    /// `Identification`: ^ Identification assigned by an institution to identify an account. This identification is known by the account owner.
+    pub identification: rt::Text,
+    /// `Name`: ^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
+    pub name: rt::Text,
+    /// `SecondaryIdentification`: ^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)
+    pub secondary_identification: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBCashAccountDebtorWithName {
+impl rt::Object for OBCashAccountDebtorWithName {
     const NAME: &'static str = "OBCashAccountDebtorWithName";
     const FIELDS: &'static [&'static str] = &[
         "SchemeName",
@@ -989,7 +460,7 @@ impl crate::Object for OBCashAccountDebtorWithName {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1003,210 +474,67 @@ impl crate::Object for OBCashAccountDebtorWithName {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Identification",
-            &self.identification,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_optional(
-            map,
-            "SecondaryIdentification",
-            &self.secondary_identification,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "SchemeName",
-                    &self.scheme_name,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Identification",
-                    &self.identification,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.name),
             3usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "SecondaryIdentification",
-                    &self.secondary_identification,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.secondary_identification)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBCashAccountDebtorWithName {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBCashAccountDebtorWithName {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBCashAccountDebtorWithName {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("SchemeName") {
-            let v = &self.scheme_name;
-            r.path.push_field("SchemeName");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Identification") {
-            let v = &self.identification;
-            r.path.push_field("Identification");
-            crate::__private::check_text(r, v, Some(1u64), Some(256u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Name") {
-            let v = &self.name;
-            r.path.push_field("Name");
-            crate::__private::check_text(r, v, Some(1u64), Some(350u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.secondary_identification {
-            r.path.push_field("SecondaryIdentification");
-            crate::__private::check_text(r, v, Some(1u64), Some(34u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBCashAccountDebtorWithName);
+impl rt::Validate for OBCashAccountDebtorWithName {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_4);
+        rt::__private::vreq(r, self, 2usize, &self.name, &RULES_5);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.secondary_identification, &RULES_6);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBCashAccountDebtorWithName".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBCashAccountDebtorWithName").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
+    rt::__schema_names!("OBCashAccountDebtorWithName");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBCashAccountDebtorWithName` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "SchemeName",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Name of the identification scheme, in a coded form as published in an external list.",
-            crate::schema::constrain(
-                g.subschema_for::<OBExternalAccountIdentification4Code>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Identification",
-            true,
             "^ Identification assigned by an institution to identify an account. This identification is known by the account owner.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(256u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Name",
-            true,
             "^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(350u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "SecondaryIdentification",
-            false,
             "^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(34u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBCashAccountDebtorWithName` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBExternalAccountIdentification4Code,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_4),
+                rt::schema::field::<rt::Text>(&RULES_5),
+                rt::schema::field::<rt::Text>(&RULES_6),
+            ],
+        )
     }
 }
 ///
@@ -1214,15 +542,13 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
 /// The spec also lists `Type`, `Amount` as required without defining them; they are kept in `extra` when present.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBCharge2 {
-    /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
-    ///
-    /// JSON name: `ChargeBearer`
+    /// `ChargeBearer`: Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     pub charge_bearer: OBChargeBearerType1Code,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBCharge2 {
+impl rt::Object for OBCharge2 {
     const NAME: &'static str = "OBCharge2";
     const FIELDS: &'static [&'static str] = &["ChargeBearer"];
     const REQUIRED: u128 = 1;
@@ -1233,7 +559,7 @@ impl crate::Object for OBCharge2 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1244,122 +570,57 @@ impl crate::Object for OBCharge2 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ChargeBearer",
-            &self.charge_bearer,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ChargeBearer",
-                    &self.charge_bearer,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.charge_bearer),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBCharge2 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBCharge2 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBCharge2 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ChargeBearer") {
-            let v = &self.charge_bearer;
-            r.path.push_field("ChargeBearer");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBCharge2);
+impl rt::Validate for OBCharge2 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.charge_bearer, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBCharge2 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBCharge2".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBCharge2").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBCharge2 {
+    rt::__schema_names!("OBCharge2");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "\n\nThe spec also lists `Type`, `Amount` as required without defining them; they are kept in `extra` when present.",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "ChargeBearer",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
-            crate::schema::constrain(
-                g.subschema_for::<OBChargeBearerType1Code>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "\n\nThe spec also lists `Type`, `Amount` as required without defining them; they are kept in `extra` when present.",
+            DOCS,
+            &[rt::schema::field::<OBChargeBearerType1Code>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBDomesticVRPConsentRequest` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPConsentRequest {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBDomesticVRPConsentRequestData,
-    /// The Risk section is sent by the initiating party to the ASPSP.
+    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
     /// It is used to specify additional details for risk scoring for Payments.
-    ///
-    /// JSON name: `Risk`
     pub risk: OBRisk1,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPConsentRequest {
+impl rt::Object for OBDomesticVRPConsentRequest {
     const NAME: &'static str = "OBDomesticVRPConsentRequest";
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
@@ -1371,7 +632,7 @@ impl crate::Object for OBDomesticVRPConsentRequest {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1383,144 +644,64 @@ impl crate::Object for OBDomesticVRPConsentRequest {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
-            1usize => {
-                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPConsentRequest {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPConsentRequest {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPConsentRequest {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Risk") {
-            let v = &self.risk;
-            r.path.push_field("Risk");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPConsentRequest);
+impl rt::Validate for OBDomesticVRPConsentRequest {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPConsentRequest {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPConsentRequest".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPConsentRequest").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentRequest {
+    rt::__schema_names!("OBDomesticVRPConsentRequest");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPConsentRequest` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPConsentRequestData>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Risk",
-            true,
             "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            crate::schema::constrain(
-                g.subschema_for::<OBRisk1>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPConsentRequest` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBDomesticVRPConsentRequestData>(&rt::Rules::NONE),
+                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPConsentRequestData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPConsentRequestData {
-    /// Indicates whether information about RefundAccount should be included in the payment response.
-    ///
-    /// JSON name: `ReadRefundAccount`
+    /// `ReadRefundAccount`: Indicates whether information about RefundAccount should be included in the payment response.
     pub read_refund_account: Option<OBDomesticVRPConsentResponseDataReadRefundAccount>,
-    /// The `ControlParameters` field (the spec gives no description).
-    ///
-    /// JSON name: `ControlParameters`
+    /// `ControlParameters`: The `ControlParameters` field (the spec gives no description).
     pub control_parameters: OBDomesticVRPControlParameters,
-    /// The `Initiation` field (the spec gives no description).
-    ///
-    /// JSON name: `Initiation`
+    /// `Initiation`: The `Initiation` field (the spec gives no description).
     pub initiation: OBDomesticVRPInitiation,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPConsentRequestData {
+impl rt::Object for OBDomesticVRPConsentRequestData {
     const NAME: &'static str = "OBDomesticVRPConsentRequestData";
     const FIELDS: &'static [&'static str] = &[
         "ReadRefundAccount",
@@ -1537,7 +718,7 @@ impl crate::Object for OBDomesticVRPConsentRequestData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1550,205 +731,78 @@ impl crate::Object for OBDomesticVRPConsentRequestData {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "ControlParameters",
-            &self.control_parameters,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "ReadRefundAccount",
-                    &self.read_refund_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.read_refund_account)
             }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ControlParameters",
-                    &self.control_parameters,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Initiation",
-                    &self.initiation,
-                    &self.extra,
-                )
-            }
+            1usize => rt::__private::ereq(map, self, 1usize, &self.control_parameters),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.initiation),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPConsentRequestData {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPConsentRequestData {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPConsentRequestData {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.read_refund_account {
-            r.path.push_field("ReadRefundAccount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("ControlParameters") {
-            let v = &self.control_parameters;
-            r.path.push_field("ControlParameters");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Initiation") {
-            let v = &self.initiation;
-            r.path.push_field("Initiation");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPConsentRequestData);
+impl rt::Validate for OBDomesticVRPConsentRequestData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.read_refund_account, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.control_parameters, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.initiation, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPConsentRequestData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPConsentRequestData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPConsentRequestData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentRequestData {
+    rt::__schema_names!("OBDomesticVRPConsentRequestData");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPConsentRequestData` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "ReadRefundAccount",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Indicates whether information about RefundAccount should be included in the payment response.",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPConsentResponseDataReadRefundAccount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ControlParameters",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPControlParameters>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Initiation",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInitiation>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPConsentRequestData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBDomesticVRPConsentResponseDataReadRefundAccount,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPControlParameters>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInitiation>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPConsentResponse` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPConsentResponse {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBDomesticVRPConsentResponseData,
-    /// The Risk section is sent by the initiating party to the ASPSP.
+    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
     /// It is used to specify additional details for risk scoring for Payments.
-    ///
-    /// JSON name: `Risk`
     pub risk: OBRisk1,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Links,
-    /// Meta Data relevant to the payload. At present no fields are used for VRP.
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload. At present no fields are used for VRP.
     pub meta: Meta,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPConsentResponse {
+impl rt::Object for OBDomesticVRPConsentResponse {
     const NAME: &'static str = "OBDomesticVRPConsentResponse";
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 15;
@@ -1762,7 +816,7 @@ impl crate::Object for OBDomesticVRPConsentResponse {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1776,222 +830,82 @@ impl crate::Object for OBDomesticVRPConsentResponse {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
-        crate::__private::encode_required(map, "Links", &self.links, &self.extra)?;
-        crate::__private::encode_required(map, "Meta", &self.meta, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
-            1usize => {
-                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
-            }
-            2usize => {
-                crate::__private::encode_required(map, "Links", &self.links, &self.extra)
-            }
-            3usize => {
-                crate::__private::encode_required(map, "Meta", &self.meta, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.links),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPConsentResponse {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPConsentResponse {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPConsentResponse {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Risk") {
-            let v = &self.risk;
-            r.path.push_field("Risk");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Links") {
-            let v = &self.links;
-            r.path.push_field("Links");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Meta") {
-            let v = &self.meta;
-            r.path.push_field("Meta");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPConsentResponse);
+impl rt::Validate for OBDomesticVRPConsentResponse {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPConsentResponse {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPConsentResponse".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPConsentResponse").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentResponse {
+    rt::__schema_names!("OBDomesticVRPConsentResponse");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPConsentResponse` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPConsentResponseData>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Risk",
-            true,
             "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            crate::schema::constrain(
-                g.subschema_for::<OBRisk1>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Links",
-            true,
             "Links relevant to the payload",
-            crate::schema::constrain(
-                g.subschema_for::<Links>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Meta",
-            true,
             "Meta Data relevant to the payload. At present no fields are used for VRP.",
-            crate::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPConsentResponse` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBDomesticVRPConsentResponseData>(&rt::Rules::NONE),
+                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPConsentResponseData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPConsentResponseData {
-    /// Indicates whether information about RefundAccount should be included in the payment response.
-    ///
-    /// JSON name: `ReadRefundAccount`
+    /// `ReadRefundAccount`: Indicates whether information about RefundAccount should be included in the payment response.
     pub read_refund_account: Option<OBDomesticVRPConsentResponseDataReadRefundAccount>,
-    /// Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: crate::Text,
-    /// Date and time at which the resource was created.
-    ///
-    /// JSON name: `CreationDateTime`
-    pub creation_date_time: crate::DateTime,
-    /// Specifies the status of resource in code form.
-    ///
-    /// JSON name: `Status`
+    /// `ConsentId`: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the resource was created.
+    pub creation_date_time: rt::DateTime,
+    /// `Status`: Specifies the status of resource in code form.
     pub status: OBDomesticVRPConsentResponseDataStatus,
-    /// Date and time at which the resource status was updated.
-    ///
-    /// JSON name: `StatusUpdateDateTime`
-    pub status_update_date_time: crate::DateTime,
-    /// The `ControlParameters` field (the spec gives no description).
-    ///
-    /// JSON name: `ControlParameters`
+    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.
+    pub status_update_date_time: rt::DateTime,
+    /// `ControlParameters`: The `ControlParameters` field (the spec gives no description).
     pub control_parameters: OBDomesticVRPControlParameters,
-    /// The `Initiation` field (the spec gives no description).
-    ///
-    /// JSON name: `Initiation`
+    /// `Initiation`: The `Initiation` field (the spec gives no description).
     pub initiation: OBDomesticVRPInitiation,
-    /// The value must be populated for GET responses once the consent is approved.
-    ///
-    /// JSON name: `DebtorAccount`
+    /// `DebtorAccount`: The value must be populated for GET responses once the consent is approved.
     pub debtor_account: Option<Box<OBCashAccountDebtorWithName>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPConsentResponseData {
+impl rt::Object for OBDomesticVRPConsentResponseData {
     const NAME: &'static str = "OBDomesticVRPConsentResponseData";
     const FIELDS: &'static [&'static str] = &[
         "ReadRefundAccount",
@@ -2018,7 +932,7 @@ impl crate::Object for OBDomesticVRPConsentResponseData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -2036,363 +950,94 @@ impl crate::Object for OBDomesticVRPConsentResponseData {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "CreationDateTime",
-            &self.creation_date_time,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        crate::__private::encode_required(
-            map,
-            "StatusUpdateDateTime",
-            &self.status_update_date_time,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "ControlParameters",
-            &self.control_parameters,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "ReadRefundAccount",
-                    &self.read_refund_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.read_refund_account)
             }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "CreationDateTime",
-                    &self.creation_date_time,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
+            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.status),
             4usize => {
-                crate::__private::encode_required(
-                    map,
-                    "StatusUpdateDateTime",
-                    &self.status_update_date_time,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 4usize, &self.status_update_date_time)
             }
-            5usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ControlParameters",
-                    &self.control_parameters,
-                    &self.extra,
-                )
-            }
-            6usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Initiation",
-                    &self.initiation,
-                    &self.extra,
-                )
-            }
+            5usize => rt::__private::ereq(map, self, 5usize, &self.control_parameters),
+            6usize => rt::__private::ereq(map, self, 6usize, &self.initiation),
             7usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.debtor_account)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPConsentResponseData {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPConsentResponseData {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPConsentResponseData {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.read_refund_account {
-            r.path.push_field("ReadRefundAccount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreationDateTime") {
-            let v = &self.creation_date_time;
-            r.path.push_field("CreationDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("StatusUpdateDateTime") {
-            let v = &self.status_update_date_time;
-            r.path.push_field("StatusUpdateDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("ControlParameters") {
-            let v = &self.control_parameters;
-            r.path.push_field("ControlParameters");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Initiation") {
-            let v = &self.initiation;
-            r.path.push_field("Initiation");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.debtor_account {
-            r.path.push_field("DebtorAccount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPConsentResponseData);
+impl rt::Validate for OBDomesticVRPConsentResponseData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.read_refund_account, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_7);
+        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            4usize,
+            &self.status_update_date_time,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 5usize, &self.control_parameters, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 6usize, &self.initiation, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.debtor_account, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPConsentResponseData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPConsentResponseData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPConsentResponseData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentResponseData {
+    rt::__schema_names!("OBDomesticVRPConsentResponseData");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPConsentResponseData` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "ReadRefundAccount",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Indicates whether information about RefundAccount should be included in the payment response.",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPConsentResponseDataReadRefundAccount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
             "Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CreationDateTime",
-            true,
             "Date and time at which the resource was created.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Specifies the status of resource in code form.",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPConsentResponseDataStatus>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "StatusUpdateDateTime",
-            true,
             "Date and time at which the resource status was updated.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ControlParameters",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPControlParameters>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Initiation",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInitiation>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "DebtorAccount",
-            false,
             "The value must be populated for GET responses once the consent is approved.",
-            crate::schema::constrain(
-                g.subschema_for::<OBCashAccountDebtorWithName>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPConsentResponseData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBDomesticVRPConsentResponseDataReadRefundAccount,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_7),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBDomesticVRPConsentResponseDataStatus,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPControlParameters>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInitiation>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Indicates whether information about RefundAccount should be included in the payment response.
@@ -2429,7 +1074,7 @@ impl OBDomesticVRPConsentResponseDataReadRefundAccount {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBDomesticVRPConsentResponseDataReadRefundAccount);
+rt::open_enum_traits!(OBDomesticVRPConsentResponseDataReadRefundAccount);
 /// Specifies the status of resource in code form.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPConsentResponseDataStatus {
@@ -2472,47 +1117,31 @@ impl OBDomesticVRPConsentResponseDataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBDomesticVRPConsentResponseDataStatus);
+rt::open_enum_traits!(OBDomesticVRPConsentResponseDataStatus);
 /// `OBDomesticVRPControlParameters` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPControlParameters {
-    /// ^ Start date time for which the consent remains valid.
-    ///
-    /// JSON name: `ValidFromDateTime`
-    pub valid_from_date_time: Option<crate::DateTime>,
-    /// ^ End date time for which the consent remains valid.
-    ///
-    /// JSON name: `ValidToDateTime`
-    pub valid_to_date_time: Option<crate::DateTime>,
-    /// The `MaximumIndividualAmount` field (the spec gives no description).
-    ///
-    /// JSON name: `MaximumIndividualAmount`
+    /// `ValidFromDateTime`: ^ Start date time for which the consent remains valid.
+    pub valid_from_date_time: Option<rt::DateTime>,
+    /// `ValidToDateTime`: ^ End date time for which the consent remains valid.
+    pub valid_to_date_time: Option<rt::DateTime>,
+    /// `MaximumIndividualAmount`: The `MaximumIndividualAmount` field (the spec gives no description).
     pub maximum_individual_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// The `PeriodicLimits` field (the spec gives no description).
-    ///
-    /// JSON name: `PeriodicLimits`
+    /// `PeriodicLimits`: The `PeriodicLimits` field (the spec gives no description).
     pub periodic_limits: Vec<OBDomesticVRPControlParametersPeriodicLimits>,
-    /// ^ The types of payments that can be made under this VRP consent. This can be used to indicate whether this include sweeping payment or other ecommerce payments.
-    ///
-    /// JSON name: `VRPType`
+    /// `VRPType`: ^ The types of payments that can be made under this VRP consent. This can be used to indicate whether this include sweeping payment or other ecommerce payments.
     pub vrp_type: Vec<OBVRPConsentType>,
-    /// ^ Indicates that the PSU authentication methods supported.
-    ///
-    /// JSON name: `PSUAuthenticationMethods`
+    /// `PSUAuthenticationMethods`: ^ Indicates that the PSU authentication methods supported.
     pub psu_authentication_methods: Vec<OBVRPAuthenticationMethods>,
-    /// ^ Indicates interaction type, currently if customer is present or not present.
-    ///
-    /// JSON name: `PSUInteractionTypes`
+    /// `PSUInteractionTypes`: ^ Indicates interaction type, currently if customer is present or not present.
     pub psu_interaction_types: Option<Vec<OBVRPInteractionTypes>>,
-    /// ^ Additional information that can not be captured in the structured fields and/or any other specific block
-    ///
-    /// JSON name: `SupplementaryData`
-    pub supplementary_data: Option<crate::JsonObject>,
+    /// `SupplementaryData`: ^ Additional information that can not be captured in the structured fields and/or any other specific block
+    pub supplementary_data: Option<rt::JsonObject>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPControlParameters {
+impl rt::Object for OBDomesticVRPControlParameters {
     const NAME: &'static str = "OBDomesticVRPControlParameters";
     const FIELDS: &'static [&'static str] = &[
         "ValidFromDateTime",
@@ -2539,7 +1168,7 @@ impl crate::Object for OBDomesticVRPControlParameters {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -2551,7 +1180,7 @@ impl crate::Object for OBDomesticVRPControlParameters {
             3usize => {
                 self.periodic_limits = map
                     .next_value_seed(
-                        crate::__private::ObjectVec::<
+                        rt::__private::ObjectVec::<
                             OBDomesticVRPControlParametersPeriodicLimits,
                         >::new(),
                     )?;
@@ -2564,388 +1193,132 @@ impl crate::Object for OBDomesticVRPControlParameters {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ValidFromDateTime",
-            &self.valid_from_date_time,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ValidToDateTime",
-            &self.valid_to_date_time,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "MaximumIndividualAmount",
-            &self.maximum_individual_amount,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "PeriodicLimits",
-            &self.periodic_limits,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "VRPType", &self.vrp_type, &self.extra)?;
-        crate::__private::encode_required(
-            map,
-            "PSUAuthenticationMethods",
-            &self.psu_authentication_methods,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "PSUInteractionTypes",
-            &self.psu_interaction_types,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "ValidFromDateTime",
-                    &self.valid_from_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 0usize, &self.valid_from_date_time)
             }
             1usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "ValidToDateTime",
-                    &self.valid_to_date_time,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.valid_to_date_time)
             }
             2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "MaximumIndividualAmount",
-                    &self.maximum_individual_amount,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 2usize, &self.maximum_individual_amount)
             }
-            3usize => {
-                crate::__private::encode_required(
-                    map,
-                    "PeriodicLimits",
-                    &self.periodic_limits,
-                    &self.extra,
-                )
-            }
-            4usize => {
-                crate::__private::encode_required(
-                    map,
-                    "VRPType",
-                    &self.vrp_type,
-                    &self.extra,
-                )
-            }
+            3usize => rt::__private::ereq(map, self, 3usize, &self.periodic_limits),
+            4usize => rt::__private::ereq(map, self, 4usize, &self.vrp_type),
             5usize => {
-                crate::__private::encode_required(
-                    map,
-                    "PSUAuthenticationMethods",
-                    &self.psu_authentication_methods,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 5usize, &self.psu_authentication_methods)
             }
             6usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "PSUInteractionTypes",
-                    &self.psu_interaction_types,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 6usize, &self.psu_interaction_types)
             }
             7usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "SupplementaryData",
-                    &self.supplementary_data,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.supplementary_data)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPControlParameters {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPControlParameters {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPControlParameters {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.valid_from_date_time {
-            r.path.push_field("ValidFromDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.valid_to_date_time {
-            r.path.push_field("ValidToDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("MaximumIndividualAmount") {
-            let v = &self.maximum_individual_amount;
-            r.path.push_field("MaximumIndividualAmount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("PeriodicLimits") {
-            let v = &self.periodic_limits;
-            r.path.push_field("PeriodicLimits");
-            crate::__private::check_items(r, v.len(), Some(1u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("VRPType") {
-            let v = &self.vrp_type;
-            r.path.push_field("VRPType");
-            crate::__private::check_items(r, v.len(), Some(1u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("PSUAuthenticationMethods") {
-            let v = &self.psu_authentication_methods;
-            r.path.push_field("PSUAuthenticationMethods");
-            crate::__private::check_items(r, v.len(), Some(1u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.psu_interaction_types {
-            r.path.push_field("PSUInteractionTypes");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.supplementary_data {
-            r.path.push_field("SupplementaryData");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPControlParameters);
+impl rt::Validate for OBDomesticVRPControlParameters {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.valid_from_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 1usize, &self.valid_to_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            2usize,
+            &self.maximum_individual_amount,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 3usize, &self.periodic_limits, &RULES_8);
+        rt::__private::vreq(r, self, 4usize, &self.vrp_type, &RULES_8);
+        rt::__private::vreq(r, self, 5usize, &self.psu_authentication_methods, &RULES_8);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 6usize, &self.psu_interaction_types, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.supplementary_data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPControlParameters {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPControlParameters".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPControlParameters").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPControlParameters {
+    rt::__schema_names!("OBDomesticVRPControlParameters");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPControlParameters` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "ValidFromDateTime",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "^ Start date time for which the consent remains valid.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ValidToDateTime",
-            false,
             "^ End date time for which the consent remains valid.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "MaximumIndividualAmount",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "PeriodicLimits",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBDomesticVRPControlParametersPeriodicLimits>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "VRPType",
-            true,
             "^ The types of payments that can be made under this VRP consent. This can be used to indicate whether this include sweeping payment or other ecommerce payments.",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBVRPConsentType>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "PSUAuthenticationMethods",
-            true,
             "^ Indicates that the PSU authentication methods supported.",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBVRPAuthenticationMethods>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "PSUInteractionTypes",
-            false,
             "^ Indicates interaction type, currently if customer is present or not present.",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBVRPInteractionTypes>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "SupplementaryData",
-            false,
             "^ Additional information that can not be captured in the structured fields and/or any other specific block",
-            crate::schema::constrain(
-                g.subschema_for::<crate::JsonObject>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPControlParameters` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    Vec<OBDomesticVRPControlParametersPeriodicLimits>,
+                >(&RULES_8),
+                rt::schema::field::<Vec<OBVRPConsentType>>(&RULES_8),
+                rt::schema::field::<Vec<OBVRPAuthenticationMethods>>(&RULES_8),
+                rt::schema::field::<Vec<OBVRPInteractionTypes>>(&rt::Rules::NONE),
+                rt::schema::field::<rt::JsonObject>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPControlParametersPeriodicLimits {
-    /// ^ Period type for this period limit
-    ///
-    /// JSON name: `PeriodType`
+    /// `PeriodType`: ^ Period type for this period limit
     pub period_type: OBDomesticVRPControlParametersPeriodicLimitsPeriodType,
-    /// ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
-    ///
-    /// JSON name: `PeriodAlignment`
+    /// `PeriodAlignment`: ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
     pub period_alignment: OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
-    /// A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
-    ///
-    /// JSON name: `Amount`
+    /// `Amount`: A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
     pub amount: OBActiveCurrencyAndAmount_SimpleType,
-    /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-    ///
-    /// JSON name: `Currency`
+    /// `Currency`: A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
     pub currency: ActiveOrHistoricCurrencyCode,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPControlParametersPeriodicLimits {
+impl rt::Object for OBDomesticVRPControlParametersPeriodicLimits {
     const NAME: &'static str = "OBDomesticVRPControlParametersPeriodicLimits";
     const FIELDS: &'static [&'static str] = &[
         "PeriodType",
@@ -2964,7 +1337,7 @@ impl crate::Object for OBDomesticVRPControlParametersPeriodicLimits {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -2978,222 +1351,61 @@ impl crate::Object for OBDomesticVRPControlParametersPeriodicLimits {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "PeriodType",
-            &self.period_type,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "PeriodAlignment",
-            &self.period_alignment,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "PeriodType",
-                    &self.period_type,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "PeriodAlignment",
-                    &self.period_alignment,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Currency",
-                    &self.currency,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.period_type),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.period_alignment),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.amount),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.currency),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize
-for OBDomesticVRPControlParametersPeriodicLimits {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPControlParametersPeriodicLimits {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPControlParametersPeriodicLimits {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("PeriodType") {
-            let v = &self.period_type;
-            r.path.push_field("PeriodType");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("PeriodAlignment") {
-            let v = &self.period_alignment;
-            r.path.push_field("PeriodAlignment");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            crate::__private::check_amount(r, v, Some(&PATTERN_0));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Currency") {
-            let v = &self.currency;
-            r.path.push_field("Currency");
-            crate::__private::check_text(r, v, Some(3u64), Some(3u64), Some(&PATTERN_1));
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPControlParametersPeriodicLimits);
+impl rt::Validate for OBDomesticVRPControlParametersPeriodicLimits {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.period_type, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.period_alignment, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.amount, &RULES_0);
+        rt::__private::vreq(r, self, 3usize, &self.currency, &RULES_1);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema
+impl rt::__private::schemars::JsonSchema
 for OBDomesticVRPControlParametersPeriodicLimits {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPControlParametersPeriodicLimits".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPControlParametersPeriodicLimits")
-            .into()
-    }
+    rt::__schema_names!("OBDomesticVRPControlParametersPeriodicLimits");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "PeriodType",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "^ Period type for this period limit",
-            crate::schema::constrain(
-                g
-                    .subschema_for::<
-                        OBDomesticVRPControlParametersPeriodicLimitsPeriodType,
-                    >(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "PeriodAlignment",
-            true,
             "^ Specifies whether the period starts on the date of consent creation or lines up with a calendar",
-            crate::schema::constrain(
-                g
-                    .subschema_for::<
-                        OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
-                    >(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Amount",
-            true,
             "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
-            crate::schema::constrain(
-                g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Currency",
-            true,
             "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".",
-            crate::schema::constrain(
-                g.subschema_for::<ActiveOrHistoricCurrencyCode>(),
-                &crate::schema::Constraints {
-                    min_len: Some(3u64),
-                    max_len: Some(3u64),
-                    pattern: Some("^[A-Z]{3,3}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBDomesticVRPControlParametersPeriodicLimitsPeriodType,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBActiveCurrencyAndAmount_SimpleType>(&RULES_0),
+                rt::schema::field::<ActiveOrHistoricCurrencyCode>(&RULES_1),
+            ],
+        )
     }
 }
 /// ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
@@ -3230,7 +1442,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment);
+rt::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment);
 /// ^ Period type for this period limit
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
@@ -3288,19 +1500,17 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodType);
+rt::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodType);
 /// `OBDomesticVRPDetails` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPDetails {
-    /// Optional.
-    ///
-    /// JSON name: `Data`
+    /// `Data`: Optional.
     pub data: Option<Box<OBDomesticVRPDetailsData>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPDetails {
+impl rt::Object for OBDomesticVRPDetails {
     const NAME: &'static str = "OBDomesticVRPDetails";
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 0;
@@ -3311,7 +1521,7 @@ impl crate::Object for OBDomesticVRPDetails {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -3322,104 +1532,52 @@ impl crate::Object for OBDomesticVRPDetails {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "Data", &self.data)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "Data", &self.data),
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.data),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPDetails {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPDetails {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPDetails {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.data {
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPDetails);
+impl rt::Validate for OBDomesticVRPDetails {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetails {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPDetails".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPDetails").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPDetails {
+    rt::__schema_names!("OBDomesticVRPDetails");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBDomesticVRPDetails` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            false,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPDetailsData>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<OBDomesticVRPDetailsData>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBDomesticVRPDetailsData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPDetailsData {
-    /// Optional.
-    ///
-    /// JSON name: `PaymentStatus`
+    /// `PaymentStatus`: Optional.
     pub payment_status: Option<Vec<OBDomesticVRPDetailsDataPaymentStatus>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPDetailsData {
+impl rt::Object for OBDomesticVRPDetailsData {
     const NAME: &'static str = "OBDomesticVRPDetailsData";
     const FIELDS: &'static [&'static str] = &["PaymentStatus"];
     const REQUIRED: u128 = 0;
@@ -3430,7 +1588,7 @@ impl crate::Object for OBDomesticVRPDetailsData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -3439,7 +1597,7 @@ impl crate::Object for OBDomesticVRPDetailsData {
             0usize => {
                 self.payment_status = map
                     .next_value_seed(
-                        crate::__private::OptionObjectVec::<
+                        rt::__private::OptionObjectVec::<
                             OBDomesticVRPDetailsDataPaymentStatus,
                         >::new(),
                     )?;
@@ -3448,122 +1606,67 @@ impl crate::Object for OBDomesticVRPDetailsData {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "PaymentStatus", &self.payment_status)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "PaymentStatus",
-                    &self.payment_status,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.payment_status)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPDetailsData {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPDetailsData {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPDetailsData {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.payment_status {
-            r.path.push_field("PaymentStatus");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPDetailsData);
+impl rt::Validate for OBDomesticVRPDetailsData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.payment_status, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetailsData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPDetailsData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPDetailsData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPDetailsData {
+    rt::__schema_names!("OBDomesticVRPDetailsData");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBDomesticVRPDetailsData` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "PaymentStatus",
-            false,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBDomesticVRPDetailsDataPaymentStatus>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[
+                rt::schema::field::<
+                    Vec<OBDomesticVRPDetailsDataPaymentStatus>,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPDetailsDataPaymentStatus` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPDetailsDataPaymentStatus {
-    /// Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
-    ///
-    /// JSON name: `PaymentTransactionId`
-    pub payment_transaction_id: crate::Text,
-    /// Status of a transfer, as assigned by the transaction administrator.
-    ///
-    /// JSON name: `Status`
+    /// `PaymentTransactionId`: Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
+    pub payment_transaction_id: rt::Text,
+    /// `Status`: Status of a transfer, as assigned by the transaction administrator.
     pub status: OBDomesticVRPDetailsDataPaymentStatusStatus,
-    /// Date and time at which the status was assigned to the transfer.
-    ///
-    /// JSON name: `StatusUpdateDateTime`
-    pub status_update_date_time: crate::DateTime,
-    /// Optional.
-    ///
-    /// JSON name: `StatusDetail`
+    /// `StatusUpdateDateTime`: Date and time at which the status was assigned to the transfer.
+    pub status_update_date_time: rt::DateTime,
+    /// `StatusDetail`: Optional.
     pub status_detail: Option<Box<OBDomesticVRPDetailsDataPaymentStatusStatusDetail>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPDetailsDataPaymentStatus {
+impl rt::Object for OBDomesticVRPDetailsDataPaymentStatus {
     const NAME: &'static str = "OBDomesticVRPDetailsDataPaymentStatus";
     const FIELDS: &'static [&'static str] = &[
         "PaymentTransactionId",
@@ -3582,7 +1685,7 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatus {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -3596,210 +1699,70 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatus {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "PaymentTransactionId",
-            &self.payment_transaction_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        crate::__private::encode_required(
-            map,
-            "StatusUpdateDateTime",
-            &self.status_update_date_time,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(map, "StatusDetail", &self.status_detail)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "PaymentTransactionId",
-                    &self.payment_transaction_id,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 0usize, &self.payment_transaction_id)
             }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
+            1usize => rt::__private::ereq(map, self, 1usize, &self.status),
             2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "StatusUpdateDateTime",
-                    &self.status_update_date_time,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 2usize, &self.status_update_date_time)
             }
-            3usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "StatusDetail",
-                    &self.status_detail,
-                )
-            }
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.status_detail),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPDetailsDataPaymentStatus {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPDetailsDataPaymentStatus {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPDetailsDataPaymentStatus {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("PaymentTransactionId") {
-            let v = &self.payment_transaction_id;
-            r.path.push_field("PaymentTransactionId");
-            crate::__private::check_text(r, v, Some(1u64), Some(210u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("StatusUpdateDateTime") {
-            let v = &self.status_update_date_time;
-            r.path.push_field("StatusUpdateDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.status_detail {
-            r.path.push_field("StatusDetail");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPDetailsDataPaymentStatus);
+impl rt::Validate for OBDomesticVRPDetailsDataPaymentStatus {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.payment_transaction_id, &RULES_9);
+        rt::__private::vreq(r, self, 1usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            2usize,
+            &self.status_update_date_time,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.status_detail, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetailsDataPaymentStatus {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPDetailsDataPaymentStatus".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPDetailsDataPaymentStatus").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPDetailsDataPaymentStatus {
+    rt::__schema_names!("OBDomesticVRPDetailsDataPaymentStatus");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPDetailsDataPaymentStatus` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "PaymentTransactionId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(210u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Status of a transfer, as assigned by the transaction administrator.",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPDetailsDataPaymentStatusStatus>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "StatusUpdateDateTime",
-            true,
             "Date and time at which the status was assigned to the transfer.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "StatusDetail",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPDetailsDataPaymentStatusStatusDetail>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPDetailsDataPaymentStatus` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_9),
+                rt::schema::field::<
+                    OBDomesticVRPDetailsDataPaymentStatusStatus,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBDomesticVRPDetailsDataPaymentStatusStatusDetail,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Status of a transfer, as assigned by the transaction administrator.
@@ -3941,34 +1904,26 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBDomesticVRPDetailsDataPaymentStatusStatus);
+rt::open_enum_traits!(OBDomesticVRPDetailsDataPaymentStatusStatus);
 /// `OBDomesticVRPDetailsDataPaymentStatusStatusDetail` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
-    /// User community specific instrument.
+    /// `LocalInstrument`: User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
-    ///
-    /// JSON name: `LocalInstrument`
     pub local_instrument: Option<OBExternalLocalInstrument1Code>,
-    /// Status of a transfer, as assigned by the transaction administrator.
-    ///
-    /// JSON name: `Status`
-    pub status: crate::Text,
-    /// Reason Code provided for the status of a transfer.
-    ///
-    /// JSON name: `StatusReason`
+    /// `Status`: Status of a transfer, as assigned by the transaction administrator.
+    pub status: rt::Text,
+    /// `StatusReason`: Reason Code provided for the status of a transfer.
     pub status_reason: Option<
         OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason,
     >,
-    /// Reason provided for the status of a transfer.
-    ///
-    /// JSON name: `StatusReasonDescription`
-    pub status_reason_description: Option<crate::Text>,
+    /// `StatusReasonDescription`: Reason provided for the status of a transfer.
+    pub status_reason_description: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
+impl rt::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     const NAME: &'static str = "OBDomesticVRPDetailsDataPaymentStatusStatusDetail";
     const FIELDS: &'static [&'static str] = &[
         "LocalInstrument",
@@ -3987,7 +1942,7 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -4001,213 +1956,73 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
-        crate::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        crate::__private::encode_optional(map, "StatusReason", &self.status_reason)?;
-        crate::__private::encode_optional(
-            map,
-            "StatusReasonDescription",
-            &self.status_reason_description,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "LocalInstrument",
-                    &self.local_instrument,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.local_instrument)
             }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "StatusReason",
-                    &self.status_reason,
-                )
-            }
+            1usize => rt::__private::ereq(map, self, 1usize, &self.status),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.status_reason),
             3usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "StatusReasonDescription",
-                    &self.status_reason_description,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.status_reason_description)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize
-for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.local_instrument {
-            r.path.push_field("LocalInstrument");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.status_reason {
-            r.path.push_field("StatusReason");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.status_reason_description {
-            r.path.push_field("StatusReasonDescription");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPDetailsDataPaymentStatusStatusDetail);
+impl rt::Validate for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.local_instrument, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.status, &RULES_7);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.status_reason, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.status_reason_description, &RULES_7);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema
+impl rt::__private::schemars::JsonSchema
 for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPDetailsDataPaymentStatusStatusDetail".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(), "::", "OBDomesticVRPDetailsDataPaymentStatusStatusDetail"
-        )
-            .into()
-    }
+    rt::__schema_names!("OBDomesticVRPDetailsDataPaymentStatusStatusDetail");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPDetailsDataPaymentStatusStatusDetail` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "LocalInstrument",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
-            crate::schema::constrain(
-                g.subschema_for::<OBExternalLocalInstrument1Code>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Status of a transfer, as assigned by the transaction administrator.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "StatusReason",
-            false,
             "Reason Code provided for the status of a transfer.",
-            crate::schema::constrain(
-                g
-                    .subschema_for::<
-                        OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason,
-                    >(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "StatusReasonDescription",
-            false,
             "Reason provided for the status of a transfer.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPDetailsDataPaymentStatusStatusDetail` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_7),
+                rt::schema::field::<
+                    OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_7),
+            ],
+        )
     }
 }
 /// Reason Code provided for the status of a transfer.
@@ -4272,33 +2087,25 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason);
+rt::open_enum_traits!(OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason);
 /// `OBDomesticVRPInitiation` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPInitiation {
-    /// Optional.
-    ///
-    /// JSON name: `DebtorAccount`
+    /// `DebtorAccount`: Optional.
     pub debtor_account: Option<Box<OBCashAccountDebtorWithName>>,
-    /// Optional.
-    ///
-    /// JSON name: `CreditorAccount`
+    /// `CreditorAccount`: Optional.
     pub creditor_account: Option<Box<OBCashAccountCreditor3>>,
-    /// Information that locates and identifies a specific address, as defined by postal services.
-    ///
-    /// JSON name: `CreditorPostalAddress`
+    /// `CreditorPostalAddress`: Information that locates and identifies a specific address, as defined by postal services.
     pub creditor_postal_address: Option<Box<OBPostalAddress6>>,
-    /// ^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
-    ///
-    /// JSON name: `RemittanceInformation`
+    /// `RemittanceInformation`: ^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     pub remittance_information: Option<
         Box<OBDomesticVRPInitiationRemittanceInformation>,
     >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPInitiation {
+impl rt::Object for OBDomesticVRPInitiation {
     const NAME: &'static str = "OBDomesticVRPInitiation";
     const FIELDS: &'static [&'static str] = &[
         "DebtorAccount",
@@ -4317,7 +2124,7 @@ impl crate::Object for OBDomesticVRPInitiation {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -4331,222 +2138,100 @@ impl crate::Object for OBDomesticVRPInitiation {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
-        crate::__private::encode_optional(
-            map,
-            "CreditorAccount",
-            &self.creditor_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CreditorPostalAddress",
-            &self.creditor_postal_address,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "RemittanceInformation",
-            &self.remittance_information,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.debtor_account)
             }
             1usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "CreditorAccount",
-                    &self.creditor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.creditor_account)
             }
             2usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "CreditorPostalAddress",
-                    &self.creditor_postal_address,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.creditor_postal_address)
             }
             3usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "RemittanceInformation",
-                    &self.remittance_information,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 3usize, &self.remittance_information)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPInitiation {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPInitiation {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPInitiation {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.debtor_account {
-            r.path.push_field("DebtorAccount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.creditor_account {
-            r.path.push_field("CreditorAccount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.creditor_postal_address {
-            r.path.push_field("CreditorPostalAddress");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.remittance_information {
-            r.path.push_field("RemittanceInformation");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPInitiation);
+impl rt::Validate for OBDomesticVRPInitiation {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 0usize, &self.debtor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 1usize, &self.creditor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 2usize, &self.creditor_postal_address, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.remittance_information, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPInitiation {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPInitiation".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPInitiation").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPInitiation {
+    rt::__schema_names!("OBDomesticVRPInitiation");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPInitiation` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "DebtorAccount",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBCashAccountDebtorWithName>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CreditorAccount",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBCashAccountCreditor3>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CreditorPostalAddress",
-            false,
             "Information that locates and identifies a specific address, as defined by postal services.",
-            crate::schema::constrain(
-                g.subschema_for::<OBPostalAddress6>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "RemittanceInformation",
-            false,
             "^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInitiationRemittanceInformation>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPInitiation` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountCreditor3>(&rt::Rules::NONE),
+                rt::schema::field::<OBPostalAddress6>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBDomesticVRPInitiationRemittanceInformation,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// ^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPInitiationRemittanceInformation {
-    /// ^ Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.
-    ///
-    /// JSON name: `Unstructured`
-    pub unstructured: Option<crate::Text>,
-    /// ^ Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. Usage - If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money. If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
-    ///
-    /// JSON name: `Reference`
-    pub reference: Option<crate::Text>,
+    /// `Unstructured`: ^ Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.
+    pub unstructured: Option<rt::Text>,
+    /// `Reference`: ^ Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. Usage - If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money. If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
+    pub reference: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPInitiationRemittanceInformation {
+impl rt::Object for OBDomesticVRPInitiationRemittanceInformation {
     const NAME: &'static str = "OBDomesticVRPInitiationRemittanceInformation";
     const FIELDS: &'static [&'static str] = &["Unstructured", "Reference"];
     const REQUIRED: u128 = 0;
@@ -4558,7 +2243,7 @@ impl crate::Object for OBDomesticVRPInitiationRemittanceInformation {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -4570,179 +2255,82 @@ impl crate::Object for OBDomesticVRPInitiationRemittanceInformation {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "Unstructured", &self.unstructured)?;
-        crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "Unstructured",
-                    &self.unstructured,
-                )
-            }
-            1usize => {
-                crate::__private::encode_optional(map, "Reference", &self.reference)
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.unstructured),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.reference),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize
-for OBDomesticVRPInitiationRemittanceInformation {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPInitiationRemittanceInformation {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPInitiationRemittanceInformation {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.unstructured {
-            r.path.push_field("Unstructured");
-            crate::__private::check_text(r, v, Some(1u64), Some(140u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.reference {
-            r.path.push_field("Reference");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPInitiationRemittanceInformation);
+impl rt::Validate for OBDomesticVRPInitiationRemittanceInformation {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.unstructured, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.reference, &RULES_2);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema
+impl rt::__private::schemars::JsonSchema
 for OBDomesticVRPInitiationRemittanceInformation {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPInitiationRemittanceInformation".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPInitiationRemittanceInformation")
-            .into()
-    }
+    rt::__schema_names!("OBDomesticVRPInitiationRemittanceInformation");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "Unstructured",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "^ Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(140u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Reference",
-            false,
             "^ Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. Usage - If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money. If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_2),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPInstruction` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPInstruction {
-    /// Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.
+    /// `InstructionIdentification`: Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.
     /// Usage: the instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction.
     /// It can be included in several messages related to the instruction.
-    ///
-    /// JSON name: `InstructionIdentification`
-    pub instruction_identification: crate::Text,
-    /// Unique identification assigned by the initiating party to unambiguously identify the transaction.
+    pub instruction_identification: rt::Text,
+    /// `EndToEndIdentification`: Unique identification assigned by the initiating party to unambiguously identify the transaction.
     /// This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.
     /// It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field
-    ///
-    /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: crate::Text,
-    /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
-    ///
-    /// JSON name: `RemittanceInformation`
+    pub end_to_end_identification: rt::Text,
+    /// `RemittanceInformation`: Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     pub remittance_information: Option<Box<OBVRPRemittanceInformation>>,
-    /// User community specific instrument.
+    /// `LocalInstrument`: User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
-    ///
-    /// JSON name: `LocalInstrument`
     pub local_instrument: Option<OBExternalLocalInstrument1Code>,
-    /// The `InstructedAmount` field (the spec gives no description).
-    ///
-    /// JSON name: `InstructedAmount`
+    /// `InstructedAmount`: The `InstructedAmount` field (the spec gives no description).
     pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// Information that locates and identifies a specific address, as defined by postal services.
-    ///
-    /// JSON name: `CreditorPostalAddress`
+    /// `CreditorPostalAddress`: Information that locates and identifies a specific address, as defined by postal services.
     pub creditor_postal_address: Option<Box<OBPostalAddress6>>,
-    /// The `CreditorAccount` field (the spec gives no description).
-    ///
-    /// JSON name: `CreditorAccount`
+    /// `CreditorAccount`: The `CreditorAccount` field (the spec gives no description).
     pub creditor_account: OBCashAccountCreditor3,
-    /// Additional information that can not be captured in the structured fields and/or any other specific block.
-    ///
-    /// JSON name: `SupplementaryData`
-    pub supplementary_data: Option<crate::JsonObject>,
+    /// `SupplementaryData`: Additional information that can not be captured in the structured fields and/or any other specific block.
+    pub supplementary_data: Option<rt::JsonObject>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPInstruction {
+impl rt::Object for OBDomesticVRPInstruction {
     const NAME: &'static str = "OBDomesticVRPInstruction";
     const FIELDS: &'static [&'static str] = &[
         "InstructionIdentification",
@@ -4769,7 +2357,7 @@ impl crate::Object for OBDomesticVRPInstruction {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -4787,385 +2375,121 @@ impl crate::Object for OBDomesticVRPInstruction {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "InstructionIdentification",
-            &self.instruction_identification,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "EndToEndIdentification",
-            &self.end_to_end_identification,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "RemittanceInformation",
-            &self.remittance_information,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "InstructedAmount",
-            &self.instructed_amount,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CreditorPostalAddress",
-            &self.creditor_postal_address,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "CreditorAccount",
-            &self.creditor_account,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "InstructionIdentification",
-                    &self.instruction_identification,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 0usize, &self.instruction_identification)
             }
             1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "EndToEndIdentification",
-                    &self.end_to_end_identification,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 1usize, &self.end_to_end_identification)
             }
             2usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "RemittanceInformation",
-                    &self.remittance_information,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.remittance_information)
             }
             3usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "LocalInstrument",
-                    &self.local_instrument,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 3usize, &self.local_instrument)
             }
-            4usize => {
-                crate::__private::encode_required(
-                    map,
-                    "InstructedAmount",
-                    &self.instructed_amount,
-                    &self.extra,
-                )
-            }
+            4usize => rt::__private::ereq(map, self, 4usize, &self.instructed_amount),
             5usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "CreditorPostalAddress",
-                    &self.creditor_postal_address,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 5usize, &self.creditor_postal_address)
             }
-            6usize => {
-                crate::__private::encode_required(
-                    map,
-                    "CreditorAccount",
-                    &self.creditor_account,
-                    &self.extra,
-                )
-            }
+            6usize => rt::__private::ereq(map, self, 6usize, &self.creditor_account),
             7usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "SupplementaryData",
-                    &self.supplementary_data,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.supplementary_data)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPInstruction {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPInstruction {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPInstruction {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("InstructionIdentification") {
-            let v = &self.instruction_identification;
-            r.path.push_field("InstructionIdentification");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("EndToEndIdentification") {
-            let v = &self.end_to_end_identification;
-            r.path.push_field("EndToEndIdentification");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.remittance_information {
-            r.path.push_field("RemittanceInformation");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.local_instrument {
-            r.path.push_field("LocalInstrument");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("InstructedAmount") {
-            let v = &self.instructed_amount;
-            r.path.push_field("InstructedAmount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.creditor_postal_address {
-            r.path.push_field("CreditorPostalAddress");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreditorAccount") {
-            let v = &self.creditor_account;
-            r.path.push_field("CreditorAccount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.supplementary_data {
-            r.path.push_field("SupplementaryData");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPInstruction);
+impl rt::Validate for OBDomesticVRPInstruction {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_2);
+        rt::__private::vreq(r, self, 1usize, &self.end_to_end_identification, &RULES_2);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 2usize, &self.remittance_information, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 3usize, &self.local_instrument, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 4usize, &self.instructed_amount, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 5usize, &self.creditor_postal_address, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 6usize, &self.creditor_account, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.supplementary_data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPInstruction {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPInstruction".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPInstruction").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPInstruction {
+    rt::__schema_names!("OBDomesticVRPInstruction");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPInstruction` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "InstructionIdentification",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction.\nIt can be included in several messages related to the instruction.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "EndToEndIdentification",
-            true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction.\nThis identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.\nIt can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "RemittanceInformation",
-            false,
             "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-            crate::schema::constrain(
-                g.subschema_for::<OBVRPRemittanceInformation>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "LocalInstrument",
-            false,
             "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
-            crate::schema::constrain(
-                g.subschema_for::<OBExternalLocalInstrument1Code>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "InstructedAmount",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CreditorPostalAddress",
-            false,
             "Information that locates and identifies a specific address, as defined by postal services.",
-            crate::schema::constrain(
-                g.subschema_for::<OBPostalAddress6>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CreditorAccount",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBCashAccountCreditor3>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "SupplementaryData",
-            false,
             "Additional information that can not be captured in the structured fields and/or any other specific block.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::JsonObject>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPInstruction` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<OBVRPRemittanceInformation>(&rt::Rules::NONE),
+                rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBPostalAddress6>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountCreditor3>(&rt::Rules::NONE),
+                rt::schema::field::<rt::JsonObject>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPRequest` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPRequest {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBDomesticVRPRequestData,
-    /// The Risk section is sent by the initiating party to the ASPSP.
+    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
     /// It is used to specify additional details for risk scoring for Payments.
-    ///
-    /// JSON name: `Risk`
     pub risk: OBRisk1,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPRequest {
+impl rt::Object for OBDomesticVRPRequest {
     const NAME: &'static str = "OBDomesticVRPRequest";
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
@@ -5177,7 +2501,7 @@ impl crate::Object for OBDomesticVRPRequest {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5189,152 +2513,68 @@ impl crate::Object for OBDomesticVRPRequest {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
-            1usize => {
-                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPRequest {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPRequest {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPRequest {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Risk") {
-            let v = &self.risk;
-            r.path.push_field("Risk");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPRequest);
+impl rt::Validate for OBDomesticVRPRequest {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPRequest {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPRequest".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPRequest").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPRequest {
+    rt::__schema_names!("OBDomesticVRPRequest");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPRequest` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPRequestData>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Risk",
-            true,
             "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            crate::schema::constrain(
-                g.subschema_for::<OBRisk1>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPRequest` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBDomesticVRPRequestData>(&rt::Rules::NONE),
+                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPRequestData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPRequestData {
-    /// Identifier for the Domestic VRP Consent that this payment is made under.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: crate::Text,
-    /// The authentication method that was used to authenticate the PSU.
-    ///
-    /// JSON name: `PSUAuthenticationMethod`
+    /// `ConsentId`: Identifier for the Domestic VRP Consent that this payment is made under.
+    pub consent_id: rt::Text,
+    /// `PSUAuthenticationMethod`: The authentication method that was used to authenticate the PSU.
     pub psu_authentication_method: OBVRPAuthenticationMethods,
-    /// The interaction style used.
-    ///
-    /// JSON name: `PSUInteractionType`
+    /// `PSUInteractionType`: The interaction style used.
     pub psu_interaction_type: Option<OBVRPInteractionTypes>,
-    /// The `Initiation` field (the spec gives no description).
-    ///
-    /// JSON name: `Initiation`
+    /// `Initiation`: The `Initiation` field (the spec gives no description).
     pub initiation: OBDomesticVRPInitiation,
-    /// The `Instruction` field (the spec gives no description).
-    ///
-    /// JSON name: `Instruction`
+    /// `Instruction`: The `Instruction` field (the spec gives no description).
     pub instruction: OBDomesticVRPInstruction,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPRequestData {
+impl rt::Object for OBDomesticVRPRequestData {
     const NAME: &'static str = "OBDomesticVRPRequestData";
     const FIELDS: &'static [&'static str] = &[
         "ConsentId",
@@ -5355,7 +2595,7 @@ impl crate::Object for OBDomesticVRPRequestData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5370,284 +2610,96 @@ impl crate::Object for OBDomesticVRPRequestData {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "PSUAuthenticationMethod",
-            &self.psu_authentication_method,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "PSUInteractionType",
-            &self.psu_interaction_type,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Instruction",
-            &self.instruction,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
             1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "PSUAuthenticationMethod",
-                    &self.psu_authentication_method,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 1usize, &self.psu_authentication_method)
             }
             2usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "PSUInteractionType",
-                    &self.psu_interaction_type,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 2usize, &self.psu_interaction_type)
             }
-            3usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Initiation",
-                    &self.initiation,
-                    &self.extra,
-                )
-            }
-            4usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Instruction",
-                    &self.instruction,
-                    &self.extra,
-                )
-            }
+            3usize => rt::__private::ereq(map, self, 3usize, &self.initiation),
+            4usize => rt::__private::ereq(map, self, 4usize, &self.instruction),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPRequestData {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPRequestData {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPRequestData {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("PSUAuthenticationMethod") {
-            let v = &self.psu_authentication_method;
-            r.path.push_field("PSUAuthenticationMethod");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.psu_interaction_type {
-            r.path.push_field("PSUInteractionType");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Initiation") {
-            let v = &self.initiation;
-            r.path.push_field("Initiation");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Instruction") {
-            let v = &self.instruction;
-            r.path.push_field("Instruction");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPRequestData);
+impl rt::Validate for OBDomesticVRPRequestData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_7);
+        rt::__private::vreq(
+            r,
+            self,
+            1usize,
+            &self.psu_authentication_method,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 2usize, &self.psu_interaction_type, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.initiation, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 4usize, &self.instruction, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPRequestData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPRequestData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPRequestData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPRequestData {
+    rt::__schema_names!("OBDomesticVRPRequestData");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPRequestData` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Identifier for the Domestic VRP Consent that this payment is made under.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "PSUAuthenticationMethod",
-            true,
             "The authentication method that was used to authenticate the PSU.",
-            crate::schema::constrain(
-                g.subschema_for::<OBVRPAuthenticationMethods>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "PSUInteractionType",
-            false,
             "The interaction style used.",
-            crate::schema::constrain(
-                g.subschema_for::<OBVRPInteractionTypes>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Initiation",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInitiation>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Instruction",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInstruction>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPRequestData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_7),
+                rt::schema::field::<OBVRPAuthenticationMethods>(&rt::Rules::NONE),
+                rt::schema::field::<OBVRPInteractionTypes>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInitiation>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInstruction>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPResponse` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPResponse {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBDomesticVRPResponseData,
-    /// The Risk section is sent by the initiating party to the ASPSP.
+    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
     /// It is used to specify additional details for risk scoring for Payments.
-    ///
-    /// JSON name: `Risk`
     pub risk: OBRisk1,
-    /// Links relevant to the payload
-    ///
-    /// JSON name: `Links`
+    /// `Links`: Links relevant to the payload
     pub links: Links,
-    /// Meta Data relevant to the payload. At present no fields are used for VRP.
-    ///
-    /// JSON name: `Meta`
+    /// `Meta`: Meta Data relevant to the payload. At present no fields are used for VRP.
     pub meta: Meta,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPResponse {
+impl rt::Object for OBDomesticVRPResponse {
     const NAME: &'static str = "OBDomesticVRPResponse";
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 15;
@@ -5661,7 +2713,7 @@ impl crate::Object for OBDomesticVRPResponse {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5675,246 +2727,94 @@ impl crate::Object for OBDomesticVRPResponse {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
-        crate::__private::encode_required(map, "Links", &self.links, &self.extra)?;
-        crate::__private::encode_required(map, "Meta", &self.meta, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
-            1usize => {
-                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
-            }
-            2usize => {
-                crate::__private::encode_required(map, "Links", &self.links, &self.extra)
-            }
-            3usize => {
-                crate::__private::encode_required(map, "Meta", &self.meta, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.links),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.meta),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPResponse {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPResponse {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPResponse {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Risk") {
-            let v = &self.risk;
-            r.path.push_field("Risk");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Links") {
-            let v = &self.links;
-            r.path.push_field("Links");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Meta") {
-            let v = &self.meta;
-            r.path.push_field("Meta");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPResponse);
+impl rt::Validate for OBDomesticVRPResponse {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.links, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.meta, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPResponse {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPResponse".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPResponse").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPResponse {
+    rt::__schema_names!("OBDomesticVRPResponse");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPResponse` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPResponseData>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Risk",
-            true,
             "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            crate::schema::constrain(
-                g.subschema_for::<OBRisk1>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Links",
-            true,
             "Links relevant to the payload",
-            crate::schema::constrain(
-                g.subschema_for::<Links>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Meta",
-            true,
             "Meta Data relevant to the payload. At present no fields are used for VRP.",
-            crate::schema::constrain(
-                g.subschema_for::<Meta>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPResponse` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBDomesticVRPResponseData>(&rt::Rules::NONE),
+                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
+                rt::schema::field::<Links>(&rt::Rules::NONE),
+                rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBDomesticVRPResponseData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPResponseData {
-    /// Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
-    ///
-    /// JSON name: `DomesticVRPId`
-    pub domestic_vrp_id: crate::Text,
-    /// Identifier for the Domestic VRP Consent that this payment is made under.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: crate::Text,
-    /// Date and time at which the resource was created.
-    ///
-    /// JSON name: `CreationDateTime`
-    pub creation_date_time: crate::DateTime,
-    /// Specifies the status of the payment information group.
-    ///
-    /// JSON name: `Status`
+    /// `DomesticVRPId`: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
+    pub domestic_vrp_id: rt::Text,
+    /// `ConsentId`: Identifier for the Domestic VRP Consent that this payment is made under.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the resource was created.
+    pub creation_date_time: rt::DateTime,
+    /// `Status`: Specifies the status of the payment information group.
     pub status: OBDomesticVRPResponseDataStatus,
-    /// Reason Code provided for the status of a VRP. To be documented in the Developer Portal.
-    ///
-    /// JSON name: `StatusReason`
+    /// `StatusReason`: Reason Code provided for the status of a VRP. To be documented in the Developer Portal.
     pub status_reason: Option<OBVRPStatusReasonCode>,
-    /// Description related to provided Status/StatusReason
-    ///
-    /// JSON name: `StatusReasonDescription`
-    pub status_reason_description: Option<crate::Text>,
-    /// Date and time at which the resource status was updated.
-    ///
-    /// JSON name: `StatusUpdateDateTime`
-    pub status_update_date_time: crate::DateTime,
-    /// Expected execution date and time for the payment resource.
-    ///
-    /// JSON name: `ExpectedExecutionDateTime`
-    pub expected_execution_date_time: Option<crate::DateTime>,
-    /// Expected settlement date and time for the payment resource.
-    ///
-    /// JSON name: `ExpectedSettlementDateTime`
-    pub expected_settlement_date_time: Option<crate::DateTime>,
-    /// Only included in the response if `Data.ReadRefundAccount` is set to `Yes` in the consent.
-    ///
-    /// JSON name: `Refund`
+    /// `StatusReasonDescription`: Description related to provided Status/StatusReason
+    pub status_reason_description: Option<rt::Text>,
+    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.
+    pub status_update_date_time: rt::DateTime,
+    /// `ExpectedExecutionDateTime`: Expected execution date and time for the payment resource.
+    pub expected_execution_date_time: Option<rt::DateTime>,
+    /// `ExpectedSettlementDateTime`: Expected settlement date and time for the payment resource.
+    pub expected_settlement_date_time: Option<rt::DateTime>,
+    /// `Refund`: Only included in the response if `Data.ReadRefundAccount` is set to `Yes` in the consent.
     pub refund: Option<Box<OBCashAccountDebtorWithName>>,
-    /// Optional.
-    ///
-    /// JSON name: `Charges`
+    /// `Charges`: Optional.
     pub charges: Option<Vec<OBDomesticVRPResponseDataCharges>>,
-    /// The `Initiation` field (the spec gives no description).
-    ///
-    /// JSON name: `Initiation`
+    /// `Initiation`: The `Initiation` field (the spec gives no description).
     pub initiation: OBDomesticVRPInitiation,
-    /// The `Instruction` field (the spec gives no description).
-    ///
-    /// JSON name: `Instruction`
+    /// `Instruction`: The `Instruction` field (the spec gives no description).
     pub instruction: OBDomesticVRPInstruction,
-    /// Optional.
-    ///
-    /// JSON name: `DebtorAccount`
+    /// `DebtorAccount`: Optional.
     pub debtor_account: Option<Box<OBCashAccountDebtorWithName>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPResponseData {
+impl rt::Object for OBDomesticVRPResponseData {
     const NAME: &'static str = "OBDomesticVRPResponseData";
     const FIELDS: &'static [&'static str] = &[
         "DomesticVRPId",
@@ -5953,7 +2853,7 @@ impl crate::Object for OBDomesticVRPResponseData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -5972,7 +2872,7 @@ impl crate::Object for OBDomesticVRPResponseData {
             10usize => {
                 self.charges = map
                     .next_value_seed(
-                        crate::__private::OptionObjectVec::<
+                        rt::__private::OptionObjectVec::<
                             OBDomesticVRPResponseDataCharges,
                         >::new(),
                     )?;
@@ -5984,581 +2884,154 @@ impl crate::Object for OBDomesticVRPResponseData {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "DomesticVRPId",
-            &self.domestic_vrp_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "CreationDateTime",
-            &self.creation_date_time,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "Status", &self.status, &self.extra)?;
-        crate::__private::encode_optional(map, "StatusReason", &self.status_reason)?;
-        crate::__private::encode_optional(
-            map,
-            "StatusReasonDescription",
-            &self.status_reason_description,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "StatusUpdateDateTime",
-            &self.status_update_date_time,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ExpectedExecutionDateTime",
-            &self.expected_execution_date_time,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ExpectedSettlementDateTime",
-            &self.expected_settlement_date_time,
-        )?;
-        crate::__private::encode_optional(map, "Refund", &self.refund)?;
-        crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Instruction",
-            &self.instruction,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "DomesticVRPId",
-                    &self.domestic_vrp_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "CreationDateTime",
-                    &self.creation_date_time,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Status",
-                    &self.status,
-                    &self.extra,
-                )
-            }
-            4usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "StatusReason",
-                    &self.status_reason,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.domestic_vrp_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.status),
+            4usize => rt::__private::eopt::<Self, _, _>(map, 4usize, &self.status_reason),
             5usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "StatusReasonDescription",
-                    &self.status_reason_description,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 5usize, &self.status_reason_description)
             }
             6usize => {
-                crate::__private::encode_required(
-                    map,
-                    "StatusUpdateDateTime",
-                    &self.status_update_date_time,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 6usize, &self.status_update_date_time)
             }
             7usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "ExpectedExecutionDateTime",
-                    &self.expected_execution_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 7usize, &self.expected_execution_date_time)
             }
             8usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "ExpectedSettlementDateTime",
-                    &self.expected_settlement_date_time,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 8usize, &self.expected_settlement_date_time)
             }
-            9usize => crate::__private::encode_optional(map, "Refund", &self.refund),
-            10usize => crate::__private::encode_optional(map, "Charges", &self.charges),
-            11usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Initiation",
-                    &self.initiation,
-                    &self.extra,
-                )
-            }
-            12usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Instruction",
-                    &self.instruction,
-                    &self.extra,
-                )
-            }
+            9usize => rt::__private::eopt::<Self, _, _>(map, 9usize, &self.refund),
+            10usize => rt::__private::eopt::<Self, _, _>(map, 10usize, &self.charges),
+            11usize => rt::__private::ereq(map, self, 11usize, &self.initiation),
+            12usize => rt::__private::ereq(map, self, 12usize, &self.instruction),
             13usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "DebtorAccount",
-                    &self.debtor_account,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 13usize, &self.debtor_account)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPResponseData {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPResponseData {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPResponseData {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("DomesticVRPId") {
-            let v = &self.domestic_vrp_id;
-            r.path.push_field("DomesticVRPId");
-            crate::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreationDateTime") {
-            let v = &self.creation_date_time;
-            r.path.push_field("CreationDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Status") {
-            let v = &self.status;
-            r.path.push_field("Status");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.status_reason {
-            r.path.push_field("StatusReason");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.status_reason_description {
-            r.path.push_field("StatusReasonDescription");
-            crate::__private::check_text(r, v, Some(1u64), Some(256u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("StatusUpdateDateTime") {
-            let v = &self.status_update_date_time;
-            r.path.push_field("StatusUpdateDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.expected_execution_date_time {
-            r.path.push_field("ExpectedExecutionDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.expected_settlement_date_time {
-            r.path.push_field("ExpectedSettlementDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.refund {
-            r.path.push_field("Refund");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.charges {
-            r.path.push_field("Charges");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Initiation") {
-            let v = &self.initiation;
-            r.path.push_field("Initiation");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Instruction") {
-            let v = &self.instruction;
-            r.path.push_field("Instruction");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.debtor_account {
-            r.path.push_field("DebtorAccount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPResponseData);
+impl rt::Validate for OBDomesticVRPResponseData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.domestic_vrp_id, &RULES_10);
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_7);
+        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 4usize, &self.status_reason, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 5usize, &self.status_reason_description, &RULES_4);
+        rt::__private::vreq(
+            r,
+            self,
+            6usize,
+            &self.status_update_date_time,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 7usize, &self.expected_execution_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 8usize, &self.expected_settlement_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 9usize, &self.refund, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 10usize, &self.charges, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 11usize, &self.initiation, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 12usize, &self.instruction, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 13usize, &self.debtor_account, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPResponseData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPResponseData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
+    rt::__schema_names!("OBDomesticVRPResponseData");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBDomesticVRPResponseData` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "DomesticVRPId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
             "Identifier for the Domestic VRP Consent that this payment is made under.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CreationDateTime",
-            true,
             "Date and time at which the resource was created.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Status",
-            true,
             "Specifies the status of the payment information group.",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPResponseDataStatus>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "StatusReason",
-            false,
             "Reason Code provided for the status of a VRP. To be documented in the Developer Portal.",
-            crate::schema::constrain(
-                g.subschema_for::<OBVRPStatusReasonCode>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "StatusReasonDescription",
-            false,
             "Description related to provided Status/StatusReason",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(256u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "StatusUpdateDateTime",
-            true,
             "Date and time at which the resource status was updated.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ExpectedExecutionDateTime",
-            false,
             "Expected execution date and time for the payment resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ExpectedSettlementDateTime",
-            false,
             "Expected settlement date and time for the payment resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Refund",
-            false,
             "Only included in the response if `Data.ReadRefundAccount` is set to `Yes` in the consent.",
-            crate::schema::constrain(
-                g.subschema_for::<OBCashAccountDebtorWithName>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Charges",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBDomesticVRPResponseDataCharges>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Initiation",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInitiation>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Instruction",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPInstruction>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "DebtorAccount",
-            false,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBCashAccountDebtorWithName>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBDomesticVRPResponseData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_10),
+                rt::schema::field::<rt::Text>(&RULES_7),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPResponseDataStatus>(&rt::Rules::NONE),
+                rt::schema::field::<OBVRPStatusReasonCode>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_4),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    Vec<OBDomesticVRPResponseDataCharges>,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInitiation>(&rt::Rules::NONE),
+                rt::schema::field::<OBDomesticVRPInstruction>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Set of elements used to provide details of a charge for the payment initiation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPResponseDataCharges {
-    /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
-    ///
-    /// JSON name: `ChargeBearer`
+    /// `ChargeBearer`: Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     pub charge_bearer: OBChargeBearerType1Code,
-    /// The `Type` field (the spec gives no description).
-    ///
-    /// JSON name: `Type`
+    /// `Type`: The `Type` field (the spec gives no description).
     pub type_: OBExternalPaymentChargeType1Code,
-    /// The `Amount` field (the spec gives no description).
-    ///
-    /// JSON name: `Amount`
+    /// `Amount`: The `Amount` field (the spec gives no description).
     pub amount: OBActiveOrHistoricCurrencyAndAmount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBDomesticVRPResponseDataCharges {
+impl rt::Object for OBDomesticVRPResponseDataCharges {
     const NAME: &'static str = "OBDomesticVRPResponseDataCharges";
     const FIELDS: &'static [&'static str] = &["ChargeBearer", "Type", "Amount"];
     const REQUIRED: u128 = 7;
@@ -6571,7 +3044,7 @@ impl crate::Object for OBDomesticVRPResponseDataCharges {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -6584,167 +3057,54 @@ impl crate::Object for OBDomesticVRPResponseDataCharges {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ChargeBearer",
-            &self.charge_bearer,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
-        crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ChargeBearer",
-                    &self.charge_bearer,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.charge_bearer),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.type_),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.amount),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPResponseDataCharges {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPResponseDataCharges {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBDomesticVRPResponseDataCharges {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ChargeBearer") {
-            let v = &self.charge_bearer;
-            r.path.push_field("ChargeBearer");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Type") {
-            let v = &self.type_;
-            r.path.push_field("Type");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBDomesticVRPResponseDataCharges);
+impl rt::Validate for OBDomesticVRPResponseDataCharges {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.charge_bearer, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.type_, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.amount, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPResponseDataCharges {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBDomesticVRPResponseDataCharges".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBDomesticVRPResponseDataCharges").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBDomesticVRPResponseDataCharges {
+    rt::__schema_names!("OBDomesticVRPResponseDataCharges");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "Set of elements used to provide details of a charge for the payment initiation.",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "ChargeBearer",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
-            crate::schema::constrain(
-                g.subschema_for::<OBChargeBearerType1Code>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Type",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBExternalPaymentChargeType1Code>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Amount",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Set of elements used to provide details of a charge for the payment initiation.",
+            DOCS,
+            &[
+                rt::schema::field::<OBChargeBearerType1Code>(&rt::Rules::NONE),
+                rt::schema::field::<OBExternalPaymentChargeType1Code>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Specifies the status of the payment information group.
@@ -6808,32 +3168,24 @@ impl OBDomesticVRPResponseDataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBDomesticVRPResponseDataStatus);
+rt::open_enum_traits!(OBDomesticVRPResponseDataStatus);
 /// `OBError1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBError1 {
-    /// Low level textual error code, e.g., UK.OBIE.Field.Missing
-    ///
-    /// JSON name: `ErrorCode`
+    /// `ErrorCode`: Low level textual error code, e.g., UK.OBIE.Field.Missing
     pub error_code: OBError1ErrorCode,
-    /// A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'
+    /// `Message`: A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'
     /// OBIE doesn't standardise this field
-    ///
-    /// JSON name: `Message`
-    pub message: crate::Text,
-    /// Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
-    ///
-    /// JSON name: `Path`
-    pub path: Option<crate::Text>,
-    /// URL to help remediate the problem, or provide more information, or to API Reference, or help etc
-    ///
-    /// JSON name: `Url`
-    pub url: Option<crate::Text>,
+    pub message: rt::Text,
+    /// `Path`: Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
+    pub path: Option<rt::Text>,
+    /// `Url`: URL to help remediate the problem, or provide more information, or to API Reference, or help etc
+    pub url: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBError1 {
+impl rt::Object for OBError1 {
     const NAME: &'static str = "OBError1";
     const FIELDS: &'static [&'static str] = &["ErrorCode", "Message", "Path", "Url"];
     const REQUIRED: u128 = 3;
@@ -6847,7 +3199,7 @@ impl crate::Object for OBError1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -6861,191 +3213,56 @@ impl crate::Object for OBError1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ErrorCode",
-            &self.error_code,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(map, "Message", &self.message, &self.extra)?;
-        crate::__private::encode_optional(map, "Path", &self.path)?;
-        crate::__private::encode_optional(map, "Url", &self.url)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ErrorCode",
-                    &self.error_code,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Message",
-                    &self.message,
-                    &self.extra,
-                )
-            }
-            2usize => crate::__private::encode_optional(map, "Path", &self.path),
-            3usize => crate::__private::encode_optional(map, "Url", &self.url),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.error_code),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.message),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.path),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.url),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBError1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBError1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBError1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ErrorCode") {
-            let v = &self.error_code;
-            r.path.push_field("ErrorCode");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Message") {
-            let v = &self.message;
-            r.path.push_field("Message");
-            crate::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.path {
-            r.path.push_field("Path");
-            crate::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.url {
-            r.path.push_field("Url");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBError1);
+impl rt::Validate for OBError1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.error_code, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 1usize, &self.message, &RULES_11);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.path, &RULES_11);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.url, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBError1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBError1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBError1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBError1 {
+    rt::__schema_names!("OBError1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBError1` (the spec gives no description).",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "ErrorCode",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Low level textual error code, e.g., UK.OBIE.Field.Missing",
-            crate::schema::constrain(
-                g.subschema_for::<OBError1ErrorCode>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Message",
-            true,
             "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Path",
-            false,
             "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Url",
-            false,
             "URL to help remediate the problem, or provide more information, or to API Reference, or help etc",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBError1` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<OBError1ErrorCode>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_11),
+                rt::schema::field::<rt::Text>(&RULES_11),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Low level textual error code, e.g., UK.OBIE.Field.Missing
@@ -7224,31 +3441,23 @@ impl OBError1ErrorCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBError1ErrorCode);
+rt::open_enum_traits!(OBError1ErrorCode);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBErrorResponse1 {
-    /// High level textual error code, to help categorize the errors.
-    ///
-    /// JSON name: `Code`
-    pub code: crate::Text,
-    /// A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
-    ///
-    /// JSON name: `Id`
-    pub id: Option<crate::Text>,
-    /// Brief Error message, e.g., 'There is something wrong with the request parameters provided'
-    ///
-    /// JSON name: `Message`
-    pub message: crate::Text,
-    /// The `Errors` field (the spec gives no description).
-    ///
-    /// JSON name: `Errors`
+    /// `Code`: High level textual error code, to help categorize the errors.
+    pub code: rt::Text,
+    /// `Id`: A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
+    pub id: Option<rt::Text>,
+    /// `Message`: Brief Error message, e.g., 'There is something wrong with the request parameters provided'
+    pub message: rt::Text,
+    /// `Errors`: The `Errors` field (the spec gives no description).
     pub errors: Vec<OBError1>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBErrorResponse1 {
+impl rt::Object for OBErrorResponse1 {
     const NAME: &'static str = "OBErrorResponse1";
     const FIELDS: &'static [&'static str] = &["Code", "Id", "Message", "Errors"];
     const REQUIRED: u128 = 13;
@@ -7262,7 +3471,7 @@ impl crate::Object for OBErrorResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -7273,197 +3482,62 @@ impl crate::Object for OBErrorResponse1 {
             2usize => self.message = map.next_value()?,
             3usize => {
                 self.errors = map
-                    .next_value_seed(crate::__private::ObjectVec::<OBError1>::new())?;
+                    .next_value_seed(rt::__private::ObjectVec::<OBError1>::new())?;
             }
             _ => {}
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Code", &self.code, &self.extra)?;
-        crate::__private::encode_optional(map, "Id", &self.id)?;
-        crate::__private::encode_required(map, "Message", &self.message, &self.extra)?;
-        crate::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Code", &self.code, &self.extra)
-            }
-            1usize => crate::__private::encode_optional(map, "Id", &self.id),
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Message",
-                    &self.message,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                crate::__private::encode_required(
-                    map,
-                    "Errors",
-                    &self.errors,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.code),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.message),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.errors),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBErrorResponse1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBErrorResponse1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBErrorResponse1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Code") {
-            let v = &self.code;
-            r.path.push_field("Code");
-            crate::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.id {
-            r.path.push_field("Id");
-            crate::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Message") {
-            let v = &self.message;
-            r.path.push_field("Message");
-            crate::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Errors") {
-            let v = &self.errors;
-            r.path.push_field("Errors");
-            crate::__private::check_items(r, v.len(), Some(1u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBErrorResponse1);
+impl rt::Validate for OBErrorResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.code, &RULES_10);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.id, &RULES_10);
+        rt::__private::vreq(r, self, 2usize, &self.message, &RULES_11);
+        rt::__private::vreq(r, self, 3usize, &self.errors, &RULES_8);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBErrorResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBErrorResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBErrorResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBErrorResponse1 {
+    rt::__schema_names!("OBErrorResponse1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "An array of detail error codes, and messages, and URLs to documentation to help remediation.",
-            false,
-        );
-        crate::schema::property(
-            &mut s,
-            "Code",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "High level textual error code, to help categorize the errors.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Id",
-            false,
             "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Message",
-            true,
             "Brief Error message, e.g., 'There is something wrong with the request parameters provided'",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Errors",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<Vec<OBError1>>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "An array of detail error codes, and messages, and URLs to documentation to help remediation.",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_10),
+                rt::schema::field::<rt::Text>(&RULES_10),
+                rt::schema::field::<rt::Text>(&RULES_11),
+                rt::schema::field::<Vec<OBError1>>(&RULES_8),
+            ],
+        )
     }
 }
 /// `OBExternalPaymentChargeType1Code` (the spec gives no description).
@@ -7508,7 +3582,7 @@ impl OBExternalPaymentChargeType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBExternalPaymentChargeType1Code);
+rt::open_enum_traits!(OBExternalPaymentChargeType1Code);
 /// `OBExternalStatus2Code` (the spec gives no description).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatus2Code {
@@ -7551,23 +3625,19 @@ impl OBExternalStatus2Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBExternalStatus2Code);
+rt::open_enum_traits!(OBExternalStatus2Code);
 /// Availability result, clearly indicating the availability of funds given the Amount in the request.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBPAFundsAvailableResult1 {
-    /// Date and time at which the funds availability check was generated.
-    ///
-    /// JSON name: `FundsAvailableDateTime`
-    pub funds_available_date_time: crate::DateTime,
-    /// Availability result, clearly indicating the availability of funds given the Amount in the request.
-    ///
-    /// JSON name: `FundsAvailable`
+    /// `FundsAvailableDateTime`: Date and time at which the funds availability check was generated.
+    pub funds_available_date_time: rt::DateTime,
+    /// `FundsAvailable`: Availability result, clearly indicating the availability of funds given the Amount in the request.
     pub funds_available: OBPAFundsAvailableResult1FundsAvailable,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBPAFundsAvailableResult1 {
+impl rt::Object for OBPAFundsAvailableResult1 {
     const NAME: &'static str = "OBPAFundsAvailableResult1";
     const FIELDS: &'static [&'static str] = &[
         "FundsAvailableDateTime",
@@ -7582,7 +3652,7 @@ impl crate::Object for OBPAFundsAvailableResult1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -7594,142 +3664,58 @@ impl crate::Object for OBPAFundsAvailableResult1 {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "FundsAvailableDateTime",
-            &self.funds_available_date_time,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "FundsAvailable",
-            &self.funds_available,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "FundsAvailableDateTime",
-                    &self.funds_available_date_time,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 0usize, &self.funds_available_date_time)
             }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "FundsAvailable",
-                    &self.funds_available,
-                    &self.extra,
-                )
-            }
+            1usize => rt::__private::ereq(map, self, 1usize, &self.funds_available),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBPAFundsAvailableResult1 {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBPAFundsAvailableResult1 {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBPAFundsAvailableResult1 {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("FundsAvailableDateTime") {
-            let v = &self.funds_available_date_time;
-            r.path.push_field("FundsAvailableDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("FundsAvailable") {
-            let v = &self.funds_available;
-            r.path.push_field("FundsAvailable");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBPAFundsAvailableResult1);
+impl rt::Validate for OBPAFundsAvailableResult1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(
+            r,
+            self,
+            0usize,
+            &self.funds_available_date_time,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 1usize, &self.funds_available, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBPAFundsAvailableResult1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBPAFundsAvailableResult1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBPAFundsAvailableResult1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBPAFundsAvailableResult1 {
+    rt::__schema_names!("OBPAFundsAvailableResult1");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "Availability result, clearly indicating the availability of funds given the Amount in the request.",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "FundsAvailableDateTime",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Date and time at which the funds availability check was generated.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "FundsAvailable",
-            true,
             "Availability result, clearly indicating the availability of funds given the Amount in the request.",
-            crate::schema::constrain(
-                g.subschema_for::<OBPAFundsAvailableResult1FundsAvailable>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Availability result, clearly indicating the availability of funds given the Amount in the request.",
+            DOCS,
+            &[
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBPAFundsAvailableResult1FundsAvailable,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Availability result, clearly indicating the availability of funds given the Amount in the request.
@@ -7766,7 +3752,7 @@ impl OBPAFundsAvailableResult1FundsAvailable {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBPAFundsAvailableResult1FundsAvailable);
+rt::open_enum_traits!(OBPAFundsAvailableResult1FundsAvailable);
 /// `OBVRPAuthenticationMethods` (the spec gives no description).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBVRPAuthenticationMethods {
@@ -7804,7 +3790,7 @@ impl OBVRPAuthenticationMethods {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBVRPAuthenticationMethods);
+rt::open_enum_traits!(OBVRPAuthenticationMethods);
 /// `OBVRPConsentType` (the spec gives no description).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBVRPConsentType {
@@ -7842,19 +3828,17 @@ impl OBVRPConsentType {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBVRPConsentType);
+rt::open_enum_traits!(OBVRPConsentType);
 /// The OBVRPFundsConfirmationRequest object must be used to request funds availability for a specific amount in the Debtor Account included in the VRP consents.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationRequest {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBVRPFundsConfirmationRequestData,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBVRPFundsConfirmationRequest {
+impl rt::Object for OBVRPFundsConfirmationRequest {
     const NAME: &'static str = "OBVRPFundsConfirmationRequest";
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
@@ -7865,7 +3849,7 @@ impl crate::Object for OBVRPFundsConfirmationRequest {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -7876,115 +3860,56 @@ impl crate::Object for OBVRPFundsConfirmationRequest {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBVRPFundsConfirmationRequest {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBVRPFundsConfirmationRequest {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBVRPFundsConfirmationRequest {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBVRPFundsConfirmationRequest);
+impl rt::Validate for OBVRPFundsConfirmationRequest {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequest {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBVRPFundsConfirmationRequest".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBVRPFundsConfirmationRequest").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequest {
+    rt::__schema_names!("OBVRPFundsConfirmationRequest");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "The OBVRPFundsConfirmationRequest object must be used to request funds availability for a specific amount in the Debtor Account included in the VRP consents.",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<OBVRPFundsConfirmationRequestData>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<OBVRPFundsConfirmationRequestData>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBVRPFundsConfirmationRequestData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationRequestData {
-    /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: crate::Text,
-    /// Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.
-    ///
-    /// JSON name: `Reference`
-    pub reference: Option<crate::Text>,
-    /// The `InstructedAmount` field (the spec gives no description).
-    ///
-    /// JSON name: `InstructedAmount`
+    /// `ConsentId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
+    pub consent_id: rt::Text,
+    /// `Reference`: Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.
+    pub reference: Option<rt::Text>,
+    /// `InstructedAmount`: The `InstructedAmount` field (the spec gives no description).
     pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBVRPFundsConfirmationRequestData {
+impl rt::Object for OBVRPFundsConfirmationRequestData {
     const NAME: &'static str = "OBVRPFundsConfirmationRequestData";
     const FIELDS: &'static [&'static str] = &[
         "ConsentId",
@@ -8001,7 +3926,7 @@ impl crate::Object for OBVRPFundsConfirmationRequestData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -8014,187 +3939,66 @@ impl crate::Object for OBVRPFundsConfirmationRequestData {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_required(
-            map,
-            "InstructedAmount",
-            &self.instructed_amount,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_optional(map, "Reference", &self.reference)
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "InstructedAmount",
-                    &self.instructed_amount,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.reference),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.instructed_amount),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBVRPFundsConfirmationRequestData {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBVRPFundsConfirmationRequestData {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBVRPFundsConfirmationRequestData {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.reference {
-            r.path.push_field("Reference");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("InstructedAmount") {
-            let v = &self.instructed_amount;
-            r.path.push_field("InstructedAmount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBVRPFundsConfirmationRequestData);
+impl rt::Validate for OBVRPFundsConfirmationRequestData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_7);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.reference, &RULES_2);
+        rt::__private::vreq(r, self, 2usize, &self.instructed_amount, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequestData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBVRPFundsConfirmationRequestData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBVRPFundsConfirmationRequestData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequestData {
+    rt::__schema_names!("OBVRPFundsConfirmationRequestData");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBVRPFundsConfirmationRequestData` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Reference",
-            false,
             "Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "InstructedAmount",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBVRPFundsConfirmationRequestData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_7),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// The confirmation of funds response contains the result of a funds availability check.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationResponse {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBVRPFundsConfirmationResponseData,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBVRPFundsConfirmationResponse {
+impl rt::Object for OBVRPFundsConfirmationResponse {
     const NAME: &'static str = "OBVRPFundsConfirmationResponse";
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
@@ -8205,7 +4009,7 @@ impl crate::Object for OBVRPFundsConfirmationResponse {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -8216,127 +4020,62 @@ impl crate::Object for OBVRPFundsConfirmationResponse {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBVRPFundsConfirmationResponse {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBVRPFundsConfirmationResponse {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBVRPFundsConfirmationResponse {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBVRPFundsConfirmationResponse);
+impl rt::Validate for OBVRPFundsConfirmationResponse {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponse {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBVRPFundsConfirmationResponse".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBVRPFundsConfirmationResponse").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponse {
+    rt::__schema_names!("OBVRPFundsConfirmationResponse");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "The confirmation of funds response contains the result of a funds availability check.",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "Data",
-            true,
-            "",
-            crate::schema::constrain(
-                g.subschema_for::<OBVRPFundsConfirmationResponseData>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<OBVRPFundsConfirmationResponseData>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBVRPFundsConfirmationResponseData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationResponseData {
-    /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.
-    ///
-    /// JSON name: `FundsConfirmationId`
-    pub funds_confirmation_id: crate::Text,
-    /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
-    ///
-    /// JSON name: `ConsentId`
-    pub consent_id: crate::Text,
-    /// Date and time at which the resource was created.
-    ///
-    /// JSON name: `CreationDateTime`
-    pub creation_date_time: crate::DateTime,
-    /// Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
-    ///
-    /// JSON name: `Reference`
-    pub reference: Option<crate::Text>,
-    /// Availability result, clearly indicating the availability of funds given the Amount in the request.
-    ///
-    /// JSON name: `FundsAvailableResult`
+    /// `FundsConfirmationId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.
+    pub funds_confirmation_id: rt::Text,
+    /// `ConsentId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the resource was created.
+    pub creation_date_time: rt::DateTime,
+    /// `Reference`: Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
+    pub reference: Option<rt::Text>,
+    /// `FundsAvailableResult`: Availability result, clearly indicating the availability of funds given the Amount in the request.
     pub funds_available_result: OBPAFundsAvailableResult1,
-    /// The `InstructedAmount` field (the spec gives no description).
-    ///
-    /// JSON name: `InstructedAmount`
+    /// `InstructedAmount`: The `InstructedAmount` field (the spec gives no description).
     pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBVRPFundsConfirmationResponseData {
+impl rt::Object for OBVRPFundsConfirmationResponseData {
     const NAME: &'static str = "OBVRPFundsConfirmationResponseData";
     const FIELDS: &'static [&'static str] = &[
         "FundsConfirmationId",
@@ -8359,7 +4098,7 @@ impl crate::Object for OBVRPFundsConfirmationResponseData {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -8375,291 +4114,74 @@ impl crate::Object for OBVRPFundsConfirmationResponseData {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "FundsConfirmationId",
-            &self.funds_confirmation_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "CreationDateTime",
-            &self.creation_date_time,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_required(
-            map,
-            "FundsAvailableResult",
-            &self.funds_available_result,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "InstructedAmount",
-            &self.instructed_amount,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_required(
-                    map,
-                    "FundsConfirmationId",
-                    &self.funds_confirmation_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                crate::__private::encode_required(
-                    map,
-                    "ConsentId",
-                    &self.consent_id,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                crate::__private::encode_required(
-                    map,
-                    "CreationDateTime",
-                    &self.creation_date_time,
-                    &self.extra,
-                )
-            }
-            3usize => {
-                crate::__private::encode_optional(map, "Reference", &self.reference)
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.funds_confirmation_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
+            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.reference),
             4usize => {
-                crate::__private::encode_required(
-                    map,
-                    "FundsAvailableResult",
-                    &self.funds_available_result,
-                    &self.extra,
-                )
+                rt::__private::ereq(map, self, 4usize, &self.funds_available_result)
             }
-            5usize => {
-                crate::__private::encode_required(
-                    map,
-                    "InstructedAmount",
-                    &self.instructed_amount,
-                    &self.extra,
-                )
-            }
+            5usize => rt::__private::ereq(map, self, 5usize, &self.instructed_amount),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBVRPFundsConfirmationResponseData {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBVRPFundsConfirmationResponseData {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBVRPFundsConfirmationResponseData {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("FundsConfirmationId") {
-            let v = &self.funds_confirmation_id;
-            r.path.push_field("FundsConfirmationId");
-            crate::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("ConsentId") {
-            let v = &self.consent_id;
-            r.path.push_field("ConsentId");
-            crate::__private::check_text(r, v, Some(1u64), Some(128u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreationDateTime") {
-            let v = &self.creation_date_time;
-            r.path.push_field("CreationDateTime");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.reference {
-            r.path.push_field("Reference");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("FundsAvailableResult") {
-            let v = &self.funds_available_result;
-            r.path.push_field("FundsAvailableResult");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("InstructedAmount") {
-            let v = &self.instructed_amount;
-            r.path.push_field("InstructedAmount");
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBVRPFundsConfirmationResponseData);
+impl rt::Validate for OBVRPFundsConfirmationResponseData {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.funds_confirmation_id, &RULES_10);
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_7);
+        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.reference, &RULES_2);
+        rt::__private::vreq(
+            r,
+            self,
+            4usize,
+            &self.funds_available_result,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vreq(r, self, 5usize, &self.instructed_amount, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponseData {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBVRPFundsConfirmationResponseData".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBVRPFundsConfirmationResponseData").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponseData {
+    rt::__schema_names!("OBVRPFundsConfirmationResponseData");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "`OBVRPFundsConfirmationResponseData` (the spec gives no description).",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "FundsConfirmationId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "ConsentId",
-            true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(128u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "CreationDateTime",
-            true,
             "Date and time at which the resource was created.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::DateTime>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Reference",
-            false,
             "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "FundsAvailableResult",
-            true,
             "Availability result, clearly indicating the availability of funds given the Amount in the request.",
-            crate::schema::constrain(
-                g.subschema_for::<OBPAFundsAvailableResult1>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "InstructedAmount",
-            true,
             "",
-            crate::schema::constrain(
-                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
-                &crate::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBVRPFundsConfirmationResponseData` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_10),
+                rt::schema::field::<rt::Text>(&RULES_7),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&RULES_2),
+                rt::schema::field::<OBPAFundsAvailableResult1>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBActiveOrHistoricCurrencyAndAmount,
+                >(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// `OBVRPInteractionTypes` (the spec gives no description).
@@ -8696,23 +4218,19 @@ impl OBVRPInteractionTypes {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBVRPInteractionTypes);
+rt::open_enum_traits!(OBVRPInteractionTypes);
 /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPRemittanceInformation {
-    /// Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.
-    ///
-    /// JSON name: `Unstructured`
-    pub unstructured: Option<crate::Text>,
-    /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. The PISP must populate this with the same value as specified in the `Data.Initiation.RemittanceInformation.Reference` of the consent.
-    ///
-    /// JSON name: `Reference`
-    pub reference: Option<crate::Text>,
+    /// `Unstructured`: Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.
+    pub unstructured: Option<rt::Text>,
+    /// `Reference`: Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. The PISP must populate this with the same value as specified in the `Data.Initiation.RemittanceInformation.Reference` of the consent.
+    pub reference: Option<rt::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: crate::Extra,
+    pub extra: rt::Extra,
 }
-impl crate::Object for OBVRPRemittanceInformation {
+impl rt::Object for OBVRPRemittanceInformation {
     const NAME: &'static str = "OBVRPRemittanceInformation";
     const FIELDS: &'static [&'static str] = &["Unstructured", "Reference"];
     const REQUIRED: u128 = 0;
@@ -8724,7 +4242,7 @@ impl crate::Object for OBVRPRemittanceInformation {
             _ => None,
         }
     }
-    fn decode_field<'de, A: crate::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -8736,126 +4254,48 @@ impl crate::Object for OBVRPRemittanceInformation {
         }
         Ok(())
     }
-    fn encode_fields<M: crate::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "Unstructured", &self.unstructured)?;
-        crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        Ok(())
-    }
-    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                crate::__private::encode_optional(
-                    map,
-                    "Unstructured",
-                    &self.unstructured,
-                )
-            }
-            1usize => {
-                crate::__private::encode_optional(map, "Reference", &self.reference)
-            }
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.unstructured),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.reference),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &crate::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut crate::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl crate::__private::serde::Serialize for OBVRPRemittanceInformation {
-    fn serialize<S: crate::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        crate::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> crate::__private::serde::Deserialize<'de> for OBVRPRemittanceInformation {
-    fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::__private::deserialize_object(deserializer)
-    }
-}
-impl crate::Validate for OBVRPRemittanceInformation {
-    fn validate_at(&self, r: &mut crate::__private::Report) {
-        crate::__private::check_extra::<Self>(r, &self.extra);
-        if let Some(v) = &self.unstructured {
-            r.path.push_field("Unstructured");
-            crate::__private::check_text(r, v, Some(1u64), Some(140u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.reference {
-            r.path.push_field("Reference");
-            crate::__private::check_text(r, v, Some(1u64), Some(35u64), None);
-            crate::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBVRPRemittanceInformation);
+impl rt::Validate for OBVRPRemittanceInformation {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.unstructured, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.reference, &RULES_2);
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBVRPRemittanceInformation {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBVRPRemittanceInformation".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBVRPRemittanceInformation").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBVRPRemittanceInformation {
+    rt::__schema_names!("OBVRPRemittanceInformation");
     fn json_schema(
-        g: &mut crate::__private::schemars::SchemaGenerator,
-    ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object(
-            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-            true,
-        );
-        crate::schema::property(
-            &mut s,
-            "Unstructured",
-            false,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(140u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        crate::schema::property(
-            &mut s,
-            "Reference",
-            false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. The PISP must populate this with the same value as specified in the `Data.Initiation.RemittanceInformation.Reference` of the consent.",
-            crate::schema::constrain(
-                g.subschema_for::<crate::Text>(),
-                &crate::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(35u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_2),
+            ],
+        )
     }
 }
 /// Reason Code provided for the status of a VRP. To be documented in the Developer Portal.
@@ -8895,7 +4335,7 @@ impl OBVRPStatusReasonCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBVRPStatusReasonCode);
+rt::open_enum_traits!(OBVRPStatusReasonCode);
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name. Feature `dynamic`.
@@ -8903,41 +4343,37 @@ crate::open_enum_traits!(OBVRPStatusReasonCode);
 pub fn check_json(
     type_name: &str,
     body: &[u8],
-) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
+) -> Option<Result<rt::decode::Checked, rt::decode::DecodeError>> {
     Some(
         match type_name {
             "OBDomesticVRPConsentRequest" => {
-                crate::decode::check_as::<OBDomesticVRPConsentRequest>(body)
+                rt::decode::check_as::<OBDomesticVRPConsentRequest>(body)
             }
             "OBDomesticVRPConsentResponse" => {
-                crate::decode::check_as::<OBDomesticVRPConsentResponse>(body)
+                rt::decode::check_as::<OBDomesticVRPConsentResponse>(body)
             }
-            "OBDomesticVRPDetails" => {
-                crate::decode::check_as::<OBDomesticVRPDetails>(body)
-            }
-            "OBDomesticVRPRequest" => {
-                crate::decode::check_as::<OBDomesticVRPRequest>(body)
-            }
+            "OBDomesticVRPDetails" => rt::decode::check_as::<OBDomesticVRPDetails>(body),
+            "OBDomesticVRPRequest" => rt::decode::check_as::<OBDomesticVRPRequest>(body),
             "OBDomesticVRPResponse" => {
-                crate::decode::check_as::<OBDomesticVRPResponse>(body)
+                rt::decode::check_as::<OBDomesticVRPResponse>(body)
             }
-            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBErrorResponse1" => rt::decode::check_as::<OBErrorResponse1>(body),
             "OBVRPFundsConfirmationRequest" => {
-                crate::decode::check_as::<OBVRPFundsConfirmationRequest>(body)
+                rt::decode::check_as::<OBVRPFundsConfirmationRequest>(body)
             }
             "OBVRPFundsConfirmationResponse" => {
-                crate::decode::check_as::<OBVRPFundsConfirmationResponse>(body)
+                rt::decode::check_as::<OBVRPFundsConfirmationResponse>(body)
             }
             _ => return None,
         },
     )
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[crate::Operation] = &[
-    crate::Operation {
+pub const OPERATIONS: &[rt::Operation] = &[
+    rt::Operation {
         id: "domesticVrpConsentsPost",
         summary: "Create a domestic VRP consent",
-        method: crate::Method::Post,
+        method: rt::Method::Post,
         path: "/domestic-vrp-consents",
         request_body: Some("OBDomesticVRPConsentRequest"),
         request_content_types: &[
@@ -8946,89 +4382,89 @@ pub const OPERATIONS: &[crate::Operation] = &[
             "application/jose+jwe",
         ],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-idempotency-key",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-jws-signature",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBDomesticVRPConsentResponse"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 409u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -9039,87 +4475,87 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: true,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "domesticVrpConsentsGet",
         summary: "Retrieve a domestic VRP consent",
-        method: crate::Method::Get,
+        method: rt::Method::Get,
         path: "/domestic-vrp-consents/{ConsentId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBDomesticVRPConsentResponse"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -9130,87 +4566,87 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: false,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "domesticVrpConsentsDelete",
         summary: "Delete a domestic VRP",
-        method: crate::Method::Delete,
+        method: rt::Method::Delete,
         path: "/domestic-vrp-consents/{ConsentId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 204u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -9221,10 +4657,10 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: false,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "domesticVrpConsentsFundsConfirmation",
         summary: "Confirm availability of funds for a VRP",
-        method: crate::Method::Post,
+        method: rt::Method::Post,
         path: "/domestic-vrp-consents/{ConsentId}/funds-confirmation",
         request_body: Some("OBVRPFundsConfirmationRequest"),
         request_content_types: &[
@@ -9233,89 +4669,89 @@ pub const OPERATIONS: &[crate::Operation] = &[
             "application/jose+jwe",
         ],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "ConsentId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-jws-signature",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBVRPFundsConfirmationResponse"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBVRPFundsConfirmationResponse"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -9326,10 +4762,10 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: true,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "domesticVrpPost",
         summary: "Create a domestic VRP",
-        method: crate::Method::Post,
+        method: rt::Method::Post,
         path: "/domestic-vrps",
         request_body: Some("OBDomesticVRPRequest"),
         request_content_types: &[
@@ -9338,89 +4774,89 @@ pub const OPERATIONS: &[crate::Operation] = &[
             "application/jose+jwe",
         ],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-jws-signature",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-idempotency-key",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBDomesticVRPResponse"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 409u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -9431,87 +4867,87 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: true,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "domesticVrpGet",
         summary: "Retrieve a domestic VRP",
-        method: crate::Method::Get,
+        method: rt::Method::Get,
         path: "/domestic-vrps/{DomesticVRPId}",
         request_body: None,
         request_content_types: &[],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "DomesticVRPId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBDomesticVRPResponse"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -9522,87 +4958,87 @@ pub const OPERATIONS: &[crate::Operation] = &[
         signed: false,
         extension: false,
     },
-    crate::Operation {
+    rt::Operation {
         id: "domesticVrpPaymentDetailsGet",
         summary: "Retrieve a domestic VRP",
-        method: crate::Method::Get,
+        method: rt::Method::Get,
         path: "/domestic-vrps/{DomesticVRPId}/payment-details",
         request_body: None,
         request_content_types: &[],
         params: &[
-            crate::Param {
+            rt::Param {
                 name: "DomesticVRPId",
-                location: crate::ParamLocation::Path,
+                location: rt::ParamLocation::Path,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-auth-date",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-customer-ip-address",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
-            crate::Param {
+            rt::Param {
                 name: "Authorization",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            crate::Param {
+            rt::Param {
                 name: "x-customer-user-agent",
-                location: crate::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: false,
             },
         ],
         responses: &[
-            crate::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBDomesticVRPDetails"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 401u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 403u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
             },
-            crate::Response {
+            rt::Response {
                 status: 405u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 406u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 415u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 429u16,
                 body: None,
                 signed: false,
             },
-            crate::Response {
+            rt::Response {
                 status: 500u16,
                 body: Some("OBErrorResponse1"),
                 signed: true,
@@ -9621,65 +5057,122 @@ pub mod ops {
     /// `POST /domestic-vrp-consents`: Create a domestic VRP consent
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpConsentsPost;
-    impl crate::Endpoint for DomesticVrpConsentsPost {
+    impl rt::Endpoint for DomesticVrpConsentsPost {
         type Request = OBDomesticVRPConsentRequest;
         type Response = OBDomesticVRPConsentResponse;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[0usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[0usize];
     }
     /// `GET /domestic-vrp-consents/{ConsentId}`: Retrieve a domestic VRP consent
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpConsentsGet;
-    impl crate::Endpoint for DomesticVrpConsentsGet {
+    impl rt::Endpoint for DomesticVrpConsentsGet {
         type Request = ();
         type Response = OBDomesticVRPConsentResponse;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[1usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[1usize];
     }
     /// `DELETE /domestic-vrp-consents/{ConsentId}`: Delete a domestic VRP
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpConsentsDelete;
-    impl crate::Endpoint for DomesticVrpConsentsDelete {
+    impl rt::Endpoint for DomesticVrpConsentsDelete {
         type Request = ();
         type Response = ();
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[2usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[2usize];
     }
     /// `POST /domestic-vrp-consents/{ConsentId}/funds-confirmation`: Confirm availability of funds for a VRP
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpConsentsFundsConfirmation;
-    impl crate::Endpoint for DomesticVrpConsentsFundsConfirmation {
+    impl rt::Endpoint for DomesticVrpConsentsFundsConfirmation {
         type Request = OBVRPFundsConfirmationRequest;
         type Response = OBVRPFundsConfirmationResponse;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[3usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[3usize];
     }
     /// `POST /domestic-vrps`: Create a domestic VRP
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpPost;
-    impl crate::Endpoint for DomesticVrpPost {
+    impl rt::Endpoint for DomesticVrpPost {
         type Request = OBDomesticVRPRequest;
         type Response = OBDomesticVRPResponse;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[4usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[4usize];
     }
     /// `GET /domestic-vrps/{DomesticVRPId}`: Retrieve a domestic VRP
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpGet;
-    impl crate::Endpoint for DomesticVrpGet {
+    impl rt::Endpoint for DomesticVrpGet {
         type Request = ();
         type Response = OBDomesticVRPResponse;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[5usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[5usize];
     }
     /// `GET /domestic-vrps/{DomesticVRPId}/payment-details`: Retrieve a domestic VRP
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct DomesticVrpPaymentDetailsGet;
-    impl crate::Endpoint for DomesticVrpPaymentDetailsGet {
+    impl rt::Endpoint for DomesticVrpPaymentDetailsGet {
         type Request = ();
         type Response = OBDomesticVRPDetails;
-        const OPERATION: &'static crate::Operation = &super::OPERATIONS[6usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[6usize];
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
+static PATTERN_0: rt::__private::Pattern = rt::__private::Pattern::new(
     "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
 );
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^[A-Z]{3,3}$",
-);
+static PATTERN_1: rt::__private::Pattern = rt::__private::Pattern::new("^[A-Z]{3,3}$");
+static RULES_0: rt::Rules = rt::Rules {
+    pattern: Some(&PATTERN_0),
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    min_len: Some(3u64),
+    max_len: Some(3u64),
+    pattern: Some(&PATTERN_1),
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(35u64),
+    ..rt::Rules::NONE
+};
+static RULES_3: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(140u64),
+    ..rt::Rules::NONE
+};
+static RULES_4: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(256u64),
+    ..rt::Rules::NONE
+};
+static RULES_5: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(350u64),
+    ..rt::Rules::NONE
+};
+static RULES_6: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(34u64),
+    ..rt::Rules::NONE
+};
+static RULES_7: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(128u64),
+    ..rt::Rules::NONE
+};
+static RULES_8: rt::Rules = rt::Rules {
+    min_items: Some(1u64),
+    ..rt::Rules::NONE
+};
+static RULES_9: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(210u64),
+    ..rt::Rules::NONE
+};
+static RULES_10: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(40u64),
+    ..rt::Rules::NONE
+};
+static RULES_11: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(500u64),
+    ..rt::Rules::NONE
+};

@@ -9,30 +9,25 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
+use ob_model as rt;
 /// A date-time.
-pub type ISODateTime = ob_model::DateTime;
+pub type ISODateTime = rt::DateTime;
 /// `OBAmount_SimpleType` (the spec gives no description).
-pub type OBAmount_SimpleType = ob_model::Amount;
+pub type OBAmount_SimpleType = rt::Amount;
 /// `OBErrorResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBErrorResponse1 {
-    /// The `Code` field (the spec gives no description).
-    ///
-    /// JSON name: `Code`
-    pub code: ob_model::Text,
-    /// The `Message` field (the spec gives no description).
-    ///
-    /// JSON name: `Message`
-    pub message: ob_model::Text,
-    /// The `Errors` field (the spec gives no description).
-    ///
-    /// JSON name: `Errors`
+    /// `Code`: The `Code` field (the spec gives no description).
+    pub code: rt::Text,
+    /// `Message`: The `Message` field (the spec gives no description).
+    pub message: rt::Text,
+    /// `Errors`: The `Errors` field (the spec gives no description).
     pub errors: Vec<OBErrorResponse1Errors>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBErrorResponse1 {
+impl rt::Object for OBErrorResponse1 {
     const NAME: &'static str = "OBErrorResponse1";
     const FIELDS: &'static [&'static str] = &["Code", "Message", "Errors"];
     const REQUIRED: u128 = 7;
@@ -45,7 +40,7 @@ impl ob_model::Object for OBErrorResponse1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -56,195 +51,67 @@ impl ob_model::Object for OBErrorResponse1 {
             2usize => {
                 self.errors = map
                     .next_value_seed(
-                        ob_model::__private::ObjectVec::<OBErrorResponse1Errors>::new(),
+                        rt::__private::ObjectVec::<OBErrorResponse1Errors>::new(),
                     )?;
             }
             _ => {}
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Code", &self.code, &self.extra)?;
-        ob_model::__private::encode_required(
-            map,
-            "Message",
-            &self.message,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Code",
-                    &self.code,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Message",
-                    &self.message,
-                    &self.extra,
-                )
-            }
-            2usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Errors",
-                    &self.errors,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.code),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.message),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.errors),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBErrorResponse1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBErrorResponse1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBErrorResponse1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Code") {
-            let v = &self.code;
-            r.path.push_field("Code");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Message") {
-            let v = &self.message;
-            r.path.push_field("Message");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(500u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Errors") {
-            let v = &self.errors;
-            r.path.push_field("Errors");
-            ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBErrorResponse1);
+impl rt::Validate for OBErrorResponse1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.code, &RULES_0);
+        rt::__private::vreq(r, self, 1usize, &self.message, &RULES_1);
+        rt::__private::vreq(r, self, 2usize, &self.errors, &RULES_2);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBErrorResponse1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBErrorResponse1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBErrorResponse1 {
+    rt::__schema_names!("OBErrorResponse1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["", "", ""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBErrorResponse1` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Code",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Message",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(500u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Errors",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBErrorResponse1Errors>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<Vec<OBErrorResponse1Errors>>(&RULES_2),
+            ],
+        )
     }
 }
 /// `OBErrorResponse1Errors` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBErrorResponse1Errors {
-    /// The `ErrorCode` field (the spec gives no description).
-    ///
-    /// JSON name: `ErrorCode`
+    /// `ErrorCode`: The `ErrorCode` field (the spec gives no description).
     pub error_code: OBErrorResponse1ErrorsErrorCode,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBErrorResponse1Errors {
+impl rt::Object for OBErrorResponse1Errors {
     const NAME: &'static str = "OBErrorResponse1Errors";
     const FIELDS: &'static [&'static str] = &["ErrorCode"];
     const REQUIRED: u128 = 1;
@@ -255,7 +122,7 @@ impl ob_model::Object for OBErrorResponse1Errors {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -266,103 +133,40 @@ impl ob_model::Object for OBErrorResponse1Errors {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "ErrorCode",
-            &self.error_code,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "ErrorCode",
-                    &self.error_code,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.error_code),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBErrorResponse1Errors {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBErrorResponse1Errors {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBErrorResponse1Errors {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("ErrorCode") {
-            let v = &self.error_code;
-            r.path.push_field("ErrorCode");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBErrorResponse1Errors);
+impl rt::Validate for OBErrorResponse1Errors {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.error_code, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1Errors {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBErrorResponse1Errors".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBErrorResponse1Errors").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBErrorResponse1Errors {
+    rt::__schema_names!("OBErrorResponse1Errors");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBErrorResponse1Errors` (the spec gives no description).",
-            true,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "ErrorCode",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBErrorResponse1ErrorsErrorCode>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<OBErrorResponse1ErrorsErrorCode>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBErrorResponse1ErrorsErrorCode` (the spec gives no description).
@@ -402,19 +206,17 @@ impl OBErrorResponse1ErrorsErrorCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBErrorResponse1ErrorsErrorCode);
+rt::open_enum_traits!(OBErrorResponse1ErrorsErrorCode);
 /// `OBReadWidget1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadWidget1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBReadWidget1Data,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadWidget1 {
+impl rt::Object for OBReadWidget1 {
     const NAME: &'static str = "OBReadWidget1";
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
@@ -425,7 +227,7 @@ impl ob_model::Object for OBReadWidget1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -436,112 +238,52 @@ impl ob_model::Object for OBReadWidget1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadWidget1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadWidget1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadWidget1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadWidget1);
+impl rt::Validate for OBReadWidget1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadWidget1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadWidget1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadWidget1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadWidget1 {
+    rt::__schema_names!("OBReadWidget1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBReadWidget1` (the spec gives no description).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBReadWidget1Data>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<OBReadWidget1Data>(&rt::Rules::NONE)],
+        )
     }
 }
 /// `OBReadWidget1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadWidget1Data {
-    /// The `Widget` field (the spec gives no description).
-    ///
-    /// JSON name: `Widget`
+    /// `Widget`: The `Widget` field (the spec gives no description).
     pub widget: Vec<OBWidget1>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBReadWidget1Data {
+impl rt::Object for OBReadWidget1Data {
     const NAME: &'static str = "OBReadWidget1Data";
     const FIELDS: &'static [&'static str] = &["Widget"];
     const REQUIRED: u128 = 1;
@@ -552,7 +294,7 @@ impl ob_model::Object for OBReadWidget1Data {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -560,123 +302,60 @@ impl ob_model::Object for OBReadWidget1Data {
         match index {
             0usize => {
                 self.widget = map
-                    .next_value_seed(ob_model::__private::ObjectVec::<OBWidget1>::new())?;
+                    .next_value_seed(rt::__private::ObjectVec::<OBWidget1>::new())?;
             }
             _ => {}
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Widget", &self.widget, &self.extra)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Widget",
-                    &self.widget,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.widget),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBReadWidget1Data {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadWidget1Data {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBReadWidget1Data {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Widget") {
-            let v = &self.widget;
-            r.path.push_field("Widget");
-            ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBReadWidget1Data);
+impl rt::Validate for OBReadWidget1Data {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.widget, &RULES_2);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBReadWidget1Data {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadWidget1Data".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBReadWidget1Data").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBReadWidget1Data {
+    rt::__schema_names!("OBReadWidget1Data");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBReadWidget1Data` (the spec gives no description).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Widget",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<OBWidget1>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: Some(1u64),
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[rt::schema::field::<Vec<OBWidget1>>(&RULES_2)],
+        )
     }
 }
 /// `OBSeal1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBSeal1 {
-    /// The `By` field (the spec gives no description).
-    ///
-    /// JSON name: `By`
-    pub by: ob_model::Text,
-    /// A date-time.
-    ///
-    /// JSON name: `At`
+    /// `By`: The `By` field (the spec gives no description).
+    pub by: rt::Text,
+    /// `At`: A date-time.
     pub at: Option<ISODateTime>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBSeal1 {
+impl rt::Object for OBSeal1 {
     const NAME: &'static str = "OBSeal1";
     const FIELDS: &'static [&'static str] = &["By", "At"];
     const REQUIRED: u128 = 1;
@@ -688,7 +367,7 @@ impl ob_model::Object for OBSeal1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -700,175 +379,79 @@ impl ob_model::Object for OBSeal1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "By", &self.by, &self.extra)?;
-        ob_model::__private::encode_optional(map, "At", &self.at)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(map, "By", &self.by, &self.extra)
-            }
-            1usize => ob_model::__private::encode_optional(map, "At", &self.at),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.by),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.at),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBSeal1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBSeal1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBSeal1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("By") {
-            let v = &self.by;
-            r.path.push_field("By");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.at {
-            r.path.push_field("At");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBSeal1);
+impl rt::Validate for OBSeal1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.by, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.at, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBSeal1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBSeal1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBSeal1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBSeal1 {
+    rt::__schema_names!("OBSeal1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["", "A date-time."];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBSeal1` (the spec gives no description).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "By",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "At",
-            false,
-            "A date-time.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ISODateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<ISODateTime>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// A widget.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWidget1 {
-    /// A widget's id.
-    ///
-    /// JSON name: `WidgetId`
+    /// `WidgetId`: A widget's id.
     pub widget_id: WidgetId,
-    /// Kind of widget.
-    ///
-    /// JSON name: `Kind`
+    /// `Kind`: Kind of widget.
     pub kind: OBWidgetKind1Code,
-    /// Paint colour.
-    ///
-    /// JSON name: `Colour`
+    /// `Colour`: Paint colour.
     pub colour: Option<OBWidget1Colour>,
-    /// Price of the widget.
-    ///
-    /// JSON name: `Price`
+    /// `Price`: Price of the widget.
     pub price: OBWidget1Price,
-    /// Discount on the widget.
-    ///
-    /// JSON name: `Discount`
+    /// `Discount`: Discount on the widget.
     pub discount: Option<Box<OBWidget1Price>>,
-    /// A date-time.
-    ///
-    /// JSON name: `CreatedDateTime`
+    /// `CreatedDateTime`: A date-time.
     pub created_date_time: ISODateTime,
-    /// Optional.
-    ///
-    /// JSON name: `Labels`
-    pub labels: Option<Vec<ob_model::Text>>,
-    /// Optional.
-    ///
-    /// JSON name: `Weight`
+    /// `Labels`: Optional.
+    pub labels: Option<Vec<rt::Text>>,
+    /// `Weight`: Optional.
     pub weight: Option<i32>,
-    /// Optional.
-    ///
-    /// JSON name: `Ratio`
+    /// `Ratio`: Optional.
     pub ratio: Option<f64>,
-    /// Optional.
-    ///
-    /// JSON name: `Fragile`
+    /// `Fragile`: Optional.
     pub fragile: Option<bool>,
     /// Optional.
-    pub http_example_com_claim: Option<ob_model::Text>,
-    /// Optional.
-    ///
-    /// JSON name: `SupplementaryData`
-    pub supplementary_data: Option<ob_model::JsonObject>,
+    pub http_example_com_claim: Option<rt::Text>,
+    /// `SupplementaryData`: Optional.
+    pub supplementary_data: Option<rt::JsonObject>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBWidget1 {
+impl rt::Object for OBWidget1 {
     const NAME: &'static str = "OBWidget1";
     const FIELDS: &'static [&'static str] = &[
         "WidgetId",
@@ -903,7 +486,7 @@ impl ob_model::Object for OBWidget1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -925,457 +508,102 @@ impl ob_model::Object for OBWidget1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(
-            map,
-            "WidgetId",
-            &self.widget_id,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_required(map, "Kind", &self.kind, &self.extra)?;
-        ob_model::__private::encode_optional(map, "Colour", &self.colour)?;
-        ob_model::__private::encode_required(map, "Price", &self.price, &self.extra)?;
-        ob_model::__private::encode_optional(map, "Discount", &self.discount)?;
-        ob_model::__private::encode_required(
-            map,
-            "CreatedDateTime",
-            &self.created_date_time,
-            &self.extra,
-        )?;
-        ob_model::__private::encode_optional(map, "Labels", &self.labels)?;
-        ob_model::__private::encode_optional(map, "Weight", &self.weight)?;
-        ob_model::__private::encode_optional(map, "Ratio", &self.ratio)?;
-        ob_model::__private::encode_optional(map, "Fragile", &self.fragile)?;
-        ob_model::__private::encode_optional(
-            map,
-            "http://example.com/claim",
-            &self.http_example_com_claim,
-        )?;
-        ob_model::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "WidgetId",
-                    &self.widget_id,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Kind",
-                    &self.kind,
-                    &self.extra,
-                )
-            }
-            2usize => ob_model::__private::encode_optional(map, "Colour", &self.colour),
-            3usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Price",
-                    &self.price,
-                    &self.extra,
-                )
-            }
-            4usize => {
-                ob_model::__private::encode_optional(map, "Discount", &self.discount)
-            }
-            5usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "CreatedDateTime",
-                    &self.created_date_time,
-                    &self.extra,
-                )
-            }
-            6usize => ob_model::__private::encode_optional(map, "Labels", &self.labels),
-            7usize => ob_model::__private::encode_optional(map, "Weight", &self.weight),
-            8usize => ob_model::__private::encode_optional(map, "Ratio", &self.ratio),
-            9usize => ob_model::__private::encode_optional(map, "Fragile", &self.fragile),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.widget_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.kind),
+            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.colour),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.price),
+            4usize => rt::__private::eopt::<Self, _, _>(map, 4usize, &self.discount),
+            5usize => rt::__private::ereq(map, self, 5usize, &self.created_date_time),
+            6usize => rt::__private::eopt::<Self, _, _>(map, 6usize, &self.labels),
+            7usize => rt::__private::eopt::<Self, _, _>(map, 7usize, &self.weight),
+            8usize => rt::__private::eopt::<Self, _, _>(map, 8usize, &self.ratio),
+            9usize => rt::__private::eopt::<Self, _, _>(map, 9usize, &self.fragile),
             10usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "http://example.com/claim",
-                    &self.http_example_com_claim,
-                )
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 10usize, &self.http_example_com_claim)
             }
             11usize => {
-                ob_model::__private::encode_optional(
-                    map,
-                    "SupplementaryData",
-                    &self.supplementary_data,
-                )
+                rt::__private::eopt::<Self, _, _>(map, 11usize, &self.supplementary_data)
             }
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBWidget1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWidget1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBWidget1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("WidgetId") {
-            let v = &self.widget_id;
-            r.path.push_field("WidgetId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Kind") {
-            let v = &self.kind;
-            r.path.push_field("Kind");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.colour {
-            r.path.push_field("Colour");
-            ob_model::__private::check_allowed(r, v.as_str(), &["Red"]);
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Price") {
-            let v = &self.price;
-            r.path.push_field("Price");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.discount {
-            r.path.push_field("Discount");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("CreatedDateTime") {
-            let v = &self.created_date_time;
-            r.path.push_field("CreatedDateTime");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.labels {
-            r.path.push_field("Labels");
-            ob_model::__private::check_items(r, v.len(), None, Some(3u64));
-            for (i, item) in v.iter().enumerate() {
-                r.path.push_index(i);
-                ob_model::__private::check_text(r, item, None, Some(10u64), None);
-                ob_model::Validate::validate_at(item, r);
-                r.path.pop();
-            }
-            r.path.pop();
-        }
-        if let Some(v) = &self.weight {
-            r.path.push_field("Weight");
-            ob_model::__private::check_minimum(r, i64::from(*v), Some(0i64));
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.ratio {
-            r.path.push_field("Ratio");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.fragile {
-            r.path.push_field("Fragile");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.http_example_com_claim {
-            r.path.push_field("http://example.com/claim");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.supplementary_data {
-            r.path.push_field("SupplementaryData");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBWidget1);
+impl rt::Validate for OBWidget1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.widget_id, &RULES_0);
+        rt::__private::vreq(r, self, 1usize, &self.kind, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.colour, &RULES_3);
+        rt::__private::vreq(r, self, 3usize, &self.price, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 4usize, &self.discount, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 5usize, &self.created_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 6usize, &self.labels, &RULES_5);
+        rt::__private::vopt::<Self, _>(r, 7usize, &self.weight, &RULES_6);
+        rt::__private::vopt::<Self, _>(r, 8usize, &self.ratio, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 9usize, &self.fragile, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 10usize, &self.http_example_com_claim, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 11usize, &self.supplementary_data, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWidget1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBWidget1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBWidget1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBWidget1 {
+    rt::__schema_names!("OBWidget1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object("A widget.", false);
-        ob_model::schema::property(
-            &mut s,
-            "WidgetId",
-            true,
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
             "A widget's id.",
-            ob_model::schema::constrain(
-                g.subschema_for::<WidgetId>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Kind",
-            true,
             "Kind of widget.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBWidgetKind1Code>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Colour",
-            false,
             "Paint colour.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBWidget1Colour>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &["Red"],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Price",
-            true,
             "Price of the widget.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBWidget1Price>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Discount",
-            false,
             "Discount on the widget.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBWidget1Price>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "CreatedDateTime",
-            true,
             "A date-time.",
-            ob_model::schema::constrain(
-                g.subschema_for::<ISODateTime>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Labels",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<Vec<ob_model::Text>>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: Some(3u64),
-                    minimum: None,
-                    allowed: &[],
-                    items: Some(
-                        &ob_model::schema::Constraints {
-                            min_len: None,
-                            max_len: Some(10u64),
-                            pattern: None,
-                            min_items: None,
-                            max_items: None,
-                            minimum: None,
-                            allowed: &[],
-                            items: None,
-                        },
-                    ),
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Weight",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<i32>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: Some(0i64),
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Ratio",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<f64>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Fragile",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<bool>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "http://example.com/claim",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "SupplementaryData",
-            false,
             "",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::JsonObject>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "A widget.",
+            DOCS,
+            &[
+                rt::schema::field::<WidgetId>(&RULES_0),
+                rt::schema::field::<OBWidgetKind1Code>(&rt::Rules::NONE),
+                rt::schema::field::<OBWidget1Colour>(&RULES_3),
+                rt::schema::field::<OBWidget1Price>(&rt::Rules::NONE),
+                rt::schema::field::<OBWidget1Price>(&rt::Rules::NONE),
+                rt::schema::field::<ISODateTime>(&rt::Rules::NONE),
+                rt::schema::field::<Vec<rt::Text>>(&RULES_5),
+                rt::schema::field::<i32>(&RULES_6),
+                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<bool>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Text>(&rt::Rules::NONE),
+                rt::schema::field::<rt::JsonObject>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// Paint colour.
@@ -1412,23 +640,19 @@ impl OBWidget1Colour {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBWidget1Colour);
+rt::open_enum_traits!(OBWidget1Colour);
 /// Price of the widget.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWidget1Price {
-    /// The `Amount` field (the spec gives no description).
-    ///
-    /// JSON name: `Amount`
+    /// `Amount`: The `Amount` field (the spec gives no description).
     pub amount: OBAmount_SimpleType,
-    /// The `Currency` field (the spec gives no description).
-    ///
-    /// JSON name: `Currency`
-    pub currency: ob_model::Text,
+    /// `Currency`: The `Currency` field (the spec gives no description).
+    pub currency: rt::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBWidget1Price {
+impl rt::Object for OBWidget1Price {
     const NAME: &'static str = "OBWidget1Price";
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
@@ -1440,7 +664,7 @@ impl ob_model::Object for OBWidget1Price {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1452,136 +676,45 @@ impl ob_model::Object for OBWidget1Price {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_required(
-            map,
-            "Currency",
-            &self.currency,
-            &self.extra,
-        )?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Amount",
-                    &self.amount,
-                    &self.extra,
-                )
-            }
-            1usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Currency",
-                    &self.currency,
-                    &self.extra,
-                )
-            }
+            0usize => rt::__private::ereq(map, self, 0usize, &self.amount),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.currency),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBWidget1Price {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWidget1Price {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBWidget1Price {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Amount") {
-            let v = &self.amount;
-            r.path.push_field("Amount");
-            ob_model::__private::check_amount(r, v, Some(&PATTERN_0));
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if !self.extra.is_missing("Currency") {
-            let v = &self.currency;
-            r.path.push_field("Currency");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_1));
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBWidget1Price);
+impl rt::Validate for OBWidget1Price {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_7);
+        rt::__private::vreq(r, self, 1usize, &self.currency, &RULES_8);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWidget1Price {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBWidget1Price".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBWidget1Price").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBWidget1Price {
+    rt::__schema_names!("OBWidget1Price");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object("Price of the widget.", false);
-        ob_model::schema::property(
-            &mut s,
-            "Amount",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBAmount_SimpleType>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Currency",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: Some("^[A-Z]{3,3}$"),
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["", ""];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Price of the widget.",
+            DOCS,
+            &[
+                rt::schema::field::<OBAmount_SimpleType>(&RULES_7),
+                rt::schema::field::<rt::Text>(&RULES_8),
+            ],
+        )
     }
 }
 /// Kind of widget.
@@ -1622,23 +755,19 @@ impl OBWidgetKind1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBWidgetKind1Code);
+rt::open_enum_traits!(OBWidgetKind1Code);
 /// `OBWriteWidget1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteWidget1 {
-    /// The `Data` field (the spec gives no description).
-    ///
-    /// JSON name: `Data`
+    /// `Data`: The `Data` field (the spec gives no description).
     pub data: OBReadWidget1Data,
-    /// The seal, described at the use site.
-    ///
-    /// JSON name: `Sealed`
+    /// `Sealed`: The seal, described at the use site.
     pub sealed: Option<Box<OBSeal1>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: ob_model::Extra,
+    pub extra: rt::Extra,
 }
-impl ob_model::Object for OBWriteWidget1 {
+impl rt::Object for OBWriteWidget1 {
     const NAME: &'static str = "OBWriteWidget1";
     const FIELDS: &'static [&'static str] = &["Data", "Sealed"];
     const REQUIRED: u128 = 1;
@@ -1650,7 +779,7 @@ impl ob_model::Object for OBWriteWidget1 {
             _ => None,
         }
     }
-    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut A,
@@ -1662,128 +791,49 @@ impl ob_model::Object for OBWriteWidget1 {
         }
         Ok(())
     }
-    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
-        ob_model::__private::encode_optional(map, "Sealed", &self.sealed)?;
-        Ok(())
-    }
-    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
         &self,
         index: usize,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Data",
-                    &self.data,
-                    &self.extra,
-                )
-            }
-            1usize => ob_model::__private::encode_optional(map, "Sealed", &self.sealed),
+            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.sealed),
             _ => Ok(()),
         }
     }
-    fn extra(&self) -> &ob_model::Extra {
-        &self.extra
-    }
-    fn extra_mut(&mut self) -> &mut ob_model::Extra {
-        &mut self.extra
-    }
+    rt::__object_extra!();
 }
-impl ob_model::__private::serde::Serialize for OBWriteWidget1 {
-    fn serialize<S: ob_model::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ob_model::__private::serialize_object(self, serializer)
-    }
-}
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteWidget1 {
-    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        ob_model::__private::deserialize_object(deserializer)
-    }
-}
-impl ob_model::Validate for OBWriteWidget1 {
-    fn validate_at(&self, r: &mut ob_model::__private::Report) {
-        ob_model::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("Data") {
-            let v = &self.data;
-            r.path.push_field("Data");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.sealed {
-            r.path.push_field("Sealed");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
+rt::__object_impls!(OBWriteWidget1);
+impl rt::Validate for OBWriteWidget1 {
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.sealed, &rt::Rules::NONE);
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteWidget1 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBWriteWidget1".into()
-    }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(module_path!(), "::", "OBWriteWidget1").into()
-    }
+impl rt::__private::schemars::JsonSchema for OBWriteWidget1 {
+    rt::__schema_names!("OBWriteWidget1");
     fn json_schema(
-        g: &mut ob_model::__private::schemars::SchemaGenerator,
-    ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["", "The seal, described at the use site."];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
             "`OBWriteWidget1` (the spec gives no description).",
-            false,
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Data",
-            true,
-            "",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBReadWidget1Data>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "Sealed",
-            false,
-            "The seal, described at the use site.",
-            ob_model::schema::constrain(
-                g.subschema_for::<OBSeal1>(),
-                &ob_model::schema::Constraints {
-                    min_len: None,
-                    max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        s
+            DOCS,
+            &[
+                rt::schema::field::<OBReadWidget1Data>(&rt::Rules::NONE),
+                rt::schema::field::<OBSeal1>(&rt::Rules::NONE),
+            ],
+        )
     }
 }
 /// A widget's id.
-pub type WidgetId = ob_model::Text;
+pub type WidgetId = rt::Text;
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name. Feature `dynamic`.
@@ -1791,44 +841,44 @@ pub type WidgetId = ob_model::Text;
 pub fn check_json(
     type_name: &str,
     body: &[u8],
-) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
+) -> Option<Result<rt::decode::Checked, rt::decode::DecodeError>> {
     Some(
         match type_name {
-            "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
-            "OBReadWidget1" => ob_model::decode::check_as::<OBReadWidget1>(body),
-            "OBWriteWidget1" => ob_model::decode::check_as::<OBWriteWidget1>(body),
+            "OBErrorResponse1" => rt::decode::check_as::<OBErrorResponse1>(body),
+            "OBReadWidget1" => rt::decode::check_as::<OBReadWidget1>(body),
+            "OBWriteWidget1" => rt::decode::check_as::<OBWriteWidget1>(body),
             _ => return None,
         },
     )
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[ob_model::Operation] = &[
-    ob_model::Operation {
+pub const OPERATIONS: &[rt::Operation] = &[
+    rt::Operation {
         id: "GetWidgets",
         summary: "List widgets",
-        method: ob_model::Method::Get,
+        method: rt::Method::Get,
         path: "/widgets",
         request_body: None,
         request_content_types: &[],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "fromBookingDateTime",
-                location: ob_model::ParamLocation::Query,
+                location: rt::ParamLocation::Query,
                 required: false,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 200u16,
                 body: Some("OBReadWidget1"),
                 signed: false,
             },
-            ob_model::Response {
+            rt::Response {
                 status: 400u16,
                 body: Some("OBErrorResponse1"),
                 signed: false,
@@ -1839,32 +889,32 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
+    rt::Operation {
         id: "CreateWidgets",
         summary: "Create a widget",
-        method: ob_model::Method::Post,
+        method: rt::Method::Post,
         path: "/widgets",
         request_body: Some("OBWriteWidget1"),
         request_content_types: &["application/json"],
         params: &[
-            ob_model::Param {
+            rt::Param {
                 name: "Authorization",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
-            ob_model::Param {
+            rt::Param {
                 name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
+                location: rt::ParamLocation::Header,
                 required: true,
             },
         ],
         responses: &[
-            ob_model::Response {
+            rt::Response {
                 status: 201u16,
                 body: Some("OBReadWidget1"),
                 signed: true,
@@ -1883,25 +933,62 @@ pub mod ops {
     /// `GET /widgets`: List widgets
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetWidgets;
-    impl ob_model::Endpoint for GetWidgets {
+    impl rt::Endpoint for GetWidgets {
         type Request = ();
         type Response = OBReadWidget1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[0usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[0usize];
     }
     /// `POST /widgets`: Create a widget
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateWidgets;
-    impl ob_model::Endpoint for CreateWidgets {
+    impl rt::Endpoint for CreateWidgets {
         type Request = OBWriteWidget1;
         type Response = OBReadWidget1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[1usize];
+        const OPERATION: &'static rt::Operation = &super::OPERATIONS[1usize];
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+static PATTERN_0: rt::__private::Pattern = rt::__private::Pattern::new(
     "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
 );
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
-    "^[A-Z]{3,3}$",
-);
+static PATTERN_1: rt::__private::Pattern = rt::__private::Pattern::new("^[A-Z]{3,3}$");
+static RULES_0: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(40u64),
+    ..rt::Rules::NONE
+};
+static RULES_1: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(500u64),
+    ..rt::Rules::NONE
+};
+static RULES_2: rt::Rules = rt::Rules {
+    min_items: Some(1u64),
+    ..rt::Rules::NONE
+};
+static RULES_3: rt::Rules = rt::Rules {
+    allowed: &["Red"],
+    ..rt::Rules::NONE
+};
+static RULES_4: rt::Rules = rt::Rules {
+    max_len: Some(10u64),
+    ..rt::Rules::NONE
+};
+static RULES_5: rt::Rules = rt::Rules {
+    max_items: Some(3u64),
+    items: Some(&RULES_4),
+    ..rt::Rules::NONE
+};
+static RULES_6: rt::Rules = rt::Rules {
+    minimum: Some(0i64),
+    ..rt::Rules::NONE
+};
+static RULES_7: rt::Rules = rt::Rules {
+    pattern: Some(&PATTERN_0),
+    ..rt::Rules::NONE
+};
+static RULES_8: rt::Rules = rt::Rules {
+    pattern: Some(&PATTERN_1),
+    ..rt::Rules::NONE
+};
