@@ -340,6 +340,7 @@ fn emit_struct(
             const REQUIRED: u128 = #required;
             const OPEN: bool = #open;
 
+            #[inline]
             fn field_index(key: &str) -> Option<usize> {
                 match key {
                     #(#jsons => Some(#idx),)*
@@ -376,6 +377,7 @@ fn emit_struct(
         #rt::__object_impls!(#id);
 
         impl #rt::Validate for #id {
+            #[inline]
             fn validate_at(&self, r: &mut #rt::__private::Report) {
                 #rt::__private::check_extra::<Self>(r, &self.extra);
                 #(#validate)*
@@ -425,6 +427,7 @@ fn emit_enum(cx: &Ctx, name: &str, doc: &str, codes: &[String], ext: bool) -> To
             pub const CODES: &'static [&'static str] = &[#(#codes),*];
 
             /// The code as it appears on the wire.
+            #[inline]
             pub fn as_str(&self) -> &str {
                 match self {
                     #(Self::#variants => #codes,)*
@@ -433,6 +436,7 @@ fn emit_enum(cx: &Ctx, name: &str, doc: &str, codes: &[String], ext: bool) -> To
             }
 
             /// The variant for a wire code; codes the spec does not list become `Unknown`.
+            #[inline]
             pub fn from_code(code: &str) -> Self {
                 match code {
                     #(#codes => Self::#variants,)*

@@ -208,6 +208,7 @@ impl MonzoPotLockType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["until_date"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UntilDate => "until_date",
@@ -215,6 +216,7 @@ impl MonzoPotLockType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "until_date" => Self::UntilDate,
@@ -243,6 +245,7 @@ impl MonzoPotStatus {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Open", "Closed"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Open => "Open",
@@ -251,6 +254,7 @@ impl MonzoPotStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Open" => Self::Open,
@@ -295,6 +299,7 @@ impl MonzoPotTransactionSource {
         "RoundUp",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::TransferIn => "TransferIn",
@@ -307,6 +312,7 @@ impl MonzoPotTransactionSource {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "TransferIn" => Self::TransferIn,
@@ -348,6 +354,7 @@ impl rt::Object for MonzoPotTransactionSupplementaryData {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Category" => Some(0usize),
@@ -391,6 +398,7 @@ impl rt::Object for MonzoPotTransactionSupplementaryData {
 }
 rt::__object_impls!(MonzoPotTransactionSupplementaryData);
 impl rt::Validate for MonzoPotTransactionSupplementaryData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.category, &rt::Rules::NONE);
@@ -490,6 +498,7 @@ impl MonzoPotTransactionSupplementaryDataCategory {
         "transfers",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::General => "general",
@@ -513,6 +522,7 @@ impl MonzoPotTransactionSupplementaryDataCategory {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "general" => Self::General,
@@ -566,6 +576,7 @@ impl MonzoPotType {
         "instant_access",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Default => "default",
@@ -576,6 +587,7 @@ impl MonzoPotType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "default" => Self::Default,
@@ -682,6 +694,7 @@ impl MonzoProprietaryTransactionCode {
         "uk_retail_pot",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V3dsecure => "3dsecure",
@@ -714,6 +727,7 @@ impl MonzoProprietaryTransactionCode {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "3dsecure" => Self::V3dsecure,
@@ -767,6 +781,7 @@ impl MonzoSandboxDesiredStatus {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Authorised", "Rejected"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Authorised => "Authorised",
@@ -775,6 +790,7 @@ impl MonzoSandboxDesiredStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Authorised" => Self::Authorised,
@@ -819,6 +835,7 @@ impl rt::Object for MonzoSandboxSupplementaryData {
     const FIELDS: &'static [&'static str] = &["DesiredStatus", "UserID", "AccountID"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DesiredStatus" => Some(0usize),
@@ -858,6 +875,7 @@ impl rt::Object for MonzoSandboxSupplementaryData {
 }
 rt::__object_impls!(MonzoSandboxSupplementaryData);
 impl rt::Validate for MonzoSandboxSupplementaryData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -917,6 +935,7 @@ impl rt::Object for MonzoTransactionSupplementaryData {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Declined" => Some(0usize),
@@ -960,6 +979,7 @@ impl rt::Object for MonzoTransactionSupplementaryData {
 }
 rt::__object_impls!(MonzoTransactionSupplementaryData);
 impl rt::Validate for MonzoTransactionSupplementaryData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.declined, &rt::Rules::NONE);
@@ -1059,6 +1079,7 @@ impl rt::Object for OBPot1 {
     ];
     const REQUIRED: u128 = 22651;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "PotId" => Some(0usize),
@@ -1136,6 +1157,7 @@ impl rt::Object for OBPot1 {
 }
 rt::__object_impls!(OBPot1);
 impl rt::Validate for OBPot1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.pot_id, &RULES_1);
@@ -1295,6 +1317,7 @@ impl rt::Object for OBPotTransaction1 {
     ];
     const REQUIRED: u128 = 827;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -1411,6 +1434,7 @@ impl rt::Object for OBPotTransaction1 {
 }
 rt::__object_impls!(OBPotTransaction1);
 impl rt::Validate for OBPotTransaction1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
@@ -1547,6 +1571,7 @@ impl rt::Object for OBReadBalance1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1584,6 +1609,7 @@ impl rt::Object for OBReadBalance1 {
 }
 rt::__object_impls!(OBReadBalance1);
 impl rt::Validate for OBReadBalance1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1630,6 +1656,7 @@ impl rt::Object for OBReadBalance1Data {
     const FIELDS: &'static [&'static str] = &["Balance"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Balance" => Some(0usize),
@@ -1666,6 +1693,7 @@ impl rt::Object for OBReadBalance1Data {
 }
 rt::__object_impls!(OBReadBalance1Data);
 impl rt::Validate for OBReadBalance1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.balance, &RULES_4);
@@ -1724,6 +1752,7 @@ impl rt::Object for OBReadBalance1DataBalance {
     ];
     const REQUIRED: u128 = 31;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -1779,6 +1808,7 @@ impl rt::Object for OBReadBalance1DataBalance {
 }
 rt::__object_impls!(OBReadBalance1DataBalance);
 impl rt::Validate for OBReadBalance1DataBalance {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
@@ -1848,6 +1878,7 @@ impl rt::Object for OBReadConsent1 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1882,6 +1913,7 @@ impl rt::Object for OBReadConsent1 {
 }
 rt::__object_impls!(OBReadConsent1);
 impl rt::Validate for OBReadConsent1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1948,6 +1980,7 @@ impl rt::Object for OBReadConsent1Data {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permissions" => Some(0usize),
@@ -2011,6 +2044,7 @@ impl rt::Object for OBReadConsent1Data {
 }
 rt::__object_impls!(OBReadConsent1Data);
 impl rt::Validate for OBReadConsent1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permissions, &RULES_6);
@@ -2137,6 +2171,7 @@ impl OBReadConsent1DataPermissions {
         "ReadTransactionsDetail",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ReadAccountsBasic => "ReadAccountsBasic",
@@ -2164,6 +2199,7 @@ impl OBReadConsent1DataPermissions {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ReadAccountsBasic" => Self::ReadAccountsBasic,
@@ -2216,6 +2252,7 @@ impl rt::Object for OBReadConsentResponse1 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2256,6 +2293,7 @@ impl rt::Object for OBReadConsentResponse1 {
 }
 rt::__object_impls!(OBReadConsentResponse1);
 impl rt::Validate for OBReadConsentResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2341,6 +2379,7 @@ impl rt::Object for OBReadConsentResponse1Data {
     ];
     const REQUIRED: u128 = 31;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -2413,6 +2452,7 @@ impl rt::Object for OBReadConsentResponse1Data {
 }
 rt::__object_impls!(OBReadConsentResponse1Data);
 impl rt::Validate for OBReadConsentResponse1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_7);
@@ -2489,6 +2529,7 @@ impl rt::Object for OBReadDataTransaction6 {
     const FIELDS: &'static [&'static str] = &["Transaction"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Transaction" => Some(0usize),
@@ -2525,6 +2566,7 @@ impl rt::Object for OBReadDataTransaction6 {
 }
 rt::__object_impls!(OBReadDataTransaction6);
 impl rt::Validate for OBReadDataTransaction6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.transaction, &rt::Rules::NONE);
@@ -2567,6 +2609,7 @@ impl rt::Object for OBReadPot1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2604,6 +2647,7 @@ impl rt::Object for OBReadPot1 {
 }
 rt::__object_impls!(OBReadPot1);
 impl rt::Validate for OBReadPot1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2650,6 +2694,7 @@ impl rt::Object for OBReadPot1Data {
     const FIELDS: &'static [&'static str] = &["Pot"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Pot" => Some(0usize),
@@ -2684,6 +2729,7 @@ impl rt::Object for OBReadPot1Data {
 }
 rt::__object_impls!(OBReadPot1Data);
 impl rt::Validate for OBReadPot1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.pot, &rt::Rules::NONE);
@@ -2726,6 +2772,7 @@ impl rt::Object for OBReadPotTransaction1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 7;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2763,6 +2810,7 @@ impl rt::Object for OBReadPotTransaction1 {
 }
 rt::__object_impls!(OBReadPotTransaction1);
 impl rt::Validate for OBReadPotTransaction1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2809,6 +2857,7 @@ impl rt::Object for OBReadPotTransaction1Data {
     const FIELDS: &'static [&'static str] = &["Transaction"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Transaction" => Some(0usize),
@@ -2845,6 +2894,7 @@ impl rt::Object for OBReadPotTransaction1Data {
 }
 rt::__object_impls!(OBReadPotTransaction1Data);
 impl rt::Validate for OBReadPotTransaction1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.transaction, &rt::Rules::NONE);
@@ -2887,6 +2937,7 @@ impl rt::Object for OBReadTransaction6 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2924,6 +2975,7 @@ impl rt::Object for OBReadTransaction6 {
 }
 rt::__object_impls!(OBReadTransaction6);
 impl rt::Validate for OBReadTransaction6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -3063,6 +3115,7 @@ impl rt::Object for OBTransaction6 {
     ];
     const REQUIRED: u128 = 2225;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -3221,6 +3274,7 @@ impl rt::Object for OBTransaction6 {
 }
 rt::__object_impls!(OBTransaction6);
 impl rt::Validate for OBTransaction6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
@@ -3446,6 +3500,7 @@ impl rt::Object for OBTransaction6Basic {
     ];
     const REQUIRED: u128 = 1201;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -3565,6 +3620,7 @@ impl rt::Object for OBTransaction6Basic {
 }
 rt::__object_impls!(OBTransaction6Basic);
 impl rt::Validate for OBTransaction6Basic {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
@@ -3772,6 +3828,7 @@ impl rt::Object for OBTransaction6Detail {
     ];
     const REQUIRED: u128 = 2225;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -3930,6 +3987,7 @@ impl rt::Object for OBTransaction6Detail {
 }
 rt::__object_impls!(OBTransaction6Detail);
 impl rt::Validate for OBTransaction6Detail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
@@ -4102,6 +4160,7 @@ impl rt::Object for ProprietaryBankTransactionCodeStructure1 {
     const FIELDS: &'static [&'static str] = &["Code", "Issuer"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -4136,6 +4195,7 @@ impl rt::Object for ProprietaryBankTransactionCodeStructure1 {
 }
 rt::__object_impls!(ProprietaryBankTransactionCodeStructure1);
 impl rt::Validate for ProprietaryBankTransactionCodeStructure1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.code, &rt::Rules::NONE);

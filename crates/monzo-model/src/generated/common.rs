@@ -63,6 +63,7 @@ impl rt::Object for OBError1 {
     const FIELDS: &'static [&'static str] = &["ErrorCode", "Message", "Path", "Url"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ErrorCode" => Some(0usize),
@@ -103,6 +104,7 @@ impl rt::Object for OBError1 {
 }
 rt::__object_impls!(OBError1);
 impl rt::Validate for OBError1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.error_code, &rt::Rules::NONE);
@@ -240,6 +242,7 @@ impl OBError1ErrorCode {
         "UK.MONZO.Forbidden",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FieldExpected => "UK.OBIE.Field.Expected",
@@ -277,6 +280,7 @@ impl OBError1ErrorCode {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.Field.Expected" => Self::FieldExpected,
@@ -361,6 +365,7 @@ impl rt::Object for OBErrorResponse1 {
     const FIELDS: &'static [&'static str] = &["Code", "Id", "Message", "Errors"];
     const REQUIRED: u128 = 13;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -404,6 +409,7 @@ impl rt::Object for OBErrorResponse1 {
 }
 rt::__object_impls!(OBErrorResponse1);
 impl rt::Validate for OBErrorResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.code, &RULES_1);

@@ -49,6 +49,7 @@ impl rt::Object for OBEventPolling1 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "maxEvents" => Some(0usize),
@@ -91,6 +92,7 @@ impl rt::Object for OBEventPolling1 {
 }
 rt::__object_impls!(OBEventPolling1);
 impl rt::Validate for OBEventPolling1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.max_events, &RULES_0);

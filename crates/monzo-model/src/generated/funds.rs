@@ -38,6 +38,7 @@ impl rt::Object for OBFundsConfirmationConsent1 {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -69,6 +70,7 @@ impl rt::Object for OBFundsConfirmationConsent1 {
 }
 rt::__object_impls!(OBFundsConfirmationConsent1);
 impl rt::Validate for OBFundsConfirmationConsent1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -110,6 +112,7 @@ impl rt::Object for OBFundsConfirmationConsent1Data {
     const FIELDS: &'static [&'static str] = &["ExpirationDateTime", "DebtorAccount"];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ExpirationDateTime" => Some(0usize),
@@ -150,6 +153,7 @@ impl rt::Object for OBFundsConfirmationConsent1Data {
 }
 rt::__object_impls!(OBFundsConfirmationConsent1Data);
 impl rt::Validate for OBFundsConfirmationConsent1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -213,6 +217,7 @@ impl rt::Object for OBFundsConfirmationConsent1DataDebtorAccount {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -259,6 +264,7 @@ impl rt::Object for OBFundsConfirmationConsent1DataDebtorAccount {
 }
 rt::__object_impls!(OBFundsConfirmationConsent1DataDebtorAccount);
 impl rt::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_0);
@@ -328,6 +334,7 @@ impl OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
         "UK.OBIE.SortCodeAccountNumber",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BBAN => "UK.OBIE.BBAN",
@@ -339,6 +346,7 @@ impl OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.BBAN" => Self::BBAN,
@@ -373,6 +381,7 @@ impl rt::Object for OBFundsConfirmationConsentResponse1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -410,6 +419,7 @@ impl rt::Object for OBFundsConfirmationConsentResponse1 {
 }
 rt::__object_impls!(OBFundsConfirmationConsentResponse1);
 impl rt::Validate for OBFundsConfirmationConsentResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -482,6 +492,7 @@ impl rt::Object for OBFundsConfirmationConsentResponse1Data {
     ];
     const REQUIRED: u128 = 47;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -536,6 +547,7 @@ impl rt::Object for OBFundsConfirmationConsentResponse1Data {
 }
 rt::__object_impls!(OBFundsConfirmationConsentResponse1Data);
 impl rt::Validate for OBFundsConfirmationConsentResponse1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_4);
@@ -617,6 +629,7 @@ impl rt::Object for OBFundsConfirmationConsentResponse1DataDebtorAccount {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -663,6 +676,7 @@ impl rt::Object for OBFundsConfirmationConsentResponse1DataDebtorAccount {
 }
 rt::__object_impls!(OBFundsConfirmationConsentResponse1DataDebtorAccount);
 impl rt::Validate for OBFundsConfirmationConsentResponse1DataDebtorAccount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);

@@ -75,6 +75,7 @@ impl rt::Object for OBWriteDomestic2 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -109,6 +110,7 @@ impl rt::Object for OBWriteDomestic2 {
 }
 rt::__object_impls!(OBWriteDomestic2);
 impl rt::Validate for OBWriteDomestic2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -154,6 +156,7 @@ impl rt::Object for OBWriteDomestic2Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -188,6 +191,7 @@ impl rt::Object for OBWriteDomestic2Data {
 }
 rt::__object_impls!(OBWriteDomestic2Data);
 impl rt::Validate for OBWriteDomestic2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -277,6 +281,7 @@ impl rt::Object for OBWriteDomestic2DataInitiation {
     ];
     const REQUIRED: u128 = 43;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -354,6 +359,7 @@ impl rt::Object for OBWriteDomestic2DataInitiation {
 }
 rt::__object_impls!(OBWriteDomestic2DataInitiation);
 impl rt::Validate for OBWriteDomestic2DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
@@ -456,6 +462,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationCreditorAccount {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -502,6 +509,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationCreditorAccount {
 }
 rt::__object_impls!(OBWriteDomestic2DataInitiationCreditorAccount);
 impl rt::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_3);
@@ -570,6 +578,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationDebtorAccount {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -616,6 +625,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationDebtorAccount {
 }
 rt::__object_impls!(OBWriteDomestic2DataInitiationDebtorAccount);
 impl rt::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_3);
@@ -674,6 +684,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationInstructedAmount {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -708,6 +719,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationInstructedAmount {
 }
 rt::__object_impls!(OBWriteDomestic2DataInitiationInstructedAmount);
 impl rt::Validate for OBWriteDomestic2DataInitiationInstructedAmount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_7);
@@ -776,6 +788,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationSupplementaryData {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DesiredStatus" => Some(0usize),
@@ -824,6 +837,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationSupplementaryData {
 }
 rt::__object_impls!(OBWriteDomestic2DataInitiationSupplementaryData);
 impl rt::Validate for OBWriteDomestic2DataInitiationSupplementaryData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -882,6 +896,7 @@ impl OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Authorised", "Rejected"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Authorised => "Authorised",
@@ -890,6 +905,7 @@ impl OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Authorised" => Self::Authorised,
@@ -922,6 +938,7 @@ impl rt::Object for OBWriteDomesticConsent4 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -956,6 +973,7 @@ impl rt::Object for OBWriteDomesticConsent4 {
 }
 rt::__object_impls!(OBWriteDomesticConsent4);
 impl rt::Validate for OBWriteDomesticConsent4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1010,6 +1028,7 @@ impl rt::Object for OBWriteDomesticConsent4Data {
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ReadRefundAccount" => Some(0usize),
@@ -1054,6 +1073,7 @@ impl rt::Object for OBWriteDomesticConsent4Data {
 }
 rt::__object_impls!(OBWriteDomesticConsent4Data);
 impl rt::Validate for OBWriteDomesticConsent4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -1120,6 +1140,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1160,6 +1181,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticConsentResponse5);
 impl rt::Validate for OBWriteDomesticConsentResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1259,6 +1281,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5Data {
     ];
     const REQUIRED: u128 = 527;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -1355,6 +1378,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5Data {
 }
 rt::__object_impls!(OBWriteDomesticConsentResponse5Data);
 impl rt::Validate for OBWriteDomesticConsentResponse5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -1500,6 +1524,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5DataInitiation {
     ];
     const REQUIRED: u128 = 43;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -1577,6 +1602,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5DataInitiation {
 }
 rt::__object_impls!(OBWriteDomesticConsentResponse5DataInitiation);
 impl rt::Validate for OBWriteDomesticConsentResponse5DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
@@ -1679,6 +1705,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -1725,6 +1752,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount
 }
 rt::__object_impls!(OBWriteDomesticConsentResponse5DataInitiationCreditorAccount);
 impl rt::Validate for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -1793,6 +1821,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -1839,6 +1868,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
 }
 rt::__object_impls!(OBWriteDomesticConsentResponse5DataInitiationDebtorAccount);
 impl rt::Validate for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -1898,6 +1928,7 @@ impl rt::Object for OBWriteDomesticResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1935,6 +1966,7 @@ impl rt::Object for OBWriteDomesticResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticResponse5);
 impl rt::Validate for OBWriteDomesticResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2024,6 +2056,7 @@ impl rt::Object for OBWriteDomesticResponse5Data {
     ];
     const REQUIRED: u128 = 543;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DomesticPaymentId" => Some(0usize),
@@ -2115,6 +2148,7 @@ impl rt::Object for OBWriteDomesticResponse5Data {
 }
 rt::__object_impls!(OBWriteDomesticResponse5Data);
 impl rt::Validate for OBWriteDomesticResponse5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.domestic_payment_id, &RULES_12);
@@ -2216,6 +2250,7 @@ impl rt::Object for OBWriteDomesticScheduled2 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2250,6 +2285,7 @@ impl rt::Object for OBWriteDomesticScheduled2 {
 }
 rt::__object_impls!(OBWriteDomesticScheduled2);
 impl rt::Validate for OBWriteDomesticScheduled2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2295,6 +2331,7 @@ impl rt::Object for OBWriteDomesticScheduled2Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -2329,6 +2366,7 @@ impl rt::Object for OBWriteDomesticScheduled2Data {
 }
 rt::__object_impls!(OBWriteDomesticScheduled2Data);
 impl rt::Validate for OBWriteDomesticScheduled2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -2428,6 +2466,7 @@ impl rt::Object for OBWriteDomesticScheduled2DataInitiation {
     ];
     const REQUIRED: u128 = 89;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -2519,6 +2558,7 @@ impl rt::Object for OBWriteDomesticScheduled2DataInitiation {
 }
 rt::__object_impls!(OBWriteDomesticScheduled2DataInitiation);
 impl rt::Validate for OBWriteDomesticScheduled2DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
@@ -2622,6 +2662,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2656,6 +2697,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4 {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsent4);
 impl rt::Validate for OBWriteDomesticScheduledConsent4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2715,6 +2757,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -2762,6 +2805,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4Data {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsent4Data);
 impl rt::Validate for OBWriteDomesticScheduledConsent4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -2835,6 +2879,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2875,6 +2920,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsentResponse5);
 impl rt::Validate for OBWriteDomesticScheduledConsentResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2977,6 +3023,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5Data {
     ];
     const REQUIRED: u128 = 1055;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -3076,6 +3123,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5Data {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsentResponse5Data);
 impl rt::Validate for OBWriteDomesticScheduledConsentResponse5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -3233,6 +3281,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation {
     ];
     const REQUIRED: u128 = 89;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -3324,6 +3373,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsentResponse5DataInitiation);
 impl rt::Validate for OBWriteDomesticScheduledConsentResponse5DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
@@ -3428,6 +3478,7 @@ impl rt::Object for OBWriteDomesticScheduledResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -3465,6 +3516,7 @@ impl rt::Object for OBWriteDomesticScheduledResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticScheduledResponse5);
 impl rt::Validate for OBWriteDomesticScheduledResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -3556,6 +3608,7 @@ impl rt::Object for OBWriteDomesticScheduledResponse5Data {
     ];
     const REQUIRED: u128 = 543;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DomesticScheduledPaymentId" => Some(0usize),
@@ -3654,6 +3707,7 @@ impl rt::Object for OBWriteDomesticScheduledResponse5Data {
 }
 rt::__object_impls!(OBWriteDomesticScheduledResponse5Data);
 impl rt::Validate for OBWriteDomesticScheduledResponse5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -3761,6 +3815,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -3795,6 +3850,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrder3);
 impl rt::Validate for OBWriteDomesticStandingOrder3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -3840,6 +3896,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -3874,6 +3931,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrder3Data);
 impl rt::Validate for OBWriteDomesticStandingOrder3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -4019,6 +4077,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3DataInitiation {
     ];
     const REQUIRED: u128 = 1097;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Frequency" => Some(0usize),
@@ -4115,6 +4174,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3DataInitiation {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrder3DataInitiation);
 impl rt::Validate for OBWriteDomesticStandingOrder3DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_13);
@@ -4237,6 +4297,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentA
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -4271,6 +4332,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentA
 }
 rt::__object_impls!(OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount);
 impl rt::Validate for OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_7);
@@ -4322,6 +4384,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -4356,6 +4419,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsent5);
 impl rt::Validate for OBWriteDomesticStandingOrderConsent5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -4415,6 +4479,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -4462,6 +4527,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsent5Data);
 impl rt::Validate for OBWriteDomesticStandingOrderConsent5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -4535,6 +4601,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -4575,6 +4642,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsentResponse6);
 impl rt::Validate for OBWriteDomesticStandingOrderConsentResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -4668,6 +4736,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
     ];
     const REQUIRED: u128 = 287;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -4747,6 +4816,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsentResponse6Data);
 impl rt::Validate for OBWriteDomesticStandingOrderConsentResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -4919,6 +4989,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     ];
     const REQUIRED: u128 = 1097;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Frequency" => Some(0usize),
@@ -5015,6 +5086,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsentResponse6DataInitiation);
 impl rt::Validate for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_13);
@@ -5133,6 +5205,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -5170,6 +5243,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderResponse6);
 impl rt::Validate for OBWriteDomesticStandingOrderResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -5251,6 +5325,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6Data {
     ];
     const REQUIRED: u128 = 159;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DomesticStandingOrderId" => Some(0usize),
@@ -5322,6 +5397,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderResponse6Data);
 impl rt::Validate for OBWriteDomesticStandingOrderResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -5414,6 +5490,7 @@ impl rt::Object for OBWriteFile2 {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -5445,6 +5522,7 @@ impl rt::Object for OBWriteFile2 {
 }
 rt::__object_impls!(OBWriteFile2);
 impl rt::Validate for OBWriteFile2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -5483,6 +5561,7 @@ impl rt::Object for OBWriteFile2Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -5517,6 +5596,7 @@ impl rt::Object for OBWriteFile2Data {
 }
 rt::__object_impls!(OBWriteFile2Data);
 impl rt::Validate for OBWriteFile2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -5597,6 +5677,7 @@ impl rt::Object for OBWriteFile2DataInitiation {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FileType" => Some(0usize),
@@ -5681,6 +5762,7 @@ impl rt::Object for OBWriteFile2DataInitiation {
 }
 rt::__object_impls!(OBWriteFile2DataInitiation);
 impl rt::Validate for OBWriteFile2DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.file_type, &rt::Rules::NONE);
@@ -5772,6 +5854,7 @@ impl rt::Object for OBWriteFileConsent3 {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -5803,6 +5886,7 @@ impl rt::Object for OBWriteFileConsent3 {
 }
 rt::__object_impls!(OBWriteFileConsent3);
 impl rt::Validate for OBWriteFileConsent3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -5847,6 +5931,7 @@ impl rt::Object for OBWriteFileConsent3Data {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Initiation" => Some(0usize),
@@ -5886,6 +5971,7 @@ impl rt::Object for OBWriteFileConsent3Data {
 }
 rt::__object_impls!(OBWriteFileConsent3Data);
 impl rt::Validate for OBWriteFileConsent3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.initiation, &rt::Rules::NONE);
@@ -5941,6 +6027,7 @@ impl rt::Object for OBWriteFileConsentResponse4 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -5978,6 +6065,7 @@ impl rt::Object for OBWriteFileConsentResponse4 {
 }
 rt::__object_impls!(OBWriteFileConsentResponse4);
 impl rt::Validate for OBWriteFileConsentResponse4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -6059,6 +6147,7 @@ impl rt::Object for OBWriteFileConsentResponse4Data {
     ];
     const REQUIRED: u128 = 79;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -6130,6 +6219,7 @@ impl rt::Object for OBWriteFileConsentResponse4Data {
 }
 rt::__object_impls!(OBWriteFileConsentResponse4Data);
 impl rt::Validate for OBWriteFileConsentResponse4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -6219,6 +6309,7 @@ impl rt::Object for OBWriteFileResponse3 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -6256,6 +6347,7 @@ impl rt::Object for OBWriteFileResponse3 {
 }
 rt::__object_impls!(OBWriteFileResponse3);
 impl rt::Validate for OBWriteFileResponse3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -6332,6 +6424,7 @@ impl rt::Object for OBWriteFileResponse3Data {
     ];
     const REQUIRED: u128 = 95;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FilePaymentId" => Some(0usize),
@@ -6398,6 +6491,7 @@ impl rt::Object for OBWriteFileResponse3Data {
 }
 rt::__object_impls!(OBWriteFileResponse3Data);
 impl rt::Validate for OBWriteFileResponse3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.file_payment_id, &RULES_12);
@@ -6478,6 +6572,7 @@ impl rt::Object for OBWriteInternational3 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -6512,6 +6607,7 @@ impl rt::Object for OBWriteInternational3 {
 }
 rt::__object_impls!(OBWriteInternational3);
 impl rt::Validate for OBWriteInternational3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -6557,6 +6653,7 @@ impl rt::Object for OBWriteInternational3Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -6591,6 +6688,7 @@ impl rt::Object for OBWriteInternational3Data {
 }
 rt::__object_impls!(OBWriteInternational3Data);
 impl rt::Validate for OBWriteInternational3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -6701,6 +6799,7 @@ impl rt::Object for OBWriteInternational3DataInitiation {
     ];
     const REQUIRED: u128 = 17027;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -6818,6 +6917,7 @@ impl rt::Object for OBWriteInternational3DataInitiation {
 }
 rt::__object_impls!(OBWriteInternational3DataInitiation);
 impl rt::Validate for OBWriteInternational3DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
@@ -6949,6 +7049,7 @@ impl rt::Object for OBWriteInternationalConsent5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -6983,6 +7084,7 @@ impl rt::Object for OBWriteInternationalConsent5 {
 }
 rt::__object_impls!(OBWriteInternationalConsent5);
 impl rt::Validate for OBWriteInternationalConsent5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -7037,6 +7139,7 @@ impl rt::Object for OBWriteInternationalConsent5Data {
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ReadRefundAccount" => Some(0usize),
@@ -7081,6 +7184,7 @@ impl rt::Object for OBWriteInternationalConsent5Data {
 }
 rt::__object_impls!(OBWriteInternationalConsent5Data);
 impl rt::Validate for OBWriteInternationalConsent5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -7149,6 +7253,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -7189,6 +7294,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6 {
 }
 rt::__object_impls!(OBWriteInternationalConsentResponse6);
 impl rt::Validate for OBWriteInternationalConsentResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -7293,6 +7399,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6Data {
     ];
     const REQUIRED: u128 = 1039;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -7398,6 +7505,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6Data {
 }
 rt::__object_impls!(OBWriteInternationalConsentResponse6Data);
 impl rt::Validate for OBWriteInternationalConsentResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -7520,6 +7628,7 @@ impl rt::Object for OBWriteInternationalResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -7557,6 +7666,7 @@ impl rt::Object for OBWriteInternationalResponse5 {
 }
 rt::__object_impls!(OBWriteInternationalResponse5);
 impl rt::Validate for OBWriteInternationalResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -7651,6 +7761,7 @@ impl rt::Object for OBWriteInternationalResponse5Data {
     ];
     const REQUIRED: u128 = 1055;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InternationalPaymentId" => Some(0usize),
@@ -7753,6 +7864,7 @@ impl rt::Object for OBWriteInternationalResponse5Data {
 }
 rt::__object_impls!(OBWriteInternationalResponse5Data);
 impl rt::Validate for OBWriteInternationalResponse5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.international_payment_id, &RULES_12);
@@ -7862,6 +7974,7 @@ impl rt::Object for OBWriteInternationalScheduled3 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -7896,6 +8009,7 @@ impl rt::Object for OBWriteInternationalScheduled3 {
 }
 rt::__object_impls!(OBWriteInternationalScheduled3);
 impl rt::Validate for OBWriteInternationalScheduled3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -7943,6 +8057,7 @@ impl rt::Object for OBWriteInternationalScheduled3Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -7977,6 +8092,7 @@ impl rt::Object for OBWriteInternationalScheduled3Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduled3Data);
 impl rt::Validate for OBWriteInternationalScheduled3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -8093,6 +8209,7 @@ impl rt::Object for OBWriteInternationalScheduled3DataInitiation {
     ];
     const REQUIRED: u128 = 34177;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -8224,6 +8341,7 @@ impl rt::Object for OBWriteInternationalScheduled3DataInitiation {
 }
 rt::__object_impls!(OBWriteInternationalScheduled3DataInitiation);
 impl rt::Validate for OBWriteInternationalScheduled3DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
@@ -8368,6 +8486,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -8402,6 +8521,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5 {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsent5);
 impl rt::Validate for OBWriteInternationalScheduledConsent5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -8461,6 +8581,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -8508,6 +8629,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsent5Data);
 impl rt::Validate for OBWriteInternationalScheduledConsent5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -8581,6 +8703,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -8621,6 +8744,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6 {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6);
 impl rt::Validate for OBWriteInternationalScheduledConsentResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -8729,6 +8853,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6Data {
     ];
     const REQUIRED: u128 = 2079;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -8837,6 +8962,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6Data);
 impl rt::Validate for OBWriteInternationalScheduledConsentResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -9034,6 +9160,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6DataInitiation 
     ];
     const REQUIRED: u128 = 34177;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -9165,6 +9292,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6DataInitiation 
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6DataInitiation);
 impl rt::Validate for OBWriteInternationalScheduledConsentResponse6DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
@@ -9310,6 +9438,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -9347,6 +9476,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6 {
 }
 rt::__object_impls!(OBWriteInternationalScheduledResponse6);
 impl rt::Validate for OBWriteInternationalScheduledResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -9443,6 +9573,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6Data {
     ];
     const REQUIRED: u128 = 1055;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InternationalScheduledPaymentId" => Some(0usize),
@@ -9550,6 +9681,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduledResponse6Data);
 impl rt::Validate for OBWriteInternationalScheduledResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -9665,6 +9797,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -9699,6 +9832,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrder4);
 impl rt::Validate for OBWriteInternationalStandingOrder4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -9746,6 +9880,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -9780,6 +9915,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrder4Data);
 impl rt::Validate for OBWriteInternationalStandingOrder4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -9913,6 +10049,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4DataInitiation {
     ];
     const REQUIRED: u128 = 17673;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Frequency" => Some(0usize),
@@ -10013,6 +10150,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4DataInitiation {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrder4DataInitiation);
 impl rt::Validate for OBWriteInternationalStandingOrder4DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_13);
@@ -10133,6 +10271,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -10167,6 +10306,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsent6);
 impl rt::Validate for OBWriteInternationalStandingOrderConsent6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -10226,6 +10366,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -10273,6 +10414,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsent6Data);
 impl rt::Validate for OBWriteInternationalStandingOrderConsent6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -10347,6 +10489,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -10387,6 +10530,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsentResponse7);
 impl rt::Validate for OBWriteInternationalStandingOrderConsentResponse7 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -10480,6 +10624,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
     ];
     const REQUIRED: u128 = 287;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -10559,6 +10704,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsentResponse7Data);
 impl rt::Validate for OBWriteInternationalStandingOrderConsentResponse7Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -10748,6 +10894,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7DataInitiat
     ];
     const REQUIRED: u128 = 17673;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Frequency" => Some(0usize),
@@ -10848,6 +10995,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7DataInitiat
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsentResponse7DataInitiation);
 impl rt::Validate for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_13);
@@ -10971,6 +11119,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -11008,6 +11157,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderResponse7);
 impl rt::Validate for OBWriteInternationalStandingOrderResponse7 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -11089,6 +11239,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7Data {
     ];
     const REQUIRED: u128 = 159;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InternationalStandingOrderId" => Some(0usize),
@@ -11165,6 +11316,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderResponse7Data);
 impl rt::Validate for OBWriteInternationalStandingOrderResponse7Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(

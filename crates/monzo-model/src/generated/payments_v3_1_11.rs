@@ -91,6 +91,7 @@ impl rt::Object for OBWriteDomestic2 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -125,6 +126,7 @@ impl rt::Object for OBWriteDomestic2 {
 }
 rt::__object_impls!(OBWriteDomestic2);
 impl rt::Validate for OBWriteDomestic2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -170,6 +172,7 @@ impl rt::Object for OBWriteDomestic2Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -204,6 +207,7 @@ impl rt::Object for OBWriteDomestic2Data {
 }
 rt::__object_impls!(OBWriteDomestic2Data);
 impl rt::Validate for OBWriteDomestic2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -252,6 +256,7 @@ impl rt::Object for OBWriteDomesticConsent4 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -286,6 +291,7 @@ impl rt::Object for OBWriteDomesticConsent4 {
 }
 rt::__object_impls!(OBWriteDomesticConsent4);
 impl rt::Validate for OBWriteDomesticConsent4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -340,6 +346,7 @@ impl rt::Object for OBWriteDomesticConsent4Data {
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ReadRefundAccount" => Some(0usize),
@@ -384,6 +391,7 @@ impl rt::Object for OBWriteDomesticConsent4Data {
 }
 rt::__object_impls!(OBWriteDomesticConsent4Data);
 impl rt::Validate for OBWriteDomesticConsent4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -450,6 +458,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -490,6 +499,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticConsentResponse5);
 impl rt::Validate for OBWriteDomesticConsentResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -545,6 +555,7 @@ impl rt::Object for OBWriteDomesticResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -582,6 +593,7 @@ impl rt::Object for OBWriteDomesticResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticResponse5);
 impl rt::Validate for OBWriteDomesticResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -631,6 +643,7 @@ impl rt::Object for OBWriteDomesticScheduled2 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -665,6 +678,7 @@ impl rt::Object for OBWriteDomesticScheduled2 {
 }
 rt::__object_impls!(OBWriteDomesticScheduled2);
 impl rt::Validate for OBWriteDomesticScheduled2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -710,6 +724,7 @@ impl rt::Object for OBWriteDomesticScheduled2Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -744,6 +759,7 @@ impl rt::Object for OBWriteDomesticScheduled2Data {
 }
 rt::__object_impls!(OBWriteDomesticScheduled2Data);
 impl rt::Validate for OBWriteDomesticScheduled2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -794,6 +810,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -828,6 +845,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4 {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsent4);
 impl rt::Validate for OBWriteDomesticScheduledConsent4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -887,6 +905,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -934,6 +953,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4Data {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsent4Data);
 impl rt::Validate for OBWriteDomesticScheduledConsent4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -1007,6 +1027,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1047,6 +1068,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsentResponse5);
 impl rt::Validate for OBWriteDomesticScheduledConsentResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1102,6 +1124,7 @@ impl rt::Object for OBWriteDomesticScheduledResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1139,6 +1162,7 @@ impl rt::Object for OBWriteDomesticScheduledResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticScheduledResponse5);
 impl rt::Validate for OBWriteDomesticScheduledResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1190,6 +1214,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1224,6 +1249,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrder3);
 impl rt::Validate for OBWriteDomesticStandingOrder3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1269,6 +1295,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -1303,6 +1330,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrder3Data);
 impl rt::Validate for OBWriteDomesticStandingOrder3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -1353,6 +1381,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1387,6 +1416,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsent5);
 impl rt::Validate for OBWriteDomesticStandingOrderConsent5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1446,6 +1476,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -1493,6 +1524,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsent5Data);
 impl rt::Validate for OBWriteDomesticStandingOrderConsent5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -1566,6 +1598,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1606,6 +1639,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsentResponse6);
 impl rt::Validate for OBWriteDomesticStandingOrderConsentResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1699,6 +1733,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
     ];
     const REQUIRED: u128 = 287;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -1778,6 +1813,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsentResponse6Data);
 impl rt::Validate for OBWriteDomesticStandingOrderConsentResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -1883,6 +1919,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1920,6 +1957,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderResponse6);
 impl rt::Validate for OBWriteDomesticStandingOrderResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2001,6 +2039,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6Data {
     ];
     const REQUIRED: u128 = 159;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DomesticStandingOrderId" => Some(0usize),
@@ -2072,6 +2111,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderResponse6Data);
 impl rt::Validate for OBWriteDomesticStandingOrderResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.domestic_standing_order_id, &RULES_1);
@@ -2158,6 +2198,7 @@ impl rt::Object for OBWriteFile2 {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2189,6 +2230,7 @@ impl rt::Object for OBWriteFile2 {
 }
 rt::__object_impls!(OBWriteFile2);
 impl rt::Validate for OBWriteFile2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2227,6 +2269,7 @@ impl rt::Object for OBWriteFile2Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -2261,6 +2304,7 @@ impl rt::Object for OBWriteFile2Data {
 }
 rt::__object_impls!(OBWriteFile2Data);
 impl rt::Validate for OBWriteFile2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -2304,6 +2348,7 @@ impl rt::Object for OBWriteFileConsent3 {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2335,6 +2380,7 @@ impl rt::Object for OBWriteFileConsent3 {
 }
 rt::__object_impls!(OBWriteFileConsent3);
 impl rt::Validate for OBWriteFileConsent3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2379,6 +2425,7 @@ impl rt::Object for OBWriteFileConsent3Data {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Initiation" => Some(0usize),
@@ -2418,6 +2465,7 @@ impl rt::Object for OBWriteFileConsent3Data {
 }
 rt::__object_impls!(OBWriteFileConsent3Data);
 impl rt::Validate for OBWriteFileConsent3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.initiation, &rt::Rules::NONE);
@@ -2473,6 +2521,7 @@ impl rt::Object for OBWriteFileConsentResponse4 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2510,6 +2559,7 @@ impl rt::Object for OBWriteFileConsentResponse4 {
 }
 rt::__object_impls!(OBWriteFileConsentResponse4);
 impl rt::Validate for OBWriteFileConsentResponse4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2591,6 +2641,7 @@ impl rt::Object for OBWriteFileConsentResponse4Data {
     ];
     const REQUIRED: u128 = 79;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -2662,6 +2713,7 @@ impl rt::Object for OBWriteFileConsentResponse4Data {
 }
 rt::__object_impls!(OBWriteFileConsentResponse4Data);
 impl rt::Validate for OBWriteFileConsentResponse4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -2751,6 +2803,7 @@ impl rt::Object for OBWriteFileResponse3 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2788,6 +2841,7 @@ impl rt::Object for OBWriteFileResponse3 {
 }
 rt::__object_impls!(OBWriteFileResponse3);
 impl rt::Validate for OBWriteFileResponse3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2864,6 +2918,7 @@ impl rt::Object for OBWriteFileResponse3Data {
     ];
     const REQUIRED: u128 = 95;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FilePaymentId" => Some(0usize),
@@ -2930,6 +2985,7 @@ impl rt::Object for OBWriteFileResponse3Data {
 }
 rt::__object_impls!(OBWriteFileResponse3Data);
 impl rt::Validate for OBWriteFileResponse3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.file_payment_id, &RULES_1);
@@ -3014,6 +3070,7 @@ impl rt::Object for OBWriteInternational3 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -3048,6 +3105,7 @@ impl rt::Object for OBWriteInternational3 {
 }
 rt::__object_impls!(OBWriteInternational3);
 impl rt::Validate for OBWriteInternational3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -3093,6 +3151,7 @@ impl rt::Object for OBWriteInternational3Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -3127,6 +3186,7 @@ impl rt::Object for OBWriteInternational3Data {
 }
 rt::__object_impls!(OBWriteInternational3Data);
 impl rt::Validate for OBWriteInternational3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -3239,6 +3299,7 @@ impl rt::Object for OBWriteInternational3DataInitiation {
     ];
     const REQUIRED: u128 = 17283;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -3352,6 +3413,7 @@ impl rt::Object for OBWriteInternational3DataInitiation {
 }
 rt::__object_impls!(OBWriteInternational3DataInitiation);
 impl rt::Validate for OBWriteInternational3DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_2);
@@ -3493,6 +3555,7 @@ impl rt::Object for OBWriteInternational3DataInitiationCreditorAccount {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -3539,6 +3602,7 @@ impl rt::Object for OBWriteInternational3DataInitiationCreditorAccount {
 }
 rt::__object_impls!(OBWriteInternational3DataInitiationCreditorAccount);
 impl rt::Validate for OBWriteInternational3DataInitiationCreditorAccount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -3607,6 +3671,7 @@ impl rt::Object for OBWriteInternational3DataInitiationExchangeRateInformation {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "UnitCurrency" => Some(0usize),
@@ -3653,6 +3718,7 @@ impl rt::Object for OBWriteInternational3DataInitiationExchangeRateInformation {
 }
 rt::__object_impls!(OBWriteInternational3DataInitiationExchangeRateInformation);
 impl rt::Validate for OBWriteInternational3DataInitiationExchangeRateInformation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.unit_currency, &RULES_5);
@@ -3712,6 +3778,7 @@ impl OBWriteInternational3DataInitiationExchangeRateInformationRateType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Actual", "Agreed", "Indicative"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Actual => "Actual",
@@ -3721,6 +3788,7 @@ impl OBWriteInternational3DataInitiationExchangeRateInformationRateType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Actual" => Self::Actual,
@@ -3756,6 +3824,7 @@ impl rt::Object for OBWriteInternational3DataInitiationInstructedAmount {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -3790,6 +3859,7 @@ impl rt::Object for OBWriteInternational3DataInitiationInstructedAmount {
 }
 rt::__object_impls!(OBWriteInternational3DataInitiationInstructedAmount);
 impl rt::Validate for OBWriteInternational3DataInitiationInstructedAmount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_11);
@@ -3868,6 +3938,7 @@ impl rt::Object for OBWriteInternational3Risk {
     ];
     const REQUIRED: u128 = 64;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "PaymentContextCode" => Some(0usize),
@@ -3960,6 +4031,7 @@ impl rt::Object for OBWriteInternational3Risk {
 }
 rt::__object_impls!(OBWriteInternational3Risk);
 impl rt::Validate for OBWriteInternational3Risk {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -4046,6 +4118,7 @@ impl rt::Object for OBWriteInternationalConsent5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -4080,6 +4153,7 @@ impl rt::Object for OBWriteInternationalConsent5 {
 }
 rt::__object_impls!(OBWriteInternationalConsent5);
 impl rt::Validate for OBWriteInternationalConsent5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -4134,6 +4208,7 @@ impl rt::Object for OBWriteInternationalConsent5Data {
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ReadRefundAccount" => Some(0usize),
@@ -4178,6 +4253,7 @@ impl rt::Object for OBWriteInternationalConsent5Data {
 }
 rt::__object_impls!(OBWriteInternationalConsent5Data);
 impl rt::Validate for OBWriteInternationalConsent5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -4246,6 +4322,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -4286,6 +4363,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6 {
 }
 rt::__object_impls!(OBWriteInternationalConsentResponse6);
 impl rt::Validate for OBWriteInternationalConsentResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -4392,6 +4470,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6Data {
     ];
     const REQUIRED: u128 = 1039;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -4497,6 +4576,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6Data {
 }
 rt::__object_impls!(OBWriteInternationalConsentResponse6Data);
 impl rt::Validate for OBWriteInternationalConsentResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -4631,6 +4711,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6DataExchangeRateInformat
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "UnitCurrency" => Some(0usize),
@@ -4686,6 +4767,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6DataExchangeRateInformat
 }
 rt::__object_impls!(OBWriteInternationalConsentResponse6DataExchangeRateInformation);
 impl rt::Validate for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.unit_currency, &RULES_5);
@@ -4814,6 +4896,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6DataInitiation {
     ];
     const REQUIRED: u128 = 17027;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -4931,6 +5014,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6DataInitiation {
 }
 rt::__object_impls!(OBWriteInternationalConsentResponse6DataInitiation);
 impl rt::Validate for OBWriteInternationalConsentResponse6DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_2);
@@ -5072,6 +5156,7 @@ for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "UnitCurrency" => Some(0usize),
@@ -5121,6 +5206,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.unit_currency, &RULES_5);
@@ -5182,6 +5268,7 @@ impl rt::Object for OBWriteInternationalResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -5219,6 +5306,7 @@ impl rt::Object for OBWriteInternationalResponse5 {
 }
 rt::__object_impls!(OBWriteInternationalResponse5);
 impl rt::Validate for OBWriteInternationalResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -5313,6 +5401,7 @@ impl rt::Object for OBWriteInternationalResponse5Data {
     ];
     const REQUIRED: u128 = 1055;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InternationalPaymentId" => Some(0usize),
@@ -5415,6 +5504,7 @@ impl rt::Object for OBWriteInternationalResponse5Data {
 }
 rt::__object_impls!(OBWriteInternationalResponse5Data);
 impl rt::Validate for OBWriteInternationalResponse5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.international_payment_id, &RULES_1);
@@ -5524,6 +5614,7 @@ impl rt::Object for OBWriteInternationalScheduled3 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -5558,6 +5649,7 @@ impl rt::Object for OBWriteInternationalScheduled3 {
 }
 rt::__object_impls!(OBWriteInternationalScheduled3);
 impl rt::Validate for OBWriteInternationalScheduled3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -5605,6 +5697,7 @@ impl rt::Object for OBWriteInternationalScheduled3Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -5639,6 +5732,7 @@ impl rt::Object for OBWriteInternationalScheduled3Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduled3Data);
 impl rt::Validate for OBWriteInternationalScheduled3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -5755,6 +5849,7 @@ impl rt::Object for OBWriteInternationalScheduled3DataInitiation {
     ];
     const REQUIRED: u128 = 34177;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -5886,6 +5981,7 @@ impl rt::Object for OBWriteInternationalScheduled3DataInitiation {
 }
 rt::__object_impls!(OBWriteInternationalScheduled3DataInitiation);
 impl rt::Validate for OBWriteInternationalScheduled3DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_2);
@@ -6030,6 +6126,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -6064,6 +6161,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5 {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsent5);
 impl rt::Validate for OBWriteInternationalScheduledConsent5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -6123,6 +6221,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -6170,6 +6269,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsent5Data);
 impl rt::Validate for OBWriteInternationalScheduledConsent5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -6243,6 +6343,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -6283,6 +6384,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6 {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6);
 impl rt::Validate for OBWriteInternationalScheduledConsentResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -6391,6 +6493,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6Data {
     ];
     const REQUIRED: u128 = 2079;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -6499,6 +6602,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6Data);
 impl rt::Validate for OBWriteInternationalScheduledConsentResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -6696,6 +6800,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6DataInitiation 
     ];
     const REQUIRED: u128 = 34177;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -6827,6 +6932,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6DataInitiation 
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6DataInitiation);
 impl rt::Validate for OBWriteInternationalScheduledConsentResponse6DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_2);
@@ -6972,6 +7078,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -7009,6 +7116,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6 {
 }
 rt::__object_impls!(OBWriteInternationalScheduledResponse6);
 impl rt::Validate for OBWriteInternationalScheduledResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -7105,6 +7213,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6Data {
     ];
     const REQUIRED: u128 = 1055;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InternationalScheduledPaymentId" => Some(0usize),
@@ -7212,6 +7321,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduledResponse6Data);
 impl rt::Validate for OBWriteInternationalScheduledResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -7327,6 +7437,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -7361,6 +7472,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrder4);
 impl rt::Validate for OBWriteInternationalStandingOrder4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -7408,6 +7520,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -7442,6 +7555,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrder4Data);
 impl rt::Validate for OBWriteInternationalStandingOrder4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -7490,6 +7604,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -7524,6 +7639,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsent6);
 impl rt::Validate for OBWriteInternationalStandingOrderConsent6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -7583,6 +7699,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -7630,6 +7747,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsent6Data);
 impl rt::Validate for OBWriteInternationalStandingOrderConsent6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -7704,6 +7822,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -7744,6 +7863,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsentResponse7);
 impl rt::Validate for OBWriteInternationalStandingOrderConsentResponse7 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -7837,6 +7957,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
     ];
     const REQUIRED: u128 = 287;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -7916,6 +8037,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsentResponse7Data);
 impl rt::Validate for OBWriteInternationalStandingOrderConsentResponse7Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -8021,6 +8143,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -8058,6 +8181,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderResponse7);
 impl rt::Validate for OBWriteInternationalStandingOrderResponse7 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -8139,6 +8263,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7Data {
     ];
     const REQUIRED: u128 = 159;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InternationalStandingOrderId" => Some(0usize),
@@ -8215,6 +8340,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderResponse7Data);
 impl rt::Validate for OBWriteInternationalStandingOrderResponse7Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(

@@ -53,6 +53,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -87,6 +88,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_0);
@@ -146,6 +148,7 @@ impl rt::Object for OBCashAccountCreditor3 {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -192,6 +195,7 @@ impl rt::Object for OBCashAccountCreditor3 {
 }
 rt::__object_impls!(OBCashAccountCreditor3);
 impl rt::Validate for OBCashAccountCreditor3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_2);
@@ -257,6 +261,7 @@ impl rt::Object for OBCashAccountDebtorWithName {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -303,6 +308,7 @@ impl rt::Object for OBCashAccountDebtorWithName {
 }
 rt::__object_impls!(OBCashAccountDebtorWithName);
 impl rt::Validate for OBCashAccountDebtorWithName {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_2);
@@ -360,6 +366,7 @@ impl rt::Object for OBDomesticVRPConsentRequest {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -394,6 +401,7 @@ impl rt::Object for OBDomesticVRPConsentRequest {
 }
 rt::__object_impls!(OBDomesticVRPConsentRequest);
 impl rt::Validate for OBDomesticVRPConsentRequest {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -445,6 +453,7 @@ impl rt::Object for OBDomesticVRPConsentRequestData {
     ];
     const REQUIRED: u128 = 6;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ReadRefundAccount" => Some(0usize),
@@ -484,6 +493,7 @@ impl rt::Object for OBDomesticVRPConsentRequestData {
 }
 rt::__object_impls!(OBDomesticVRPConsentRequestData);
 impl rt::Validate for OBDomesticVRPConsentRequestData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -542,6 +552,7 @@ impl rt::Object for OBDomesticVRPConsentResponse {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 15;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -582,6 +593,7 @@ impl rt::Object for OBDomesticVRPConsentResponse {
 }
 rt::__object_impls!(OBDomesticVRPConsentResponse);
 impl rt::Validate for OBDomesticVRPConsentResponse {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -654,6 +666,7 @@ impl rt::Object for OBDomesticVRPConsentResponseData {
     ];
     const REQUIRED: u128 = 126;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ReadRefundAccount" => Some(0usize),
@@ -712,6 +725,7 @@ impl rt::Object for OBDomesticVRPConsentResponseData {
 }
 rt::__object_impls!(OBDomesticVRPConsentResponseData);
 impl rt::Validate for OBDomesticVRPConsentResponseData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -818,6 +832,7 @@ impl rt::Object for OBDomesticVRPControlParameters {
     ];
     const REQUIRED: u128 = 60;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ValidFromDateTime" => Some(0usize),
@@ -897,6 +912,7 @@ impl rt::Object for OBDomesticVRPControlParameters {
 }
 rt::__object_impls!(OBDomesticVRPControlParameters);
 impl rt::Validate for OBDomesticVRPControlParameters {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -1005,6 +1021,7 @@ impl rt::Object for OBDomesticVRPControlParametersPeriodicLimits {
     ];
     const REQUIRED: u128 = 15;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "PeriodType" => Some(0usize),
@@ -1045,6 +1062,7 @@ impl rt::Object for OBDomesticVRPControlParametersPeriodicLimits {
 }
 rt::__object_impls!(OBDomesticVRPControlParametersPeriodicLimits);
 impl rt::Validate for OBDomesticVRPControlParametersPeriodicLimits {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.period_type, &RULES_12);
@@ -1101,6 +1119,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Consent", "Calendar"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Consent => "Consent",
@@ -1109,6 +1128,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Consent" => Self::Consent,
@@ -1153,6 +1173,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
         "Year",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "Day",
@@ -1165,6 +1186,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Day" => Self::Day,
@@ -1206,6 +1228,7 @@ impl rt::Object for OBDomesticVRPControlParametersSupplementaryData {
     const FIELDS: &'static [&'static str] = &["DesiredStatus", "DesiredRejectionReason"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DesiredStatus" => Some(0usize),
@@ -1248,6 +1271,7 @@ impl rt::Object for OBDomesticVRPControlParametersSupplementaryData {
 }
 rt::__object_impls!(OBDomesticVRPControlParametersSupplementaryData);
 impl rt::Validate for OBDomesticVRPControlParametersSupplementaryData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -1300,6 +1324,7 @@ impl OBDomesticVRPControlParametersSupplementaryDataDesiredStatus {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Authorised", "Rejected"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Authorised => "Authorised",
@@ -1308,6 +1333,7 @@ impl OBDomesticVRPControlParametersSupplementaryDataDesiredStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Authorised" => Self::Authorised,
@@ -1348,6 +1374,7 @@ impl rt::Object for OBDomesticVRPInitiation {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DebtorAccount" => Some(0usize),
@@ -1404,6 +1431,7 @@ impl rt::Object for OBDomesticVRPInitiation {
 }
 rt::__object_impls!(OBDomesticVRPInitiation);
 impl rt::Validate for OBDomesticVRPInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -1497,6 +1525,7 @@ impl rt::Object for OBDomesticVRPInstruction {
     ];
     const REQUIRED: u128 = 83;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -1569,6 +1598,7 @@ impl rt::Object for OBDomesticVRPInstruction {
 }
 rt::__object_impls!(OBDomesticVRPInstruction);
 impl rt::Validate for OBDomesticVRPInstruction {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -1653,6 +1683,7 @@ impl rt::Object for OBDomesticVRPRequest {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1687,6 +1718,7 @@ impl rt::Object for OBDomesticVRPRequest {
 }
 rt::__object_impls!(OBDomesticVRPRequest);
 impl rt::Validate for OBDomesticVRPRequest {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1744,6 +1776,7 @@ impl rt::Object for OBDomesticVRPRequestData {
     ];
     const REQUIRED: u128 = 27;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -1795,6 +1828,7 @@ impl rt::Object for OBDomesticVRPRequestData {
 }
 rt::__object_impls!(OBDomesticVRPRequestData);
 impl rt::Validate for OBDomesticVRPRequestData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_6);
@@ -1863,6 +1897,7 @@ impl rt::Object for OBDomesticVRPResponse {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 15;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1903,6 +1938,7 @@ impl rt::Object for OBDomesticVRPResponse {
 }
 rt::__object_impls!(OBDomesticVRPResponse);
 impl rt::Validate for OBDomesticVRPResponse {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1993,6 +2029,7 @@ impl rt::Object for OBDomesticVRPResponseData {
     ];
     const REQUIRED: u128 = 6223;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DomesticVRPId" => Some(0usize),
@@ -2092,6 +2129,7 @@ impl rt::Object for OBDomesticVRPResponseData {
 }
 rt::__object_impls!(OBDomesticVRPResponseData);
 impl rt::Validate for OBDomesticVRPResponseData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.domestic_vrp_id, &RULES_16);
@@ -2195,6 +2233,7 @@ impl rt::Object for OBDomesticVRPResponseDataCharges {
     const FIELDS: &'static [&'static str] = &["ChargeBearer", "Type", "Amount"];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ChargeBearer" => Some(0usize),
@@ -2232,6 +2271,7 @@ impl rt::Object for OBDomesticVRPResponseDataCharges {
 }
 rt::__object_impls!(OBDomesticVRPResponseDataCharges);
 impl rt::Validate for OBDomesticVRPResponseDataCharges {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.charge_bearer, &rt::Rules::NONE);
@@ -2297,6 +2337,7 @@ impl rt::Object for OBError1 {
     const FIELDS: &'static [&'static str] = &["ErrorCode", "Message", "Path", "Url"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ErrorCode" => Some(0usize),
@@ -2337,6 +2378,7 @@ impl rt::Object for OBError1 {
 }
 rt::__object_impls!(OBError1);
 impl rt::Validate for OBError1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.error_code, &rt::Rules::NONE);
@@ -2480,6 +2522,7 @@ impl OBError1ErrorCode {
         "UK.MONZO.Forbidden",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FieldExpected => "UK.OBIE.Field.Expected",
@@ -2519,6 +2562,7 @@ impl OBError1ErrorCode {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.Field.Expected" => Self::FieldExpected,
@@ -2605,6 +2649,7 @@ impl rt::Object for OBErrorResponse1 {
     const FIELDS: &'static [&'static str] = &["Code", "Id", "Message", "Errors"];
     const REQUIRED: u128 = 13;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -2648,6 +2693,7 @@ impl rt::Object for OBErrorResponse1 {
 }
 rt::__object_impls!(OBErrorResponse1);
 impl rt::Validate for OBErrorResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.code, &RULES_16);
@@ -2697,6 +2743,7 @@ impl rt::Object for OBVRPFundsConfirmationRequest {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2728,6 +2775,7 @@ impl rt::Object for OBVRPFundsConfirmationRequest {
 }
 rt::__object_impls!(OBVRPFundsConfirmationRequest);
 impl rt::Validate for OBVRPFundsConfirmationRequest {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2772,6 +2820,7 @@ impl rt::Object for OBVRPFundsConfirmationRequestData {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -2809,6 +2858,7 @@ impl rt::Object for OBVRPFundsConfirmationRequestData {
 }
 rt::__object_impls!(OBVRPFundsConfirmationRequestData);
 impl rt::Validate for OBVRPFundsConfirmationRequestData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_6);
@@ -2857,6 +2907,7 @@ impl rt::Object for OBVRPFundsConfirmationResponse {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2888,6 +2939,7 @@ impl rt::Object for OBVRPFundsConfirmationResponse {
 }
 rt::__object_impls!(OBVRPFundsConfirmationResponse);
 impl rt::Validate for OBVRPFundsConfirmationResponse {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2941,6 +2993,7 @@ impl rt::Object for OBVRPFundsConfirmationResponseData {
     ];
     const REQUIRED: u128 = 55;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FundsConfirmationId" => Some(0usize),
@@ -2989,6 +3042,7 @@ impl rt::Object for OBVRPFundsConfirmationResponseData {
 }
 rt::__object_impls!(OBVRPFundsConfirmationResponseData);
 impl rt::Validate for OBVRPFundsConfirmationResponseData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.funds_confirmation_id, &RULES_16);

@@ -138,6 +138,7 @@ impl rt::Object for Model {
     const FIELDS: &'static [&'static str] = &["id"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "id" => Some(0usize),
@@ -169,6 +170,7 @@ impl rt::Object for Model {
 }
 rt::__object_impls!(Model);
 impl rt::Validate for Model {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.id, &rt::Rules::NONE);
@@ -280,6 +282,7 @@ impl rt::Object for OBAccount6 {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -362,6 +365,7 @@ impl rt::Object for OBAccount6 {
 }
 rt::__object_impls!(OBAccount6);
 impl rt::Validate for OBAccount6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -489,6 +493,7 @@ impl rt::Object for OBAccount6Basic {
     ];
     const REQUIRED: u128 = 57;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -558,6 +563,7 @@ impl rt::Object for OBAccount6Basic {
 }
 rt::__object_impls!(OBAccount6Basic);
 impl rt::Validate for OBAccount6Basic {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -680,6 +686,7 @@ impl rt::Object for OBAccount6Detail {
     ];
     const REQUIRED: u128 = 2105;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -760,6 +767,7 @@ impl rt::Object for OBAccount6Detail {
 }
 rt::__object_impls!(OBAccount6Detail);
 impl rt::Validate for OBAccount6Detail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -856,6 +864,7 @@ impl OBAccountStatus1Code {
         "ProForma",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Deleted => "Deleted",
@@ -867,6 +876,7 @@ impl OBAccountStatus1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Deleted" => Self::Deleted,
@@ -899,6 +909,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_0 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -933,6 +944,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_0 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_0);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_0 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -979,6 +991,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_1 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -1013,6 +1026,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_1 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_1);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -1058,6 +1072,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_10 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -1092,6 +1107,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_10 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_10);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_10 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -1137,6 +1153,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_11 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -1171,6 +1188,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_11 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_11);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_11 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -1216,6 +1234,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_2 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -1250,6 +1269,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_2 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_2);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -1295,6 +1315,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_3 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -1329,6 +1350,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_3 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_3);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -1374,6 +1396,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_4 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -1408,6 +1431,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_4 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_4);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -1453,6 +1477,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_5 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -1487,6 +1512,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_5 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_5);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -1532,6 +1558,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_6 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -1566,6 +1593,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_6 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_6);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -1611,6 +1639,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_7 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -1645,6 +1674,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_7 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_7);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_7 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -1690,6 +1720,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_8 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -1724,6 +1755,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_8 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_8);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_8 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -1769,6 +1801,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_9 {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -1803,6 +1836,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount_9 {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount_9);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount_9 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_4);
@@ -1857,6 +1891,7 @@ impl rt::Object for OBBCAData1 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ProductDetails" => Some(0usize),
@@ -1910,6 +1945,7 @@ impl rt::Object for OBBCAData1 {
 }
 rt::__object_impls!(OBBCAData1);
 impl rt::Validate for OBBCAData1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -1968,6 +2004,7 @@ impl rt::Object for OBBCAData1CreditInterest {
     const FIELDS: &'static [&'static str] = &["TierBandSet"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TierBandSet" => Some(0usize),
@@ -2006,6 +2043,7 @@ impl rt::Object for OBBCAData1CreditInterest {
 }
 rt::__object_impls!(OBBCAData1CreditInterest);
 impl rt::Validate for OBBCAData1CreditInterest {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.tier_band_set, &RULES_5);
@@ -2067,6 +2105,7 @@ impl rt::Object for OBBCAData1CreditInterestTierBandSet {
     ];
     const REQUIRED: u128 = 21;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TierBandMethod" => Some(0usize),
@@ -2119,6 +2158,7 @@ impl rt::Object for OBBCAData1CreditInterestTierBandSet {
 }
 rt::__object_impls!(OBBCAData1CreditInterestTierBandSet);
 impl rt::Validate for OBBCAData1CreditInterestTierBandSet {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.tier_band_method, &rt::Rules::NONE);
@@ -2182,6 +2222,7 @@ impl OBBCAData1CreditInterestTierBandSetCalculationMethod {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Compound", "SimpleInterest"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Compound => "Compound",
@@ -2190,6 +2231,7 @@ impl OBBCAData1CreditInterestTierBandSetCalculationMethod {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Compound" => Self::Compound,
@@ -2217,6 +2259,7 @@ impl OBBCAData1CreditInterestTierBandSetDestination {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["PayAway", "SelfCredit"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PayAway => "PayAway",
@@ -2225,6 +2268,7 @@ impl OBBCAData1CreditInterestTierBandSetDestination {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "PayAway" => Self::PayAway,
@@ -2307,6 +2351,7 @@ impl rt::Object for OBBCAData1CreditInterestTierBandSetTierBand {
     ];
     const REQUIRED: u128 = 210;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Identification" => Some(0usize),
@@ -2426,6 +2471,7 @@ impl rt::Object for OBBCAData1CreditInterestTierBandSetTierBand {
 }
 rt::__object_impls!(OBBCAData1CreditInterestTierBandSetTierBand);
 impl rt::Validate for OBBCAData1CreditInterestTierBandSetTierBand {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.identification, &RULES_2);
@@ -2573,6 +2619,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandApplicationFrequency {
         "Yearly",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "Daily",
@@ -2587,6 +2634,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandApplicationFrequency {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Daily" => Self::Daily,
@@ -2620,6 +2668,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Gross", "Other"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Gross => "Gross",
@@ -2628,6 +2677,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Gross" => Self::Gross,
@@ -2676,6 +2726,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
         "Yearly",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "Daily",
@@ -2690,6 +2741,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Daily" => Self::Daily,
@@ -2725,6 +2777,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Banded", "Tiered", "Whole"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Banded => "Banded",
@@ -2734,6 +2787,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Banded" => Self::Banded,
@@ -2764,6 +2818,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Fixed", "Variable"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Fixed => "Fixed",
@@ -2772,6 +2827,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Fixed" => Self::Fixed,
@@ -2812,6 +2868,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandMethod {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Banded", "Tiered", "Whole"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Banded => "Banded",
@@ -2821,6 +2878,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandMethod {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Banded" => Self::Banded,
@@ -2854,6 +2912,7 @@ for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -2894,6 +2953,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_10);
@@ -2947,6 +3007,7 @@ impl rt::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterest
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -2984,6 +3045,7 @@ impl rt::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterest
 }
 rt::__object_impls!(OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType);
 impl rt::Validate for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_10);
@@ -3038,6 +3100,7 @@ for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -3078,6 +3141,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_10);
@@ -3143,6 +3207,7 @@ impl rt::Object for OBBCAData1OtherFeesCharges {
     ];
     const REQUIRED: u128 = 8;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TariffType" => Some(0usize),
@@ -3204,6 +3269,7 @@ impl rt::Object for OBBCAData1OtherFeesCharges {
 }
 rt::__object_impls!(OBBCAData1OtherFeesCharges);
 impl rt::Validate for OBBCAData1OtherFeesCharges {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.tariff_type, &rt::Rules::NONE);
@@ -3337,6 +3403,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesFeeChargeDetail {
     ];
     const REQUIRED: u128 = 67;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeCategory" => Some(0usize),
@@ -3466,6 +3533,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesFeeChargeDetail {
 }
 rt::__object_impls!(OBBCAData1OtherFeesChargesFeeChargeDetail);
 impl rt::Validate for OBBCAData1OtherFeesChargesFeeChargeDetail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_category, &rt::Rules::NONE);
@@ -3619,6 +3687,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange 
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "MinimumAmount" => Some(0usize),
@@ -3663,6 +3732,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange 
 }
 rt::__object_impls!(OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange);
 impl rt::Validate for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.minimum_amount, &RULES_8);
@@ -3713,6 +3783,7 @@ impl OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Other", "Servicing"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Other => "Other",
@@ -3721,6 +3792,7 @@ impl OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Other" => Self::Other,
@@ -3774,6 +3846,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -3838,6 +3911,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
 }
 rt::__object_impls!(OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap);
 impl rt::Validate for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &RULES_5);
@@ -3937,6 +4011,7 @@ impl OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType {
         "ServiceCOther",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Other => "Other",
@@ -3951,6 +4026,7 @@ impl OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Other" => Self::Other,
@@ -4005,6 +4081,7 @@ impl OBBCAData1OtherFeesChargesFeeChargeDetailFeeType {
         "ServiceCOther",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Other => "Other",
@@ -4019,6 +4096,7 @@ impl OBBCAData1OtherFeesChargesFeeChargeDetailFeeType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Other" => Self::Other,
@@ -4056,6 +4134,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryTyp
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -4093,6 +4172,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryTyp
 }
 rt::__object_impls!(OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType);
 impl rt::Validate for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_10);
@@ -4151,6 +4231,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
     ];
     const REQUIRED: u128 = 14;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -4191,6 +4272,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
 }
 rt::__object_impls!(OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType);
 impl rt::Validate for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_10);
@@ -4247,6 +4329,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesOtherTariffType {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -4284,6 +4367,7 @@ impl rt::Object for OBBCAData1OtherFeesChargesOtherTariffType {
 }
 rt::__object_impls!(OBBCAData1OtherFeesChargesOtherTariffType);
 impl rt::Validate for OBBCAData1OtherFeesChargesOtherTariffType {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_10);
@@ -4332,6 +4416,7 @@ impl OBBCAData1OtherFeesChargesTariffType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Electronic", "Mixed", "Other"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Electronic => "Electronic",
@@ -4341,6 +4426,7 @@ impl OBBCAData1OtherFeesChargesTariffType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Electronic" => Self::Electronic,
@@ -4371,6 +4457,7 @@ impl rt::Object for OBBCAData1Overdraft {
     const FIELDS: &'static [&'static str] = &["Notes", "OverdraftTierBandSet"];
     const REQUIRED: u128 = 2;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Notes" => Some(0usize),
@@ -4414,6 +4501,7 @@ impl rt::Object for OBBCAData1Overdraft {
 }
 rt::__object_impls!(OBBCAData1Overdraft);
 impl rt::Validate for OBBCAData1Overdraft {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.notes, &RULES_7);
@@ -4489,6 +4577,7 @@ impl rt::Object for OBBCAData1OverdraftOverdraftTierBandSet {
     ];
     const REQUIRED: u128 = 65;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TierBandMethod" => Some(0usize),
@@ -4571,6 +4660,7 @@ impl rt::Object for OBBCAData1OverdraftOverdraftTierBandSet {
 }
 rt::__object_impls!(OBBCAData1OverdraftOverdraftTierBandSet);
 impl rt::Validate for OBBCAData1OverdraftOverdraftTierBandSet {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.tier_band_method, &rt::Rules::NONE);
@@ -4693,6 +4783,7 @@ impl rt::Object for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Identification" => Some(0usize),
@@ -4802,6 +4893,7 @@ impl rt::Object for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
 }
 rt::__object_impls!(OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand);
 impl rt::Validate for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.identification, &RULES_2);
@@ -4917,6 +5009,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod {
         "Year",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "Day",
@@ -4929,6 +5022,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Day" => Self::Day,
@@ -4974,6 +5068,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "OverdraftFeeChargeCap" => Some(0usize),
@@ -5033,6 +5128,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -5125,6 +5221,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -5192,6 +5289,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCap {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &RULES_5);
@@ -5289,6 +5387,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         "Year",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "Day",
@@ -5301,6 +5400,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Day" => Self::Day,
@@ -5367,6 +5467,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         "UnauthorisedUnpaidTrans",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ArrangedOverdraft => "ArrangedOverdraft",
@@ -5385,6 +5486,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ArrangedOverdraft" => Self::ArrangedOverdraft,
@@ -5424,6 +5526,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Minimum", "Maximum"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Minimum => "Minimum",
@@ -5432,6 +5535,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Minimum" => Self::Minimum,
@@ -5466,6 +5570,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -5506,6 +5611,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapOtherFeeType {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_10);
@@ -5620,6 +5726,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     ];
     const REQUIRED: u128 = 129;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -5753,6 +5860,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &rt::Rules::NONE);
@@ -5948,6 +6056,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         "Yearly",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OnClosing => "OnClosing",
@@ -5974,6 +6083,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "OnClosing" => Self::OnClosing,
@@ -6078,6 +6188,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         "Yearly",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OnClosing => "OnClosing",
@@ -6104,6 +6215,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "OnClosing" => Self::OnClosing,
@@ -6151,6 +6263,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Gross", "Other"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Gross => "Gross",
@@ -6159,6 +6272,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Gross" => Self::Gross,
@@ -6221,6 +6335,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         "UnauthorisedUnpaidTrans",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ArrangedOverdraft => "ArrangedOverdraft",
@@ -6239,6 +6354,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ArrangedOverdraft" => Self::ArrangedOverdraft,
@@ -6283,6 +6399,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -6323,6 +6440,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailOtherFeeRateType {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_10);
@@ -6377,6 +6495,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -6417,6 +6536,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailOtherFeeType {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_10);
@@ -6468,6 +6588,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestCh
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Banded", "Tiered", "Whole"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Banded => "Banded",
@@ -6477,6 +6598,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestCh
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Banded" => Self::Banded,
@@ -6507,6 +6629,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Committed", "OnDemand"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Committed => "Committed",
@@ -6515,6 +6638,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Committed" => Self::Committed,
@@ -6556,6 +6680,7 @@ impl rt::Object for OBBCAData1ProductDetails {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Segment" => Some(0usize),
@@ -6604,6 +6729,7 @@ impl rt::Object for OBBCAData1ProductDetails {
 }
 rt::__object_impls!(OBBCAData1ProductDetails);
 impl rt::Validate for OBBCAData1ProductDetails {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.segment, &rt::Rules::NONE);
@@ -6678,6 +6804,7 @@ impl OBBCAData1ProductDetailsFeeFreeLengthPeriod {
         "Year",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "Day",
@@ -6690,6 +6817,7 @@ impl OBBCAData1ProductDetailsFeeFreeLengthPeriod {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Day" => Self::Day,
@@ -6745,6 +6873,7 @@ impl OBBCAData1ProductDetailsSegment {
         "Switcher",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ClientAccount => "ClientAccount",
@@ -6759,6 +6888,7 @@ impl OBBCAData1ProductDetailsSegment {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ClientAccount" => Self::ClientAccount,
@@ -6828,6 +6958,7 @@ impl OBBalanceType1Code {
         "PreviouslyClosedBooked",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ClosingAvailable => "ClosingAvailable",
@@ -6847,6 +6978,7 @@ impl OBBalanceType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ClosingAvailable" => Self::ClosingAvailable,
@@ -6887,6 +7019,7 @@ impl rt::Object for OBBankTransactionCodeStructure1 {
     const FIELDS: &'static [&'static str] = &["Code", "SubCode"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -6921,6 +7054,7 @@ impl rt::Object for OBBankTransactionCodeStructure1 {
 }
 rt::__object_impls!(OBBankTransactionCodeStructure1);
 impl rt::Validate for OBBankTransactionCodeStructure1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.code, &rt::Rules::NONE);
@@ -6987,6 +7121,7 @@ impl rt::Object for OBBeneficiary5 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -7046,6 +7181,7 @@ impl rt::Object for OBBeneficiary5 {
 }
 rt::__object_impls!(OBBeneficiary5);
 impl rt::Validate for OBBeneficiary5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.account_id, &RULES_0);
@@ -7134,6 +7270,7 @@ impl rt::Object for OBBeneficiary5Basic {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -7183,6 +7320,7 @@ impl rt::Object for OBBeneficiary5Basic {
 }
 rt::__object_impls!(OBBeneficiary5Basic);
 impl rt::Validate for OBBeneficiary5Basic {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.account_id, &RULES_0);
@@ -7264,6 +7402,7 @@ impl rt::Object for OBBeneficiary5Detail {
     ];
     const REQUIRED: u128 = 64;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -7321,6 +7460,7 @@ impl rt::Object for OBBeneficiary5Detail {
 }
 rt::__object_impls!(OBBeneficiary5Detail);
 impl rt::Validate for OBBeneficiary5Detail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.account_id, &RULES_0);
@@ -7390,6 +7530,7 @@ impl OBBeneficiaryType1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Trusted", "Ordinary"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Trusted => "Trusted",
@@ -7398,6 +7539,7 @@ impl OBBeneficiaryType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Trusted" => Self::Trusted,
@@ -7427,6 +7569,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification5_0 {
     const FIELDS: &'static [&'static str] = &["SchemeName", "Identification"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -7461,6 +7604,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification5_0 {
 }
 rt::__object_impls!(OBBranchAndFinancialInstitutionIdentification5_0);
 impl rt::Validate for OBBranchAndFinancialInstitutionIdentification5_0 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -7510,6 +7654,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification5_1 {
     const FIELDS: &'static [&'static str] = &["SchemeName", "Identification"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -7544,6 +7689,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification5_1 {
 }
 rt::__object_impls!(OBBranchAndFinancialInstitutionIdentification5_1);
 impl rt::Validate for OBBranchAndFinancialInstitutionIdentification5_1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -7602,6 +7748,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification6_0 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -7646,6 +7793,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification6_0 {
 }
 rt::__object_impls!(OBBranchAndFinancialInstitutionIdentification6_0);
 impl rt::Validate for OBBranchAndFinancialInstitutionIdentification6_0 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -7712,6 +7860,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification6_1 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -7756,6 +7905,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification6_1 {
 }
 rt::__object_impls!(OBBranchAndFinancialInstitutionIdentification6_1);
 impl rt::Validate for OBBranchAndFinancialInstitutionIdentification6_1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -7822,6 +7972,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification6_2 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -7866,6 +8017,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification6_2 {
 }
 rt::__object_impls!(OBBranchAndFinancialInstitutionIdentification6_2);
 impl rt::Validate for OBBranchAndFinancialInstitutionIdentification6_2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -7934,6 +8086,7 @@ impl rt::Object for OBCashAccount5_0 {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -7980,6 +8133,7 @@ impl rt::Object for OBCashAccount5_0 {
 }
 rt::__object_impls!(OBCashAccount5_0);
 impl rt::Validate for OBCashAccount5_0 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -8047,6 +8201,7 @@ impl rt::Object for OBCashAccount5_1 {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -8093,6 +8248,7 @@ impl rt::Object for OBCashAccount5_1 {
 }
 rt::__object_impls!(OBCashAccount5_1);
 impl rt::Validate for OBCashAccount5_1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -8160,6 +8316,7 @@ impl rt::Object for OBCashAccount6_0 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -8208,6 +8365,7 @@ impl rt::Object for OBCashAccount6_0 {
 }
 rt::__object_impls!(OBCashAccount6_0);
 impl rt::Validate for OBCashAccount6_0 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -8275,6 +8433,7 @@ impl rt::Object for OBCashAccount6_1 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -8323,6 +8482,7 @@ impl rt::Object for OBCashAccount6_1 {
 }
 rt::__object_impls!(OBCashAccount6_1);
 impl rt::Validate for OBCashAccount6_1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -8378,6 +8538,7 @@ impl OBCreditDebitCode_0 {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Credit", "Debit"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Credit => "Credit",
@@ -8386,6 +8547,7 @@ impl OBCreditDebitCode_0 {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Credit" => Self::Credit,
@@ -8413,6 +8575,7 @@ impl OBCreditDebitCode_1 {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Credit", "Debit"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Credit => "Credit",
@@ -8421,6 +8584,7 @@ impl OBCreditDebitCode_1 {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Credit" => Self::Credit,
@@ -8449,6 +8613,7 @@ impl OBCreditDebitCode_2 {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Credit", "Debit"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Credit => "Credit",
@@ -8457,6 +8622,7 @@ impl OBCreditDebitCode_2 {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Credit" => Self::Credit,
@@ -8507,6 +8673,7 @@ impl rt::Object for OBCurrencyExchange5 {
     ];
     const REQUIRED: u128 = 9;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SourceCurrency" => Some(0usize),
@@ -8568,6 +8735,7 @@ impl rt::Object for OBCurrencyExchange5 {
 }
 rt::__object_impls!(OBCurrencyExchange5);
 impl rt::Validate for OBCurrencyExchange5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.source_currency, &RULES_1);
@@ -8639,6 +8807,7 @@ impl OBEntryStatus1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Booked", "Pending", "Rejected"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Booked => "Booked",
@@ -8648,6 +8817,7 @@ impl OBEntryStatus1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Booked" => Self::Booked,
@@ -8715,6 +8885,7 @@ impl OBExternalAccountRole1Code {
         "UK.OBIE.SuccessorOnDeath",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Administrator => "UK.OBIE.Administrator",
@@ -8735,6 +8906,7 @@ impl OBExternalAccountRole1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.Administrator" => Self::Administrator,
@@ -8795,6 +8967,7 @@ impl OBExternalAccountSubType1Code {
         "Savings",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChargeCard => "ChargeCard",
@@ -8809,6 +8982,7 @@ impl OBExternalAccountSubType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ChargeCard" => Self::ChargeCard,
@@ -8842,6 +9016,7 @@ impl OBExternalDirectDebitStatus1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Active", "Inactive"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "Active",
@@ -8850,6 +9025,7 @@ impl OBExternalDirectDebitStatus1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Active" => Self::Active,
@@ -8910,6 +9086,7 @@ impl OBExternalLegalStructureType1Code {
         "UK.OBIE.Sole",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CIC => "UK.OBIE.CIC",
@@ -8928,6 +9105,7 @@ impl OBExternalLegalStructureType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.CIC" => Self::CIC,
@@ -8967,6 +9145,7 @@ impl OBExternalPartyType1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Delegate", "Joint", "Sole"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Delegate => "Delegate",
@@ -8976,6 +9155,7 @@ impl OBExternalPartyType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Delegate" => Self::Delegate,
@@ -9004,6 +9184,7 @@ impl OBExternalScheduleType1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Arrival", "Execution"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Arrival => "Arrival",
@@ -9012,6 +9193,7 @@ impl OBExternalScheduleType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Arrival" => Self::Arrival,
@@ -9039,6 +9221,7 @@ impl OBExternalStandingOrderStatus1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Active", "Inactive"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "Active",
@@ -9047,6 +9230,7 @@ impl OBExternalStandingOrderStatus1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Active" => Self::Active,
@@ -9143,6 +9327,7 @@ impl OBExternalStatementAmountType1Code {
         "UK.OBIE.TotalPurchases",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ArrearsClosingBalance => "UK.OBIE.ArrearsClosingBalance",
@@ -9175,6 +9360,7 @@ impl OBExternalStatementAmountType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.ArrearsClosingBalance" => Self::ArrearsClosingBalance,
@@ -9235,6 +9421,7 @@ impl OBExternalStatementBenefitType1Code {
         "UK.OBIE.TravelInsurance",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cashback => "UK.OBIE.Cashback",
@@ -9245,6 +9432,7 @@ impl OBExternalStatementBenefitType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.Cashback" => Self::Cashback,
@@ -9295,6 +9483,7 @@ impl OBExternalStatementDateTimeType1Code {
         "UK.OBIE.StatementAvailable",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BalanceTransferPromoEnd => "UK.OBIE.BalanceTransferPromoEnd",
@@ -9309,6 +9498,7 @@ impl OBExternalStatementDateTimeType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.BalanceTransferPromoEnd" => Self::BalanceTransferPromoEnd,
@@ -9357,6 +9547,7 @@ impl OBExternalStatementFeeFrequency1Code {
         "UK.OBIE.Weekly",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChargingPeriod => "UK.OBIE.ChargingPeriod",
@@ -9369,6 +9560,7 @@ impl OBExternalStatementFeeFrequency1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.ChargingPeriod" => Self::ChargingPeriod,
@@ -9400,6 +9592,7 @@ impl OBExternalStatementFeeRateType1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["UK.OBIE.AER", "UK.OBIE.EAR"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AER => "UK.OBIE.AER",
@@ -9408,6 +9601,7 @@ impl OBExternalStatementFeeRateType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.AER" => Self::AER,
@@ -9477,6 +9671,7 @@ impl OBExternalStatementFeeType1Code {
         "UK.OBIE.Total",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Annual => "UK.OBIE.Annual",
@@ -9498,6 +9693,7 @@ impl OBExternalStatementFeeType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.Annual" => Self::Annual,
@@ -9556,6 +9752,7 @@ impl OBExternalStatementInterestFrequency1Code {
         "UK.OBIE.Yearly",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "UK.OBIE.Daily",
@@ -9569,6 +9766,7 @@ impl OBExternalStatementInterestFrequency1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.Daily" => Self::Daily,
@@ -9613,6 +9811,7 @@ impl OBExternalStatementInterestRateType1Code {
         "UK.OBIE.Net",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BOEBaseRate => "UK.OBIE.BOEBaseRate",
@@ -9624,6 +9823,7 @@ impl OBExternalStatementInterestRateType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.BOEBaseRate" => Self::BOEBaseRate,
@@ -9666,6 +9866,7 @@ impl OBExternalStatementInterestType1Code {
         "UK.OBIE.Total",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BalanceTransfer => "UK.OBIE.BalanceTransfer",
@@ -9677,6 +9878,7 @@ impl OBExternalStatementInterestType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.BalanceTransfer" => Self::BalanceTransfer,
@@ -9734,6 +9936,7 @@ impl OBExternalStatementRateType1Code {
         "UK.OBIE.MonthlyPurchase",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AnnualBalanceTransfer => "UK.OBIE.AnnualBalanceTransfer",
@@ -9752,6 +9955,7 @@ impl OBExternalStatementRateType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.AnnualBalanceTransfer" => Self::AnnualBalanceTransfer,
@@ -9801,6 +10005,7 @@ impl OBExternalStatementType1Code {
         "RegularPeriodic",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AccountClosure => "AccountClosure",
@@ -9812,6 +10017,7 @@ impl OBExternalStatementType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "AccountClosure" => Self::AccountClosure,
@@ -9863,6 +10069,7 @@ impl OBExternalStatementValueType1Code {
         "UK.OBIE.RetailShoppingPointsBalance",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AirMilesPoints => "UK.OBIE.AirMilesPoints",
@@ -9877,6 +10084,7 @@ impl OBExternalStatementValueType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.AirMilesPoints" => Self::AirMilesPoints,
@@ -9913,6 +10121,7 @@ impl OBExternalSwitchStatusCode {
         "UK.CASS.SwitchCompleted",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CassNotSwitched => "UK.CASS.NotSwitched",
@@ -9921,6 +10130,7 @@ impl OBExternalSwitchStatusCode {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.CASS.NotSwitched" => Self::CassNotSwitched,
@@ -9950,6 +10160,7 @@ impl rt::Object for OBMerchantDetails1 {
     const FIELDS: &'static [&'static str] = &["MerchantName", "MerchantCategoryCode"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "MerchantName" => Some(0usize),
@@ -9990,6 +10201,7 @@ impl rt::Object for OBMerchantDetails1 {
 }
 rt::__object_impls!(OBMerchantDetails1);
 impl rt::Validate for OBMerchantDetails1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.merchant_name, &RULES_11);
@@ -10047,6 +10259,7 @@ impl rt::Object for OBPCAData1 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ProductDetails" => Some(0usize),
@@ -10093,6 +10306,7 @@ impl rt::Object for OBPCAData1 {
 }
 rt::__object_impls!(OBPCAData1);
 impl rt::Validate for OBPCAData1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -10151,6 +10365,7 @@ impl rt::Object for OBPCAData1CreditInterest {
     const FIELDS: &'static [&'static str] = &["TierBandSet"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TierBandSet" => Some(0usize),
@@ -10189,6 +10404,7 @@ impl rt::Object for OBPCAData1CreditInterest {
 }
 rt::__object_impls!(OBPCAData1CreditInterest);
 impl rt::Validate for OBPCAData1CreditInterest {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.tier_band_set, &RULES_5);
@@ -10250,6 +10466,7 @@ impl rt::Object for OBPCAData1CreditInterestTierBandSet {
     ];
     const REQUIRED: u128 = 17;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TierBandMethod" => Some(0usize),
@@ -10302,6 +10519,7 @@ impl rt::Object for OBPCAData1CreditInterestTierBandSet {
 }
 rt::__object_impls!(OBPCAData1CreditInterestTierBandSet);
 impl rt::Validate for OBPCAData1CreditInterestTierBandSet {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.tier_band_method, &rt::Rules::NONE);
@@ -10420,6 +10638,7 @@ impl rt::Object for OBPCAData1CreditInterestTierBandSetTierBand {
     ];
     const REQUIRED: u128 = 210;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Identification" => Some(0usize),
@@ -10539,6 +10758,7 @@ impl rt::Object for OBPCAData1CreditInterestTierBandSetTierBand {
 }
 rt::__object_impls!(OBPCAData1CreditInterestTierBandSetTierBand);
 impl rt::Validate for OBPCAData1CreditInterestTierBandSetTierBand {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.identification, &RULES_2);
@@ -10689,6 +10909,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandApplicationFrequency {
         "Yearly",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PerAcademicTerm => "PerAcademicTerm",
@@ -10704,6 +10925,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandApplicationFrequency {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "PerAcademicTerm" => Self::PerAcademicTerm,
@@ -10747,6 +10969,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
         "Other",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::LinkedBaseRate => "LinkedBaseRate",
@@ -10757,6 +10980,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "LinkedBaseRate" => Self::LinkedBaseRate,
@@ -10810,6 +11034,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
         "Yearly",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PerAcademicTerm => "PerAcademicTerm",
@@ -10825,6 +11050,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "PerAcademicTerm" => Self::PerAcademicTerm,
@@ -10859,6 +11085,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Tiered", "Whole"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tiered => "Tiered",
@@ -10867,6 +11094,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Tiered" => Self::Tiered,
@@ -10905,6 +11133,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandMethod {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Tiered", "Whole"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tiered => "Tiered",
@@ -10913,6 +11142,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandMethod {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Tiered" => Self::Tiered,
@@ -10944,6 +11174,7 @@ impl rt::Object for OBPCAData1OtherFeesCharges {
     const FIELDS: &'static [&'static str] = &["FeeChargeDetail", "FeeChargeCap"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeChargeDetail" => Some(0usize),
@@ -10994,6 +11225,7 @@ impl rt::Object for OBPCAData1OtherFeesCharges {
 }
 rt::__object_impls!(OBPCAData1OtherFeesCharges);
 impl rt::Validate for OBPCAData1OtherFeesCharges {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_charge_detail, &RULES_5);
@@ -11108,6 +11340,7 @@ impl rt::Object for OBPCAData1OtherFeesChargesFeeChargeDetail {
     ];
     const REQUIRED: u128 = 35;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeCategory" => Some(0usize),
@@ -11228,6 +11461,7 @@ impl rt::Object for OBPCAData1OtherFeesChargesFeeChargeDetail {
 }
 rt::__object_impls!(OBPCAData1OtherFeesChargesFeeChargeDetail);
 impl rt::Validate for OBPCAData1OtherFeesChargesFeeChargeDetail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_category, &rt::Rules::NONE);
@@ -11390,6 +11624,7 @@ impl rt::Object for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -11454,6 +11689,7 @@ impl rt::Object for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
 }
 rt::__object_impls!(OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap);
 impl rt::Validate for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &RULES_5);
@@ -11541,6 +11777,7 @@ impl OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType {
         "Other",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ServiceCAccountFee => "ServiceCAccountFee",
@@ -11551,6 +11788,7 @@ impl OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ServiceCAccountFee" => Self::ServiceCAccountFee,
@@ -11589,6 +11827,7 @@ impl OBPCAData1OtherFeesChargesFeeChargeDetailFeeType {
         "Other",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ServiceCAccountFee => "ServiceCAccountFee",
@@ -11599,6 +11838,7 @@ impl OBPCAData1OtherFeesChargesFeeChargeDetailFeeType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ServiceCAccountFee" => Self::ServiceCAccountFee,
@@ -11630,6 +11870,7 @@ impl rt::Object for OBPCAData1Overdraft {
     const FIELDS: &'static [&'static str] = &["Notes", "OverdraftTierBandSet"];
     const REQUIRED: u128 = 2;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Notes" => Some(0usize),
@@ -11673,6 +11914,7 @@ impl rt::Object for OBPCAData1Overdraft {
 }
 rt::__object_impls!(OBPCAData1Overdraft);
 impl rt::Validate for OBPCAData1Overdraft {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.notes, &RULES_7);
@@ -11748,6 +11990,7 @@ impl rt::Object for OBPCAData1OverdraftOverdraftTierBandSet {
     ];
     const REQUIRED: u128 = 65;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TierBandMethod" => Some(0usize),
@@ -11830,6 +12073,7 @@ impl rt::Object for OBPCAData1OverdraftOverdraftTierBandSet {
 }
 rt::__object_impls!(OBPCAData1OverdraftOverdraftTierBandSet);
 impl rt::Validate for OBPCAData1OverdraftOverdraftTierBandSet {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.tier_band_method, &rt::Rules::NONE);
@@ -11941,6 +12185,7 @@ impl rt::Object for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Identification" => Some(0usize),
@@ -12027,6 +12272,7 @@ impl rt::Object for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
 }
 rt::__object_impls!(OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand);
 impl rt::Validate for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.identification, &RULES_2);
@@ -12119,6 +12365,7 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "OverdraftFeeChargeCap" => Some(0usize),
@@ -12178,6 +12425,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -12273,6 +12521,7 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -12349,6 +12598,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCap {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &RULES_5);
@@ -12455,6 +12705,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         "Year",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AcademicTerm => "AcademicTerm",
@@ -12468,6 +12719,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "AcademicTerm" => Self::AcademicTerm,
@@ -12535,6 +12787,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         "UnauthorisedUnpaidTrans",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ArrangedOverdraft => "ArrangedOverdraft",
@@ -12553,6 +12806,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ArrangedOverdraft" => Self::ArrangedOverdraft,
@@ -12654,6 +12908,7 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     ];
     const REQUIRED: u128 = 65;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -12771,6 +13026,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &rt::Rules::NONE);
@@ -12958,6 +13214,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         "Yearly",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AccountClosing => "AccountClosing",
@@ -12984,6 +13241,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "AccountClosing" => Self::AccountClosing,
@@ -13088,6 +13346,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         "Yearly",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AccountClosing => "AccountClosing",
@@ -13114,6 +13373,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "AccountClosing" => Self::AccountClosing,
@@ -13170,6 +13430,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         "Other",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::LinkedBaseRate => "LinkedBaseRate",
@@ -13180,6 +13441,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "LinkedBaseRate" => Self::LinkedBaseRate,
@@ -13244,6 +13506,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         "UnauthorisedUnpaidTrans",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ArrangedOverdraft => "ArrangedOverdraft",
@@ -13262,6 +13525,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ArrangedOverdraft" => Self::ArrangedOverdraft,
@@ -13333,6 +13597,7 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -13409,6 +13674,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailOverdraftFeeChargeCap {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &RULES_5);
@@ -13497,6 +13763,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestCh
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Tiered", "Whole"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tiered => "Tiered",
@@ -13505,6 +13772,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestCh
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Tiered" => Self::Tiered,
@@ -13536,6 +13804,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Committed", "OnDemand", "Other"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Committed => "Committed",
@@ -13545,6 +13814,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Committed" => Self::Committed,
@@ -13578,6 +13848,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetTierBandMethod {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Tiered", "Whole", "Banded"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tiered => "Tiered",
@@ -13587,6 +13858,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetTierBandMethod {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Tiered" => Self::Tiered,
@@ -13626,6 +13898,7 @@ impl rt::Object for OBPCAData1ProductDetails {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Segment" => Some(0usize),
@@ -13669,6 +13942,7 @@ impl rt::Object for OBPCAData1ProductDetails {
 }
 rt::__object_impls!(OBPCAData1ProductDetails);
 impl rt::Validate for OBPCAData1ProductDetails {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.segment, &rt::Rules::NONE);
@@ -13762,6 +14036,7 @@ impl OBPCAData1ProductDetailsSegment {
         "Youth",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Basic => "Basic",
@@ -13782,6 +14057,7 @@ impl OBPCAData1ProductDetailsSegment {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Basic" => Self::Basic,
@@ -13859,6 +14135,7 @@ impl rt::Object for OBParty2 {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "PartyId" => Some(0usize),
@@ -13943,6 +14220,7 @@ impl rt::Object for OBParty2 {
 }
 rt::__object_impls!(OBParty2);
 impl rt::Validate for OBParty2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.party_id, &RULES_0);
@@ -14051,6 +14329,7 @@ impl rt::Object for OBParty2Address {
     ];
     const REQUIRED: u128 = 128;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AddressType" => Some(0usize),
@@ -14111,6 +14390,7 @@ impl rt::Object for OBParty2Address {
 }
 rt::__object_impls!(OBParty2Address);
 impl rt::Validate for OBParty2Address {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.address_type, &rt::Rules::NONE);
@@ -14172,6 +14452,7 @@ impl rt::Object for OBPartyRelationships1 {
     const FIELDS: &'static [&'static str] = &["Account"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Account" => Some(0usize),
@@ -14203,6 +14484,7 @@ impl rt::Object for OBPartyRelationships1 {
 }
 rt::__object_impls!(OBPartyRelationships1);
 impl rt::Validate for OBPartyRelationships1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.account, &rt::Rules::NONE);
@@ -14241,6 +14523,7 @@ impl rt::Object for OBPartyRelationships1Account {
     const FIELDS: &'static [&'static str] = &["Related", "Id"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Related" => Some(0usize),
@@ -14275,6 +14558,7 @@ impl rt::Object for OBPartyRelationships1Account {
 }
 rt::__object_impls!(OBPartyRelationships1Account);
 impl rt::Validate for OBPartyRelationships1Account {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.related, &rt::Rules::NONE);
@@ -14347,6 +14631,7 @@ impl rt::Object for OBPostalAddress6 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AddressType" => Some(0usize),
@@ -14415,6 +14700,7 @@ impl rt::Object for OBPostalAddress6 {
 }
 rt::__object_impls!(OBPostalAddress6);
 impl rt::Validate for OBPostalAddress6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.address_type, &rt::Rules::NONE);
@@ -14490,6 +14776,7 @@ impl rt::Object for OBReadAccount6 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -14527,6 +14814,7 @@ impl rt::Object for OBReadAccount6 {
 }
 rt::__object_impls!(OBReadAccount6);
 impl rt::Validate for OBReadAccount6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -14573,6 +14861,7 @@ impl rt::Object for OBReadAccount6Data {
     const FIELDS: &'static [&'static str] = &["Account"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Account" => Some(0usize),
@@ -14609,6 +14898,7 @@ impl rt::Object for OBReadAccount6Data {
 }
 rt::__object_impls!(OBReadAccount6Data);
 impl rt::Validate for OBReadAccount6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.account, &rt::Rules::NONE);
@@ -14649,6 +14939,7 @@ impl rt::Object for OBReadBalance1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -14686,6 +14977,7 @@ impl rt::Object for OBReadBalance1 {
 }
 rt::__object_impls!(OBReadBalance1);
 impl rt::Validate for OBReadBalance1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -14732,6 +15024,7 @@ impl rt::Object for OBReadBalance1Data {
     const FIELDS: &'static [&'static str] = &["Balance"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Balance" => Some(0usize),
@@ -14768,6 +15061,7 @@ impl rt::Object for OBReadBalance1Data {
 }
 rt::__object_impls!(OBReadBalance1Data);
 impl rt::Validate for OBReadBalance1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.balance, &RULES_5);
@@ -14824,6 +15118,7 @@ impl rt::Object for OBReadBalance1DataBalance {
     ];
     const REQUIRED: u128 = 31;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -14879,6 +15174,7 @@ impl rt::Object for OBReadBalance1DataBalance {
 }
 rt::__object_impls!(OBReadBalance1DataBalance);
 impl rt::Validate for OBReadBalance1DataBalance {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -14949,6 +15245,7 @@ impl rt::Object for OBReadBalance1DataBalanceCreditLine {
     const FIELDS: &'static [&'static str] = &["Included", "Type", "Amount"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Included" => Some(0usize),
@@ -14986,6 +15283,7 @@ impl rt::Object for OBReadBalance1DataBalanceCreditLine {
 }
 rt::__object_impls!(OBReadBalance1DataBalanceCreditLine);
 impl rt::Validate for OBReadBalance1DataBalanceCreditLine {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.included, &rt::Rules::NONE);
@@ -15048,6 +15346,7 @@ impl OBReadBalance1DataBalanceCreditLineType {
         "Temporary",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Available => "Available",
@@ -15059,6 +15358,7 @@ impl OBReadBalance1DataBalanceCreditLineType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Available" => Self::Available,
@@ -15093,6 +15393,7 @@ impl rt::Object for OBReadBeneficiary5 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -15130,6 +15431,7 @@ impl rt::Object for OBReadBeneficiary5 {
 }
 rt::__object_impls!(OBReadBeneficiary5);
 impl rt::Validate for OBReadBeneficiary5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -15176,6 +15478,7 @@ impl rt::Object for OBReadBeneficiary5Data {
     const FIELDS: &'static [&'static str] = &["Beneficiary"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Beneficiary" => Some(0usize),
@@ -15212,6 +15515,7 @@ impl rt::Object for OBReadBeneficiary5Data {
 }
 rt::__object_impls!(OBReadBeneficiary5Data);
 impl rt::Validate for OBReadBeneficiary5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.beneficiary, &rt::Rules::NONE);
@@ -15250,6 +15554,7 @@ impl rt::Object for OBReadConsent1 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -15284,6 +15589,7 @@ impl rt::Object for OBReadConsent1 {
 }
 rt::__object_impls!(OBReadConsent1);
 impl rt::Validate for OBReadConsent1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -15347,6 +15653,7 @@ impl rt::Object for OBReadConsent1Data {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permissions" => Some(0usize),
@@ -15405,6 +15712,7 @@ impl rt::Object for OBReadConsent1Data {
 }
 rt::__object_impls!(OBReadConsent1Data);
 impl rt::Validate for OBReadConsent1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permissions, &RULES_5);
@@ -15523,6 +15831,7 @@ impl OBReadConsent1DataPermissions {
         "ReadTransactionsDetail",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ReadAccountsBasic => "ReadAccountsBasic",
@@ -15550,6 +15859,7 @@ impl OBReadConsent1DataPermissions {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ReadAccountsBasic" => Self::ReadAccountsBasic,
@@ -15602,6 +15912,7 @@ impl rt::Object for OBReadConsentResponse1 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -15642,6 +15953,7 @@ impl rt::Object for OBReadConsentResponse1 {
 }
 rt::__object_impls!(OBReadConsentResponse1);
 impl rt::Validate for OBReadConsentResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -15727,6 +16039,7 @@ impl rt::Object for OBReadConsentResponse1Data {
     ];
     const REQUIRED: u128 = 31;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -15799,6 +16112,7 @@ impl rt::Object for OBReadConsentResponse1Data {
 }
 rt::__object_impls!(OBReadConsentResponse1Data);
 impl rt::Validate for OBReadConsentResponse1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_21);
@@ -15884,6 +16198,7 @@ impl OBReadConsentResponse1DataStatus {
         "Revoked",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Authorised => "Authorised",
@@ -15894,6 +16209,7 @@ impl OBReadConsentResponse1DataStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Authorised" => Self::Authorised,
@@ -15923,6 +16239,7 @@ impl rt::Object for OBReadDataStatement2 {
     const FIELDS: &'static [&'static str] = &["Statement"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Statement" => Some(0usize),
@@ -15959,6 +16276,7 @@ impl rt::Object for OBReadDataStatement2 {
 }
 rt::__object_impls!(OBReadDataStatement2);
 impl rt::Validate for OBReadDataStatement2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.statement, &rt::Rules::NONE);
@@ -15995,6 +16313,7 @@ impl rt::Object for OBReadDataTransaction6 {
     const FIELDS: &'static [&'static str] = &["Transaction"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Transaction" => Some(0usize),
@@ -16031,6 +16350,7 @@ impl rt::Object for OBReadDataTransaction6 {
 }
 rt::__object_impls!(OBReadDataTransaction6);
 impl rt::Validate for OBReadDataTransaction6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.transaction, &rt::Rules::NONE);
@@ -16071,6 +16391,7 @@ impl rt::Object for OBReadDirectDebit2 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -16108,6 +16429,7 @@ impl rt::Object for OBReadDirectDebit2 {
 }
 rt::__object_impls!(OBReadDirectDebit2);
 impl rt::Validate for OBReadDirectDebit2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -16154,6 +16476,7 @@ impl rt::Object for OBReadDirectDebit2Data {
     const FIELDS: &'static [&'static str] = &["DirectDebit"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DirectDebit" => Some(0usize),
@@ -16192,6 +16515,7 @@ impl rt::Object for OBReadDirectDebit2Data {
 }
 rt::__object_impls!(OBReadDirectDebit2Data);
 impl rt::Validate for OBReadDirectDebit2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.direct_debit, &rt::Rules::NONE);
@@ -16257,6 +16581,7 @@ impl rt::Object for OBReadDirectDebit2DataDirectDebit {
     ];
     const REQUIRED: u128 = 21;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -16331,6 +16656,7 @@ impl rt::Object for OBReadDirectDebit2DataDirectDebit {
 }
 rt::__object_impls!(OBReadDirectDebit2DataDirectDebit);
 impl rt::Validate for OBReadDirectDebit2DataDirectDebit {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -16426,6 +16752,7 @@ impl OBReadDirectDebit2DataDirectDebitFrequency {
         "UK.OBIE.Weekly",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Annual => "UK.OBIE.Annual",
@@ -16440,6 +16767,7 @@ impl OBReadDirectDebit2DataDirectDebitFrequency {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.Annual" => Self::Annual,
@@ -16477,6 +16805,7 @@ impl rt::Object for OBReadOffer1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -16514,6 +16843,7 @@ impl rt::Object for OBReadOffer1 {
 }
 rt::__object_impls!(OBReadOffer1);
 impl rt::Validate for OBReadOffer1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -16560,6 +16890,7 @@ impl rt::Object for OBReadOffer1Data {
     const FIELDS: &'static [&'static str] = &["Offer"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Offer" => Some(0usize),
@@ -16596,6 +16927,7 @@ impl rt::Object for OBReadOffer1Data {
 }
 rt::__object_impls!(OBReadOffer1Data);
 impl rt::Validate for OBReadOffer1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.offer, &rt::Rules::NONE);
@@ -16671,6 +17003,7 @@ impl rt::Object for OBReadOffer1DataOffer {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -16737,6 +17070,7 @@ impl rt::Object for OBReadOffer1DataOffer {
 }
 rt::__object_impls!(OBReadOffer1DataOffer);
 impl rt::Validate for OBReadOffer1DataOffer {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -16829,6 +17163,7 @@ impl OBReadOffer1DataOfferOfferType {
         "PromotionalRate",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BalanceTransfer => "BalanceTransfer",
@@ -16840,6 +17175,7 @@ impl OBReadOffer1DataOfferOfferType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "BalanceTransfer" => Self::BalanceTransfer,
@@ -16874,6 +17210,7 @@ impl rt::Object for OBReadParty2 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -16911,6 +17248,7 @@ impl rt::Object for OBReadParty2 {
 }
 rt::__object_impls!(OBReadParty2);
 impl rt::Validate for OBReadParty2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -16957,6 +17295,7 @@ impl rt::Object for OBReadParty2Data {
     const FIELDS: &'static [&'static str] = &["Party"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Party" => Some(0usize),
@@ -16988,6 +17327,7 @@ impl rt::Object for OBReadParty2Data {
 }
 rt::__object_impls!(OBReadParty2Data);
 impl rt::Validate for OBReadParty2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.party, &rt::Rules::NONE);
@@ -17028,6 +17368,7 @@ impl rt::Object for OBReadParty3 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -17065,6 +17406,7 @@ impl rt::Object for OBReadParty3 {
 }
 rt::__object_impls!(OBReadParty3);
 impl rt::Validate for OBReadParty3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -17111,6 +17453,7 @@ impl rt::Object for OBReadParty3Data {
     const FIELDS: &'static [&'static str] = &["Party"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Party" => Some(0usize),
@@ -17145,6 +17488,7 @@ impl rt::Object for OBReadParty3Data {
 }
 rt::__object_impls!(OBReadParty3Data);
 impl rt::Validate for OBReadParty3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.party, &rt::Rules::NONE);
@@ -17185,6 +17529,7 @@ impl rt::Object for OBReadProduct2 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -17222,6 +17567,7 @@ impl rt::Object for OBReadProduct2 {
 }
 rt::__object_impls!(OBReadProduct2);
 impl rt::Validate for OBReadProduct2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -17268,6 +17614,7 @@ impl rt::Object for OBReadProduct2Data {
     const FIELDS: &'static [&'static str] = &["Product"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Product" => Some(0usize),
@@ -17306,6 +17653,7 @@ impl rt::Object for OBReadProduct2Data {
 }
 rt::__object_impls!(OBReadProduct2Data);
 impl rt::Validate for OBReadProduct2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.product, &rt::Rules::NONE);
@@ -17368,6 +17716,7 @@ impl rt::Object for OBReadProduct2DataProduct {
     ];
     const REQUIRED: u128 = 20;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ProductName" => Some(0usize),
@@ -17433,6 +17782,7 @@ impl rt::Object for OBReadProduct2DataProduct {
 }
 rt::__object_impls!(OBReadProduct2DataProduct);
 impl rt::Validate for OBReadProduct2DataProduct {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.product_name, &RULES_11);
@@ -17538,6 +17888,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductType {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Name" => Some(0usize),
@@ -17608,6 +17959,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductType {
 }
 rt::__object_impls!(OBReadProduct2DataProductOtherProductType);
 impl rt::Validate for OBReadProduct2DataProductOtherProductType {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.name, &RULES_11);
@@ -17698,6 +18050,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeCreditInterest {
     const FIELDS: &'static [&'static str] = &["TierBandSet"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TierBandSet" => Some(0usize),
@@ -17736,6 +18089,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeCreditInterest {
 }
 rt::__object_impls!(OBReadProduct2DataProductOtherProductTypeCreditInterest);
 impl rt::Validate for OBReadProduct2DataProductOtherProductTypeCreditInterest {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.tier_band_set, &RULES_5);
@@ -17807,6 +18161,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeCreditInterestTierB
     ];
     const REQUIRED: u128 = 69;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TierBandMethod" => Some(0usize),
@@ -17874,6 +18229,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeCreditInterestTierB
 rt::__object_impls!(OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet);
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.tier_band_method, &rt::Rules::NONE);
@@ -17954,6 +18310,7 @@ impl OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetDestinati
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["INOT", "INPA", "INSC"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::INOT => "INOT",
@@ -17963,6 +18320,7 @@ impl OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetDestinati
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "INOT" => Self::INOT,
@@ -18044,6 +18402,7 @@ for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand {
     ];
     const REQUIRED: u128 = 210;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Identification" => Some(0usize),
@@ -18166,6 +18525,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.identification, &RULES_2);
@@ -18310,6 +18670,7 @@ impl OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandC
         "FQYY",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FQAT => "FQAT",
@@ -18325,6 +18686,7 @@ impl OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandC
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "FQAT" => Self::FQAT,
@@ -18369,6 +18731,7 @@ impl OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandM
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["INBA", "INTI", "INWH"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::INBA => "INBA",
@@ -18378,6 +18741,7 @@ impl OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandM
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "INBA" => Self::INBA,
@@ -18413,6 +18777,7 @@ for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandOt
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -18453,6 +18818,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandOtherBankInterestType {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_23);
@@ -18506,6 +18872,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeLoanInterest {
     const FIELDS: &'static [&'static str] = &["Notes", "LoanInterestTierBandSet"];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Notes" => Some(0usize),
@@ -18549,6 +18916,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeLoanInterest {
 }
 rt::__object_impls!(OBReadProduct2DataProductOtherProductTypeLoanInterest);
 impl rt::Validate for OBReadProduct2DataProductOtherProductTypeLoanInterest {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.notes, &RULES_7);
@@ -18633,6 +19001,7 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
     ];
     const REQUIRED: u128 = 37;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TierBandMethod" => Some(0usize),
@@ -18715,6 +19084,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.tier_band_method, &rt::Rules::NONE);
@@ -18843,6 +19213,7 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
     ];
     const REQUIRED: u128 = 410;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Identification" => Some(0usize),
@@ -18962,6 +19333,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSetLoanInterestTierBand {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.identification, &RULES_2);
@@ -19092,6 +19464,7 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "LoanInterestFeeChargeDetail" => Some(0usize),
@@ -19156,6 +19529,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSetLoanInterestTierBandLoanInterestFeesCharges {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -19241,6 +19615,7 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -19308,6 +19683,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSetLoanInterestTierBandLoanInterestFeesChargesLoanInterestFeeChargeCap {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &RULES_5);
@@ -19418,6 +19794,7 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
     ];
     const REQUIRED: u128 = 97;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -19507,6 +19884,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSetLoanInterestTierBandLoanInterestFeesChargesLoanInterestFeeChargeDetail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &rt::Rules::NONE);
@@ -19636,6 +20014,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges {
     ];
     const REQUIRED: u128 = 8;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TariffType" => Some(0usize),
@@ -19697,6 +20076,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges {
 }
 rt::__object_impls!(OBReadProduct2DataProductOtherProductTypeOtherFeesCharges);
 impl rt::Validate for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.tariff_type, &rt::Rules::NONE);
@@ -19824,6 +20204,7 @@ for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail {
     ];
     const REQUIRED: u128 = 67;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeCategory" => Some(0usize),
@@ -19956,6 +20337,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_category, &rt::Rules::NONE);
@@ -20095,6 +20477,7 @@ for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeA
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "MinimumAmount" => Some(0usize),
@@ -20142,6 +20525,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.minimum_amount, &RULES_8);
@@ -20196,6 +20580,7 @@ impl OBReadProduct2DataProductOtherProductTypeOtherFeesChargesTariffType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["TTEL", "TTMX", "TTOT"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::TTEL => "TTEL",
@@ -20205,6 +20590,7 @@ impl OBReadProduct2DataProductOtherProductTypeOtherFeesChargesTariffType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "TTEL" => Self::TTEL,
@@ -20239,6 +20625,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeOverdraft {
     const FIELDS: &'static [&'static str] = &["Notes", "OverdraftTierBandSet"];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Notes" => Some(0usize),
@@ -20282,6 +20669,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeOverdraft {
 }
 rt::__object_impls!(OBReadProduct2DataProductOtherProductTypeOverdraft);
 impl rt::Validate for OBReadProduct2DataProductOtherProductTypeOverdraft {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.notes, &RULES_7);
@@ -20362,6 +20750,7 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet {
     ];
     const REQUIRED: u128 = 65;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TierBandMethod" => Some(0usize),
@@ -20447,6 +20836,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.tier_band_method, &rt::Rules::NONE);
@@ -20572,6 +20962,7 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdr
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Identification" => Some(0usize),
@@ -20679,6 +21070,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.identification, &RULES_2);
@@ -20788,6 +21180,7 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdr
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "OverdraftFeeChargeCap" => Some(0usize),
@@ -20847,6 +21240,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -20932,6 +21326,7 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdr
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -20999,6 +21394,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCap {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &RULES_5);
@@ -21122,6 +21518,7 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdr
     ];
     const REQUIRED: u128 = 129;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -21255,6 +21652,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &rt::Rules::NONE);
@@ -21379,6 +21777,7 @@ impl OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverd
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["OVCO", "OVOD", "OVOT"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OVCO => "OVCO",
@@ -21388,6 +21787,7 @@ impl OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverd
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "OVCO" => Self::OVCO,
@@ -21437,6 +21837,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeProductDetails {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Segment" => Some(0usize),
@@ -21497,6 +21898,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeProductDetails {
 }
 rt::__object_impls!(OBReadProduct2DataProductOtherProductTypeProductDetails);
 impl rt::Validate for OBReadProduct2DataProductOtherProductTypeProductDetails {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.segment, &rt::Rules::NONE);
@@ -21643,6 +22045,7 @@ impl OBReadProduct2DataProductOtherProductTypeProductDetailsSegment {
         "PSSW",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::GEAS => "GEAS",
@@ -21676,6 +22079,7 @@ impl OBReadProduct2DataProductOtherProductTypeProductDetailsSegment {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "GEAS" => Self::GEAS,
@@ -21776,6 +22180,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeRepayment {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "RepaymentType" => Some(0usize),
@@ -21864,6 +22269,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeRepayment {
 }
 rt::__object_impls!(OBReadProduct2DataProductOtherProductTypeRepayment);
 impl rt::Validate for OBReadProduct2DataProductOtherProductTypeRepayment {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -21986,6 +22392,7 @@ impl OBReadProduct2DataProductOtherProductTypeRepaymentAmountType {
         "USOT",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RABD => "RABD",
@@ -21999,6 +22406,7 @@ impl OBReadProduct2DataProductOtherProductTypeRepaymentAmountType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "RABD" => Self::RABD,
@@ -22043,6 +22451,7 @@ for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "RepaymentFeeChargeDetail" => Some(0usize),
@@ -22102,6 +22511,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -22187,6 +22597,7 @@ for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepayme
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -22254,6 +22665,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &RULES_5);
@@ -22364,6 +22776,7 @@ for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepayme
     ];
     const REQUIRED: u128 = 97;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FeeType" => Some(0usize),
@@ -22453,6 +22866,7 @@ rt::__object_impls!(
 );
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeDetail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.fee_type, &rt::Rules::NONE);
@@ -22580,6 +22994,7 @@ impl OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency {
         "SMYE",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SMDA => "SMDA",
@@ -22595,6 +23010,7 @@ impl OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "SMDA" => Self::SMDA,
@@ -22639,6 +23055,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentH
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "MaxHolidayLength" => Some(0usize),
@@ -22681,6 +23098,7 @@ impl rt::Object for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentH
 rt::__object_impls!(OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday);
 impl rt::Validate
 for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -22772,6 +23190,7 @@ impl OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType {
         "USSL",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::USBA => "USBA",
@@ -22791,6 +23210,7 @@ impl OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "USBA" => Self::USBA,
@@ -22841,6 +23261,7 @@ impl OBReadProduct2DataProductProductType {
         "SMELoan",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BusinessCurrentAccount => "BusinessCurrentAccount",
@@ -22852,6 +23273,7 @@ impl OBReadProduct2DataProductProductType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "BusinessCurrentAccount" => Self::BusinessCurrentAccount,
@@ -22886,6 +23308,7 @@ impl rt::Object for OBReadScheduledPayment3 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -22923,6 +23346,7 @@ impl rt::Object for OBReadScheduledPayment3 {
 }
 rt::__object_impls!(OBReadScheduledPayment3);
 impl rt::Validate for OBReadScheduledPayment3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -22969,6 +23393,7 @@ impl rt::Object for OBReadScheduledPayment3Data {
     const FIELDS: &'static [&'static str] = &["ScheduledPayment"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ScheduledPayment" => Some(0usize),
@@ -23007,6 +23432,7 @@ impl rt::Object for OBReadScheduledPayment3Data {
 }
 rt::__object_impls!(OBReadScheduledPayment3Data);
 impl rt::Validate for OBReadScheduledPayment3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -23050,6 +23476,7 @@ impl rt::Object for OBReadStandingOrder6 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -23087,6 +23514,7 @@ impl rt::Object for OBReadStandingOrder6 {
 }
 rt::__object_impls!(OBReadStandingOrder6);
 impl rt::Validate for OBReadStandingOrder6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -23133,6 +23561,7 @@ impl rt::Object for OBReadStandingOrder6Data {
     const FIELDS: &'static [&'static str] = &["StandingOrder"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "StandingOrder" => Some(0usize),
@@ -23171,6 +23600,7 @@ impl rt::Object for OBReadStandingOrder6Data {
 }
 rt::__object_impls!(OBReadStandingOrder6Data);
 impl rt::Validate for OBReadStandingOrder6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -23214,6 +23644,7 @@ impl rt::Object for OBReadStatement2 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -23251,6 +23682,7 @@ impl rt::Object for OBReadStatement2 {
 }
 rt::__object_impls!(OBReadStatement2);
 impl rt::Validate for OBReadStatement2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -23301,6 +23733,7 @@ impl rt::Object for OBReadTransaction6 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -23338,6 +23771,7 @@ impl rt::Object for OBReadTransaction6 {
 }
 rt::__object_impls!(OBReadTransaction6);
 impl rt::Validate for OBReadTransaction6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -23418,6 +23852,7 @@ impl rt::Object for OBScheduledPayment3 {
     ];
     const REQUIRED: u128 = 77;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -23487,6 +23922,7 @@ impl rt::Object for OBScheduledPayment3 {
 }
 rt::__object_impls!(OBScheduledPayment3);
 impl rt::Validate for OBScheduledPayment3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -23592,6 +24028,7 @@ impl rt::Object for OBScheduledPayment3Basic {
     ];
     const REQUIRED: u128 = 77;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -23651,6 +24088,7 @@ impl rt::Object for OBScheduledPayment3Basic {
 }
 rt::__object_impls!(OBScheduledPayment3Basic);
 impl rt::Validate for OBScheduledPayment3Basic {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -23749,6 +24187,7 @@ impl rt::Object for OBScheduledPayment3Detail {
     ];
     const REQUIRED: u128 = 333;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -23816,6 +24255,7 @@ impl rt::Object for OBScheduledPayment3Detail {
 }
 rt::__object_impls!(OBScheduledPayment3Detail);
 impl rt::Validate for OBScheduledPayment3Detail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -23985,6 +24425,7 @@ impl rt::Object for OBStandingOrder6 {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -24128,6 +24569,7 @@ impl rt::Object for OBStandingOrder6 {
 }
 rt::__object_impls!(OBStandingOrder6);
 impl rt::Validate for OBStandingOrder6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -24349,6 +24791,7 @@ impl rt::Object for OBStandingOrder6Basic {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -24482,6 +24925,7 @@ impl rt::Object for OBStandingOrder6Basic {
 }
 rt::__object_impls!(OBStandingOrder6Basic);
 impl rt::Validate for OBStandingOrder6Basic {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -24696,6 +25140,7 @@ impl rt::Object for OBStandingOrder6Detail {
     ];
     const REQUIRED: u128 = 32773;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -24837,6 +25282,7 @@ impl rt::Object for OBStandingOrder6Detail {
 }
 rt::__object_impls!(OBStandingOrder6Detail);
 impl rt::Validate for OBStandingOrder6Detail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -25020,6 +25466,7 @@ impl rt::Object for OBStatement2 {
     ];
     const REQUIRED: u128 = 121;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -25164,6 +25611,7 @@ impl rt::Object for OBStatement2 {
 }
 rt::__object_impls!(OBStatement2);
 impl rt::Validate for OBStatement2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -25318,6 +25766,7 @@ impl rt::Object for OBStatement2Basic {
     ];
     const REQUIRED: u128 = 121;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -25450,6 +25899,7 @@ impl rt::Object for OBStatement2Basic {
 }
 rt::__object_impls!(OBStatement2Basic);
 impl rt::Validate for OBStatement2Basic {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -25601,6 +26051,7 @@ impl rt::Object for OBStatement2Detail {
     ];
     const REQUIRED: u128 = 121;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -25745,6 +26196,7 @@ impl rt::Object for OBStatement2Detail {
 }
 rt::__object_impls!(OBStatement2Detail);
 impl rt::Validate for OBStatement2Detail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -25857,6 +26309,7 @@ impl rt::Object for OBStatement2StatementAmount {
     const FIELDS: &'static [&'static str] = &["CreditDebitIndicator", "Type", "Amount"];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "CreditDebitIndicator" => Some(0usize),
@@ -25896,6 +26349,7 @@ impl rt::Object for OBStatement2StatementAmount {
 }
 rt::__object_impls!(OBStatement2StatementAmount);
 impl rt::Validate for OBStatement2StatementAmount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -25954,6 +26408,7 @@ impl rt::Object for OBStatement2StatementBenefit {
     const FIELDS: &'static [&'static str] = &["Type", "Amount"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Type" => Some(0usize),
@@ -25988,6 +26443,7 @@ impl rt::Object for OBStatement2StatementBenefit {
 }
 rt::__object_impls!(OBStatement2StatementBenefit);
 impl rt::Validate for OBStatement2StatementBenefit {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.type_, &rt::Rules::NONE);
@@ -26039,6 +26495,7 @@ impl rt::Object for OBStatement2StatementDateTime {
     const FIELDS: &'static [&'static str] = &["DateTime", "Type"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DateTime" => Some(0usize),
@@ -26073,6 +26530,7 @@ impl rt::Object for OBStatement2StatementDateTime {
 }
 rt::__object_impls!(OBStatement2StatementDateTime);
 impl rt::Validate for OBStatement2StatementDateTime {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.date_time, &rt::Rules::NONE);
@@ -26139,6 +26597,7 @@ impl rt::Object for OBStatement2StatementFee {
     ];
     const REQUIRED: u128 = 70;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Description" => Some(0usize),
@@ -26190,6 +26649,7 @@ impl rt::Object for OBStatement2StatementFee {
 }
 rt::__object_impls!(OBStatement2StatementFee);
 impl rt::Validate for OBStatement2StatementFee {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.description, &RULES_21);
@@ -26281,6 +26741,7 @@ impl rt::Object for OBStatement2StatementInterest {
     ];
     const REQUIRED: u128 = 70;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Description" => Some(0usize),
@@ -26332,6 +26793,7 @@ impl rt::Object for OBStatement2StatementInterest {
 }
 rt::__object_impls!(OBStatement2StatementInterest);
 impl rt::Validate for OBStatement2StatementInterest {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.description, &RULES_21);
@@ -26406,6 +26868,7 @@ impl rt::Object for OBStatement2StatementRate {
     const FIELDS: &'static [&'static str] = &["Rate", "Type"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Rate" => Some(0usize),
@@ -26440,6 +26903,7 @@ impl rt::Object for OBStatement2StatementRate {
 }
 rt::__object_impls!(OBStatement2StatementRate);
 impl rt::Validate for OBStatement2StatementRate {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.rate, &RULES_9);
@@ -26485,6 +26949,7 @@ impl rt::Object for OBStatement2StatementValue {
     const FIELDS: &'static [&'static str] = &["Value", "Type"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Value" => Some(0usize),
@@ -26519,6 +26984,7 @@ impl rt::Object for OBStatement2StatementValue {
 }
 rt::__object_impls!(OBStatement2StatementValue);
 impl rt::Validate for OBStatement2StatementValue {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.value, &RULES_0);
@@ -26643,6 +27109,7 @@ impl rt::Object for OBTransaction6 {
     ];
     const REQUIRED: u128 = 2225;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -26801,6 +27268,7 @@ impl rt::Object for OBTransaction6 {
 }
 rt::__object_impls!(OBTransaction6);
 impl rt::Validate for OBTransaction6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -27027,6 +27495,7 @@ impl rt::Object for OBTransaction6Basic {
     ];
     const REQUIRED: u128 = 1201;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -27146,6 +27615,7 @@ impl rt::Object for OBTransaction6Basic {
 }
 rt::__object_impls!(OBTransaction6Basic);
 impl rt::Validate for OBTransaction6Basic {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -27354,6 +27824,7 @@ impl rt::Object for OBTransaction6Detail {
     ];
     const REQUIRED: u128 = 2225;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AccountId" => Some(0usize),
@@ -27512,6 +27983,7 @@ impl rt::Object for OBTransaction6Detail {
 }
 rt::__object_impls!(OBTransaction6Detail);
 impl rt::Validate for OBTransaction6Detail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_0);
@@ -27690,6 +28162,7 @@ impl rt::Object for OBTransactionCardInstrument1 {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "CardSchemeName" => Some(0usize),
@@ -27734,6 +28207,7 @@ impl rt::Object for OBTransactionCardInstrument1 {
 }
 rt::__object_impls!(OBTransactionCardInstrument1);
 impl rt::Validate for OBTransactionCardInstrument1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.card_scheme_name, &rt::Rules::NONE);
@@ -27799,6 +28273,7 @@ impl OBTransactionCardInstrument1AuthorisationType {
         "PIN",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ConsumerDevice => "ConsumerDevice",
@@ -27809,6 +28284,7 @@ impl OBTransactionCardInstrument1AuthorisationType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ConsumerDevice" => Self::ConsumerDevice,
@@ -27850,6 +28326,7 @@ impl OBTransactionCardInstrument1CardSchemeName {
         "VISA",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AmericanExpress => "AmericanExpress",
@@ -27861,6 +28338,7 @@ impl OBTransactionCardInstrument1CardSchemeName {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "AmericanExpress" => Self::AmericanExpress,
@@ -27896,6 +28374,7 @@ impl rt::Object for OBTransactionCashBalance {
     const FIELDS: &'static [&'static str] = &["CreditDebitIndicator", "Type", "Amount"];
     const REQUIRED: u128 = 7;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "CreditDebitIndicator" => Some(0usize),
@@ -27935,6 +28414,7 @@ impl rt::Object for OBTransactionCashBalance {
 }
 rt::__object_impls!(OBTransactionCashBalance);
 impl rt::Validate for OBTransactionCashBalance {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -27989,6 +28469,7 @@ impl OBTransactionMutability1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Mutable", "Immutable"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Mutable => "Mutable",
@@ -27997,6 +28478,7 @@ impl OBTransactionMutability1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Mutable" => Self::Mutable,
@@ -28038,6 +28520,7 @@ impl OB_FeeCategory1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["FCOT", "FCRE", "FCSV"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FCOT => "FCOT",
@@ -28047,6 +28530,7 @@ impl OB_FeeCategory1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "FCOT" => Self::FCOT,
@@ -28135,6 +28619,7 @@ impl OB_FeeFrequency1Code_0 {
         "FEYE",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FEAC => "FEAC",
@@ -28162,6 +28647,7 @@ impl OB_FeeFrequency1Code_0 {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "FEAC" => Self::FEAC,
@@ -28268,6 +28754,7 @@ impl OB_FeeFrequency1Code_1 {
         "FEYE",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FEAC => "FEAC",
@@ -28295,6 +28782,7 @@ impl OB_FeeFrequency1Code_1 {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "FEAC" => Self::FEAC,
@@ -28401,6 +28889,7 @@ impl OB_FeeFrequency1Code_2 {
         "FEYE",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FEAC => "FEAC",
@@ -28428,6 +28917,7 @@ impl OB_FeeFrequency1Code_2 {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "FEAC" => Self::FEAC,
@@ -28534,6 +29024,7 @@ impl OB_FeeFrequency1Code_3 {
         "FEYE",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FEAC => "FEAC",
@@ -28561,6 +29052,7 @@ impl OB_FeeFrequency1Code_3 {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "FEAC" => Self::FEAC,
@@ -28667,6 +29159,7 @@ impl OB_FeeFrequency1Code_4 {
         "FEYE",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FEAC => "FEAC",
@@ -28694,6 +29187,7 @@ impl OB_FeeFrequency1Code_4 {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "FEAC" => Self::FEAC,
@@ -28764,6 +29258,7 @@ impl OB_FeeType1Code {
         "FYXX",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FEPF => "FEPF",
@@ -28779,6 +29274,7 @@ impl OB_FeeType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "FEPF" => Self::FEPF,
@@ -28815,6 +29311,7 @@ impl OB_InterestCalculationMethod1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["ITCO", "ITOT", "ITSI"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ITCO => "ITCO",
@@ -28824,6 +29321,7 @@ impl OB_InterestCalculationMethod1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "ITCO" => Self::ITCO,
@@ -28852,6 +29350,7 @@ impl OB_InterestFixedVariableType1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["INFI", "INVA"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::INFI => "INFI",
@@ -28860,6 +29359,7 @@ impl OB_InterestFixedVariableType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "INFI" => Self::INFI,
@@ -28902,6 +29402,7 @@ impl OB_InterestRateType1Code_0 {
         "INOT",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::INBB => "INBB",
@@ -28914,6 +29415,7 @@ impl OB_InterestRateType1Code_0 {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "INBB" => Self::INBB,
@@ -28960,6 +29462,7 @@ impl OB_InterestRateType1Code_1 {
         "INOT",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::INBB => "INBB",
@@ -28972,6 +29475,7 @@ impl OB_InterestRateType1Code_1 {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "INBB" => Self::INBB,
@@ -29003,6 +29507,7 @@ impl OB_MinMaxType1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["FMMN", "FMMX"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FMMN => "FMMN",
@@ -29011,6 +29516,7 @@ impl OB_MinMaxType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "FMMN" => Self::FMMN,
@@ -29042,6 +29548,7 @@ impl rt::Object for OB_OtherCodeType1_0 {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -29079,6 +29586,7 @@ impl rt::Object for OB_OtherCodeType1_0 {
 }
 rt::__object_impls!(OB_OtherCodeType1_0);
 impl rt::Validate for OB_OtherCodeType1_0 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_23);
@@ -29129,6 +29637,7 @@ impl rt::Object for OB_OtherCodeType1_1 {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -29166,6 +29675,7 @@ impl rt::Object for OB_OtherCodeType1_1 {
 }
 rt::__object_impls!(OB_OtherCodeType1_1);
 impl rt::Validate for OB_OtherCodeType1_1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_23);
@@ -29216,6 +29726,7 @@ impl rt::Object for OB_OtherCodeType1_2 {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -29253,6 +29764,7 @@ impl rt::Object for OB_OtherCodeType1_2 {
 }
 rt::__object_impls!(OB_OtherCodeType1_2);
 impl rt::Validate for OB_OtherCodeType1_2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_23);
@@ -29303,6 +29815,7 @@ impl rt::Object for OB_OtherCodeType1_3 {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -29340,6 +29853,7 @@ impl rt::Object for OB_OtherCodeType1_3 {
 }
 rt::__object_impls!(OB_OtherCodeType1_3);
 impl rt::Validate for OB_OtherCodeType1_3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_23);
@@ -29390,6 +29904,7 @@ impl rt::Object for OB_OtherCodeType1_4 {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -29427,6 +29942,7 @@ impl rt::Object for OB_OtherCodeType1_4 {
 }
 rt::__object_impls!(OB_OtherCodeType1_4);
 impl rt::Validate for OB_OtherCodeType1_4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_23);
@@ -29477,6 +29993,7 @@ impl rt::Object for OB_OtherCodeType1_5 {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -29514,6 +30031,7 @@ impl rt::Object for OB_OtherCodeType1_5 {
 }
 rt::__object_impls!(OB_OtherCodeType1_5);
 impl rt::Validate for OB_OtherCodeType1_5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_23);
@@ -29564,6 +30082,7 @@ impl rt::Object for OB_OtherCodeType1_6 {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -29601,6 +30120,7 @@ impl rt::Object for OB_OtherCodeType1_6 {
 }
 rt::__object_impls!(OB_OtherCodeType1_6);
 impl rt::Validate for OB_OtherCodeType1_6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_23);
@@ -29651,6 +30171,7 @@ impl rt::Object for OB_OtherCodeType1_7 {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -29688,6 +30209,7 @@ impl rt::Object for OB_OtherCodeType1_7 {
 }
 rt::__object_impls!(OB_OtherCodeType1_7);
 impl rt::Validate for OB_OtherCodeType1_7 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_23);
@@ -29738,6 +30260,7 @@ impl rt::Object for OB_OtherCodeType1_8 {
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -29775,6 +30298,7 @@ impl rt::Object for OB_OtherCodeType1_8 {
 }
 rt::__object_impls!(OB_OtherCodeType1_8);
 impl rt::Validate for OB_OtherCodeType1_8 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_23);
@@ -29832,6 +30356,7 @@ impl rt::Object for OB_OtherFeeChargeDetailType {
     ];
     const REQUIRED: u128 = 14;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -29872,6 +30397,7 @@ impl rt::Object for OB_OtherFeeChargeDetailType {
 }
 rt::__object_impls!(OB_OtherFeeChargeDetailType);
 impl rt::Validate for OB_OtherFeeChargeDetailType {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.code, &RULES_23);
@@ -29954,6 +30480,7 @@ impl OB_OverdraftFeeType1Code {
         "FTUT",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FBAO => "FBAO",
@@ -29972,6 +30499,7 @@ impl OB_OverdraftFeeType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "FBAO" => Self::FBAO,
@@ -30027,6 +30555,7 @@ impl OB_Period1Code {
         "PYER",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PACT => "PACT",
@@ -30040,6 +30569,7 @@ impl OB_Period1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "PACT" => Self::PACT,
@@ -30094,6 +30624,7 @@ impl rt::Object for ProprietaryBankTransactionCodeStructure1 {
     const FIELDS: &'static [&'static str] = &["Code", "Issuer"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -30128,6 +30659,7 @@ impl rt::Object for ProprietaryBankTransactionCodeStructure1 {
 }
 rt::__object_impls!(ProprietaryBankTransactionCodeStructure1);
 impl rt::Validate for ProprietaryBankTransactionCodeStructure1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.code, &RULES_2);

@@ -55,6 +55,7 @@ impl rt::Object for Links {
     const FIELDS: &'static [&'static str] = &["Self", "First", "Prev", "Next", "Last"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Self" => Some(0usize),
@@ -98,6 +99,7 @@ impl rt::Object for Links {
 }
 rt::__object_impls!(Links);
 impl rt::Validate for Links {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.self_, &rt::Rules::NONE);
@@ -156,6 +158,7 @@ impl rt::Object for Meta {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "TotalPages" => Some(0usize),
@@ -205,6 +208,7 @@ impl rt::Object for Meta {
 }
 rt::__object_impls!(Meta);
 impl rt::Validate for Meta {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.total_pages, &rt::Rules::NONE);
@@ -280,6 +284,7 @@ impl OBAddressTypeCode {
         "Statement",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Business => "Business",
@@ -294,6 +299,7 @@ impl OBAddressTypeCode {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Business" => Self::Business,
@@ -336,6 +342,7 @@ impl OBChargeBearerType1Code {
         "Shared",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BorneByCreditor => "BorneByCreditor",
@@ -346,6 +353,7 @@ impl OBChargeBearerType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "BorneByCreditor" => Self::BorneByCreditor,
@@ -382,6 +390,7 @@ impl rt::Object for OBError1 {
     const FIELDS: &'static [&'static str] = &["ErrorCode", "Message", "Path", "Url"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ErrorCode" => Some(0usize),
@@ -422,6 +431,7 @@ impl rt::Object for OBError1 {
 }
 rt::__object_impls!(OBError1);
 impl rt::Validate for OBError1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.error_code, &rt::Rules::NONE);
@@ -549,6 +559,7 @@ impl OBError1ErrorCode {
         "UK.OBIE.Unsupported.Scheme",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FieldExpected => "UK.OBIE.Field.Expected",
@@ -584,6 +595,7 @@ impl OBError1ErrorCode {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.Field.Expected" => Self::FieldExpected,
@@ -644,6 +656,7 @@ impl rt::Object for OBErrorResponse1 {
     const FIELDS: &'static [&'static str] = &["Code", "Id", "Message", "Errors"];
     const REQUIRED: u128 = 13;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -687,6 +700,7 @@ impl rt::Object for OBErrorResponse1 {
 }
 rt::__object_impls!(OBErrorResponse1);
 impl rt::Validate for OBErrorResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.code, &RULES_1);
@@ -753,6 +767,7 @@ impl OBExternalAccountIdentification4Code {
         "UK.OBIE.Wallet",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BBAN => "UK.OBIE.BBAN",
@@ -765,6 +780,7 @@ impl OBExternalAccountIdentification4Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.BBAN" => Self::BBAN,
@@ -796,6 +812,7 @@ impl OBExternalAccountType1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Business", "Personal"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Business => "Business",
@@ -804,6 +821,7 @@ impl OBExternalAccountType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Business" => Self::Business,
@@ -873,6 +891,7 @@ impl OBExternalExtendedAccountType1Code {
         "Wealth",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Business => "Business",
@@ -894,6 +913,7 @@ impl OBExternalExtendedAccountType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Business" => Self::Business,
@@ -932,6 +952,7 @@ impl OBExternalFinancialInstitutionIdentification4Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["UK.OBIE.BICFI"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BICFI => "UK.OBIE.BICFI",
@@ -939,6 +960,7 @@ impl OBExternalFinancialInstitutionIdentification4Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.BICFI" => Self::BICFI,
@@ -999,6 +1021,7 @@ impl OBExternalLocalInstrument1Code {
         "UK.OBIE.Target2",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BACS => "UK.OBIE.BACS",
@@ -1017,6 +1040,7 @@ impl OBExternalLocalInstrument1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.BACS" => Self::BACS,
@@ -1083,6 +1107,7 @@ impl rt::Object for OBPostalAddress6 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AddressType" => Some(0usize),
@@ -1151,6 +1176,7 @@ impl rt::Object for OBPostalAddress6 {
 }
 rt::__object_impls!(OBPostalAddress6);
 impl rt::Validate for OBPostalAddress6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.address_type, &rt::Rules::NONE);
@@ -1248,6 +1274,7 @@ impl rt::Object for OBRisk1 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "PaymentContextCode" => Some(0usize),
@@ -1344,6 +1371,7 @@ impl rt::Object for OBRisk1 {
 }
 rt::__object_impls!(OBRisk1);
 impl rt::Validate for OBRisk1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -1449,6 +1477,7 @@ impl rt::Object for OBRisk1DeliveryAddress {
     ];
     const REQUIRED: u128 = 80;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AddressLine" => Some(0usize),
@@ -1506,6 +1535,7 @@ impl rt::Object for OBRisk1DeliveryAddress {
 }
 rt::__object_impls!(OBRisk1DeliveryAddress);
 impl rt::Validate for OBRisk1DeliveryAddress {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.address_line, &RULES_9);
@@ -1602,6 +1632,7 @@ impl OBRisk1PaymentContextCode {
         "PartyToParty",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BillingGoodsAndServicesInAdvance => "BillingGoodsAndServicesInAdvance",
@@ -1622,6 +1653,7 @@ impl OBRisk1PaymentContextCode {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "BillingGoodsAndServicesInAdvance" => Self::BillingGoodsAndServicesInAdvance,

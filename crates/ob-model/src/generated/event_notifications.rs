@@ -29,6 +29,7 @@ impl rt::Object for OBEvent1 {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "urn:uk:org:openbanking:events:resource-update" => Some(0usize),
@@ -69,6 +70,7 @@ impl rt::Object for OBEvent1 {
 }
 rt::__object_impls!(OBEvent1);
 impl rt::Validate for OBEvent1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -113,6 +115,7 @@ impl rt::Object for OBEventLink1 {
     const FIELDS: &'static [&'static str] = &["version", "link"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "version" => Some(0usize),
@@ -147,6 +150,7 @@ impl rt::Object for OBEventLink1 {
 }
 rt::__object_impls!(OBEventLink1);
 impl rt::Validate for OBEventLink1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.version, &RULES_0);
@@ -210,6 +214,7 @@ impl rt::Object for OBEventNotification1 {
     ];
     const REQUIRED: u128 = 255;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "iss" => Some(0usize),
@@ -262,6 +267,7 @@ impl rt::Object for OBEventNotification1 {
 }
 rt::__object_impls!(OBEventNotification1);
 impl rt::Validate for OBEventNotification1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.iss, &rt::Rules::NONE);
@@ -323,6 +329,7 @@ impl rt::Object for OBEventResourceUpdate1 {
     const FIELDS: &'static [&'static str] = &["subject"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "subject" => Some(0usize),
@@ -354,6 +361,7 @@ impl rt::Object for OBEventResourceUpdate1 {
 }
 rt::__object_impls!(OBEventResourceUpdate1);
 impl rt::Validate for OBEventResourceUpdate1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.subject, &rt::Rules::NONE);
@@ -401,6 +409,7 @@ impl rt::Object for OBEventSubject1 {
     ];
     const REQUIRED: u128 = 15;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "subject_type" => Some(0usize),
@@ -450,6 +459,7 @@ impl rt::Object for OBEventSubject1 {
 }
 rt::__object_impls!(OBEventSubject1);
 impl rt::Validate for OBEventSubject1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.subject_type, &RULES_2);

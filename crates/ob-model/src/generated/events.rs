@@ -41,6 +41,7 @@ impl rt::Object for OBEventPolling1 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "maxEvents" => Some(0usize),
@@ -83,6 +84,7 @@ impl rt::Object for OBEventPolling1 {
 }
 rt::__object_impls!(OBEventPolling1);
 impl rt::Validate for OBEventPolling1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.max_events, &rt::Rules::NONE);
@@ -137,6 +139,7 @@ impl rt::Object for OBEventPollingResponse1 {
     const FIELDS: &'static [&'static str] = &["moreAvailable", "sets"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "moreAvailable" => Some(0usize),
@@ -171,6 +174,7 @@ impl rt::Object for OBEventPollingResponse1 {
 }
 rt::__object_impls!(OBEventPollingResponse1);
 impl rt::Validate for OBEventPollingResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.more_available, &rt::Rules::NONE);
@@ -214,6 +218,7 @@ impl rt::Object for OBEventSubscription1 {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -245,6 +250,7 @@ impl rt::Object for OBEventSubscription1 {
 }
 rt::__object_impls!(OBEventSubscription1);
 impl rt::Validate for OBEventSubscription1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -285,6 +291,7 @@ impl rt::Object for OBEventSubscription1Data {
     const FIELDS: &'static [&'static str] = &["CallbackUrl", "Version", "EventTypes"];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "CallbackUrl" => Some(0usize),
@@ -322,6 +329,7 @@ impl rt::Object for OBEventSubscription1Data {
 }
 rt::__object_impls!(OBEventSubscription1Data);
 impl rt::Validate for OBEventSubscription1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.callback_url, &rt::Rules::NONE);
@@ -372,6 +380,7 @@ impl rt::Object for OBEventSubscriptionResponse1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -409,6 +418,7 @@ impl rt::Object for OBEventSubscriptionResponse1 {
 }
 rt::__object_impls!(OBEventSubscriptionResponse1);
 impl rt::Validate for OBEventSubscriptionResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -466,6 +476,7 @@ impl rt::Object for OBEventSubscriptionResponse1Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "EventSubscriptionId" => Some(0usize),
@@ -506,6 +517,7 @@ impl rt::Object for OBEventSubscriptionResponse1Data {
 }
 rt::__object_impls!(OBEventSubscriptionResponse1Data);
 impl rt::Validate for OBEventSubscriptionResponse1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.event_subscription_id, &RULES_3);
@@ -559,6 +571,7 @@ impl rt::Object for OBEventSubscriptionsResponse1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -596,6 +609,7 @@ impl rt::Object for OBEventSubscriptionsResponse1 {
 }
 rt::__object_impls!(OBEventSubscriptionsResponse1);
 impl rt::Validate for OBEventSubscriptionsResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -644,6 +658,7 @@ impl rt::Object for OBEventSubscriptionsResponse1Data {
     const FIELDS: &'static [&'static str] = &["EventSubscription"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "EventSubscription" => Some(0usize),
@@ -684,6 +699,7 @@ impl rt::Object for OBEventSubscriptionsResponse1Data {
 }
 rt::__object_impls!(OBEventSubscriptionsResponse1Data);
 impl rt::Validate for OBEventSubscriptionsResponse1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -738,6 +754,7 @@ impl rt::Object for OBEventSubscriptionsResponse1DataEventSubscription {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "EventSubscriptionId" => Some(0usize),
@@ -778,6 +795,7 @@ impl rt::Object for OBEventSubscriptionsResponse1DataEventSubscription {
 }
 rt::__object_impls!(OBEventSubscriptionsResponse1DataEventSubscription);
 impl rt::Validate for OBEventSubscriptionsResponse1DataEventSubscription {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.event_subscription_id, &RULES_3);

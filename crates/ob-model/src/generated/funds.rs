@@ -30,6 +30,7 @@ impl rt::Object for OBFundsConfirmation1 {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -61,6 +62,7 @@ impl rt::Object for OBFundsConfirmation1 {
 }
 rt::__object_impls!(OBFundsConfirmation1);
 impl rt::Validate for OBFundsConfirmation1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -105,6 +107,7 @@ impl rt::Object for OBFundsConfirmation1Data {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -142,6 +145,7 @@ impl rt::Object for OBFundsConfirmation1Data {
 }
 rt::__object_impls!(OBFundsConfirmation1Data);
 impl rt::Validate for OBFundsConfirmation1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -192,6 +196,7 @@ impl rt::Object for OBFundsConfirmation1DataInstructedAmount {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -226,6 +231,7 @@ impl rt::Object for OBFundsConfirmation1DataInstructedAmount {
 }
 rt::__object_impls!(OBFundsConfirmation1DataInstructedAmount);
 impl rt::Validate for OBFundsConfirmation1DataInstructedAmount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_2);
@@ -269,6 +275,7 @@ impl rt::Object for OBFundsConfirmationConsent1 {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -300,6 +307,7 @@ impl rt::Object for OBFundsConfirmationConsent1 {
 }
 rt::__object_impls!(OBFundsConfirmationConsent1);
 impl rt::Validate for OBFundsConfirmationConsent1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -341,6 +349,7 @@ impl rt::Object for OBFundsConfirmationConsent1Data {
     const FIELDS: &'static [&'static str] = &["ExpirationDateTime", "DebtorAccount"];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ExpirationDateTime" => Some(0usize),
@@ -381,6 +390,7 @@ impl rt::Object for OBFundsConfirmationConsent1Data {
 }
 rt::__object_impls!(OBFundsConfirmationConsent1Data);
 impl rt::Validate for OBFundsConfirmationConsent1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -442,6 +452,7 @@ impl rt::Object for OBFundsConfirmationConsent1DataDebtorAccount {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -488,6 +499,7 @@ impl rt::Object for OBFundsConfirmationConsent1DataDebtorAccount {
 }
 rt::__object_impls!(OBFundsConfirmationConsent1DataDebtorAccount);
 impl rt::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -555,6 +567,7 @@ impl OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
         "UK.OBIE.SortCodeAccountNumber",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BBAN => "UK.OBIE.BBAN",
@@ -566,6 +579,7 @@ impl OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.BBAN" => Self::BBAN,
@@ -600,6 +614,7 @@ impl rt::Object for OBFundsConfirmationConsentResponse1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -637,6 +652,7 @@ impl rt::Object for OBFundsConfirmationConsentResponse1 {
 }
 rt::__object_impls!(OBFundsConfirmationConsentResponse1);
 impl rt::Validate for OBFundsConfirmationConsentResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -709,6 +725,7 @@ impl rt::Object for OBFundsConfirmationConsentResponse1Data {
     ];
     const REQUIRED: u128 = 47;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -763,6 +780,7 @@ impl rt::Object for OBFundsConfirmationConsentResponse1Data {
 }
 rt::__object_impls!(OBFundsConfirmationConsentResponse1Data);
 impl rt::Validate for OBFundsConfirmationConsentResponse1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
@@ -840,6 +858,7 @@ impl OBFundsConfirmationConsentResponse1DataStatus {
         "Revoked",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Authorised => "Authorised",
@@ -850,6 +869,7 @@ impl OBFundsConfirmationConsentResponse1DataStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Authorised" => Self::Authorised,
@@ -883,6 +903,7 @@ impl rt::Object for OBFundsConfirmationResponse1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -920,6 +941,7 @@ impl rt::Object for OBFundsConfirmationResponse1 {
 }
 rt::__object_impls!(OBFundsConfirmationResponse1);
 impl rt::Validate for OBFundsConfirmationResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -985,6 +1007,7 @@ impl rt::Object for OBFundsConfirmationResponse1Data {
     ];
     const REQUIRED: u128 = 63;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FundsConfirmationId" => Some(0usize),
@@ -1031,6 +1054,7 @@ impl rt::Object for OBFundsConfirmationResponse1Data {
 }
 rt::__object_impls!(OBFundsConfirmationResponse1Data);
 impl rt::Validate for OBFundsConfirmationResponse1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.funds_confirmation_id, &RULES_7);

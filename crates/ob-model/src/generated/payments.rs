@@ -46,6 +46,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -80,6 +81,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_0);
@@ -134,6 +136,7 @@ impl rt::Object for OBCashAccountCreditor3 {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -180,6 +183,7 @@ impl rt::Object for OBCashAccountCreditor3 {
 }
 rt::__object_impls!(OBCashAccountCreditor3);
 impl rt::Validate for OBCashAccountCreditor3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -245,6 +249,7 @@ impl rt::Object for OBCashAccountDebtor4 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -293,6 +298,7 @@ impl rt::Object for OBCashAccountDebtor4 {
 }
 rt::__object_impls!(OBCashAccountDebtor4);
 impl rt::Validate for OBCashAccountDebtor4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -346,6 +352,7 @@ impl OBExternalPaymentChargeType1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["UK.OBIE.CHAPSOut"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CHAPSOut => "UK.OBIE.CHAPSOut",
@@ -353,6 +360,7 @@ impl OBExternalPaymentChargeType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.CHAPSOut" => Self::CHAPSOut,
@@ -390,6 +398,7 @@ impl rt::Object for OBSCASupportData1 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "RequestedSCAExemptionType" => Some(0usize),
@@ -445,6 +454,7 @@ impl rt::Object for OBSCASupportData1 {
 }
 rt::__object_impls!(OBSCASupportData1);
 impl rt::Validate for OBSCASupportData1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -505,6 +515,7 @@ impl OBSCASupportData1AppliedAuthenticationApproach {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["CA", "SCA"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CA => "CA",
@@ -513,6 +524,7 @@ impl OBSCASupportData1AppliedAuthenticationApproach {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "CA" => Self::CA,
@@ -558,6 +570,7 @@ impl OBSCASupportData1RequestedSCAExemptionType {
         "PartyToParty",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BillPayment => "BillPayment",
@@ -571,6 +584,7 @@ impl OBSCASupportData1RequestedSCAExemptionType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "BillPayment" => Self::BillPayment,
@@ -606,6 +620,7 @@ impl rt::Object for OBWriteDomestic2 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -640,6 +655,7 @@ impl rt::Object for OBWriteDomestic2 {
 }
 rt::__object_impls!(OBWriteDomestic2);
 impl rt::Validate for OBWriteDomestic2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -685,6 +701,7 @@ impl rt::Object for OBWriteDomestic2Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -719,6 +736,7 @@ impl rt::Object for OBWriteDomestic2Data {
 }
 rt::__object_impls!(OBWriteDomestic2Data);
 impl rt::Validate for OBWriteDomestic2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -795,6 +813,7 @@ impl rt::Object for OBWriteDomestic2DataInitiation {
     ];
     const REQUIRED: u128 = 43;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -872,6 +891,7 @@ impl rt::Object for OBWriteDomestic2DataInitiation {
 }
 rt::__object_impls!(OBWriteDomestic2DataInitiation);
 impl rt::Validate for OBWriteDomestic2DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_6);
@@ -973,6 +993,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationCreditorAccount {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -1019,6 +1040,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationCreditorAccount {
 }
 rt::__object_impls!(OBWriteDomestic2DataInitiationCreditorAccount);
 impl rt::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -1087,6 +1109,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationDebtorAccount {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -1133,6 +1156,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationDebtorAccount {
 }
 rt::__object_impls!(OBWriteDomestic2DataInitiationDebtorAccount);
 impl rt::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -1193,6 +1217,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationRemittanceInformation {
     const FIELDS: &'static [&'static str] = &["Unstructured", "Reference"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Unstructured" => Some(0usize),
@@ -1227,6 +1252,7 @@ impl rt::Object for OBWriteDomestic2DataInitiationRemittanceInformation {
 }
 rt::__object_impls!(OBWriteDomestic2DataInitiationRemittanceInformation);
 impl rt::Validate for OBWriteDomestic2DataInitiationRemittanceInformation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.unstructured, &RULES_10);
@@ -1274,6 +1300,7 @@ impl rt::Object for OBWriteDomesticConsent4 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1308,6 +1335,7 @@ impl rt::Object for OBWriteDomesticConsent4 {
 }
 rt::__object_impls!(OBWriteDomesticConsent4);
 impl rt::Validate for OBWriteDomesticConsent4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1362,6 +1390,7 @@ impl rt::Object for OBWriteDomesticConsent4Data {
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ReadRefundAccount" => Some(0usize),
@@ -1406,6 +1435,7 @@ impl rt::Object for OBWriteDomesticConsent4Data {
 }
 rt::__object_impls!(OBWriteDomesticConsent4Data);
 impl rt::Validate for OBWriteDomesticConsent4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -1469,6 +1499,7 @@ impl rt::Object for OBWriteDomesticConsent4DataAuthorisation {
     const FIELDS: &'static [&'static str] = &["AuthorisationType", "CompletionDateTime"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "AuthorisationType" => Some(0usize),
@@ -1509,6 +1540,7 @@ impl rt::Object for OBWriteDomesticConsent4DataAuthorisation {
 }
 rt::__object_impls!(OBWriteDomesticConsent4DataAuthorisation);
 impl rt::Validate for OBWriteDomesticConsent4DataAuthorisation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.authorisation_type, &rt::Rules::NONE);
@@ -1557,6 +1589,7 @@ impl OBWriteDomesticConsent4DataAuthorisationAuthorisationType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Any", "Single"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Any => "Any",
@@ -1565,6 +1598,7 @@ impl OBWriteDomesticConsent4DataAuthorisationAuthorisationType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Any" => Self::Any,
@@ -1592,6 +1626,7 @@ impl OBWriteDomesticConsent4DataReadRefundAccount {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["No", "Yes"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::No => "No",
@@ -1600,6 +1635,7 @@ impl OBWriteDomesticConsent4DataReadRefundAccount {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "No" => Self::No,
@@ -1634,6 +1670,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1674,6 +1711,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticConsentResponse5);
 impl rt::Validate for OBWriteDomesticConsentResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -1773,6 +1811,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5Data {
     ];
     const REQUIRED: u128 = 527;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -1869,6 +1908,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5Data {
 }
 rt::__object_impls!(OBWriteDomesticConsentResponse5Data);
 impl rt::Validate for OBWriteDomesticConsentResponse5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -1981,6 +2021,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5DataCharges {
     const FIELDS: &'static [&'static str] = &["ChargeBearer", "Type", "Amount"];
     const REQUIRED: u128 = 7;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ChargeBearer" => Some(0usize),
@@ -2018,6 +2059,7 @@ impl rt::Object for OBWriteDomesticConsentResponse5DataCharges {
 }
 rt::__object_impls!(OBWriteDomesticConsentResponse5DataCharges);
 impl rt::Validate for OBWriteDomesticConsentResponse5DataCharges {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.charge_bearer, &rt::Rules::NONE);
@@ -2075,6 +2117,7 @@ impl OBWriteDomesticConsentResponse5DataStatus {
         "Rejected",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Authorised => "Authorised",
@@ -2085,6 +2128,7 @@ impl OBWriteDomesticConsentResponse5DataStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Authorised" => Self::Authorised,
@@ -2118,6 +2162,7 @@ impl rt::Object for OBWriteDomesticResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2155,6 +2200,7 @@ impl rt::Object for OBWriteDomesticResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticResponse5);
 impl rt::Validate for OBWriteDomesticResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2244,6 +2290,7 @@ impl rt::Object for OBWriteDomesticResponse5Data {
     ];
     const REQUIRED: u128 = 543;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DomesticPaymentId" => Some(0usize),
@@ -2335,6 +2382,7 @@ impl rt::Object for OBWriteDomesticResponse5Data {
 }
 rt::__object_impls!(OBWriteDomesticResponse5Data);
 impl rt::Validate for OBWriteDomesticResponse5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.domestic_payment_id, &RULES_4);
@@ -2449,6 +2497,7 @@ impl rt::Object for OBWriteDomesticResponse5DataMultiAuthorisation {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Status" => Some(0usize),
@@ -2508,6 +2557,7 @@ impl rt::Object for OBWriteDomesticResponse5DataMultiAuthorisation {
 }
 rt::__object_impls!(OBWriteDomesticResponse5DataMultiAuthorisation);
 impl rt::Validate for OBWriteDomesticResponse5DataMultiAuthorisation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.status, &rt::Rules::NONE);
@@ -2581,6 +2631,7 @@ impl OBWriteDomesticResponse5DataMultiAuthorisationStatus {
         "Rejected",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Authorised => "Authorised",
@@ -2590,6 +2641,7 @@ impl OBWriteDomesticResponse5DataMultiAuthorisationStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Authorised" => Self::Authorised,
@@ -2618,6 +2670,7 @@ impl rt::Object for OBWriteDomesticResponse5DataRefund {
     const FIELDS: &'static [&'static str] = &["Account"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Account" => Some(0usize),
@@ -2649,6 +2702,7 @@ impl rt::Object for OBWriteDomesticResponse5DataRefund {
 }
 rt::__object_impls!(OBWriteDomesticResponse5DataRefund);
 impl rt::Validate for OBWriteDomesticResponse5DataRefund {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.account, &rt::Rules::NONE);
@@ -2703,6 +2757,7 @@ impl rt::Object for OBWriteDomesticResponse5DataRefundAccount {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -2749,6 +2804,7 @@ impl rt::Object for OBWriteDomesticResponse5DataRefundAccount {
 }
 rt::__object_impls!(OBWriteDomesticResponse5DataRefundAccount);
 impl rt::Validate for OBWriteDomesticResponse5DataRefundAccount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -2818,6 +2874,7 @@ impl OBWriteDomesticResponse5DataStatus {
         "Rejected",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AcceptedCreditSettlementCompleted => {
@@ -2832,6 +2889,7 @@ impl OBWriteDomesticResponse5DataStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "AcceptedCreditSettlementCompleted" => {
@@ -2868,6 +2926,7 @@ impl rt::Object for OBWriteDomesticScheduled2 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2902,6 +2961,7 @@ impl rt::Object for OBWriteDomesticScheduled2 {
 }
 rt::__object_impls!(OBWriteDomesticScheduled2);
 impl rt::Validate for OBWriteDomesticScheduled2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2947,6 +3007,7 @@ impl rt::Object for OBWriteDomesticScheduled2Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -2981,6 +3042,7 @@ impl rt::Object for OBWriteDomesticScheduled2Data {
 }
 rt::__object_impls!(OBWriteDomesticScheduled2Data);
 impl rt::Validate for OBWriteDomesticScheduled2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -3065,6 +3127,7 @@ impl rt::Object for OBWriteDomesticScheduled2DataInitiation {
     ];
     const REQUIRED: u128 = 89;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -3156,6 +3219,7 @@ impl rt::Object for OBWriteDomesticScheduled2DataInitiation {
 }
 rt::__object_impls!(OBWriteDomesticScheduled2DataInitiation);
 impl rt::Validate for OBWriteDomesticScheduled2DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_6);
@@ -3258,6 +3322,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -3292,6 +3357,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4 {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsent4);
 impl rt::Validate for OBWriteDomesticScheduledConsent4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -3351,6 +3417,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -3398,6 +3465,7 @@ impl rt::Object for OBWriteDomesticScheduledConsent4Data {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsent4Data);
 impl rt::Validate for OBWriteDomesticScheduledConsent4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -3462,6 +3530,7 @@ impl OBWriteDomesticScheduledConsent4DataPermission {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Create"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Create => "Create",
@@ -3469,6 +3538,7 @@ impl OBWriteDomesticScheduledConsent4DataPermission {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Create" => Self::Create,
@@ -3502,6 +3572,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -3542,6 +3613,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsentResponse5);
 impl rt::Validate for OBWriteDomesticScheduledConsentResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -3644,6 +3716,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5Data {
     ];
     const REQUIRED: u128 = 1055;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -3743,6 +3816,7 @@ impl rt::Object for OBWriteDomesticScheduledConsentResponse5Data {
 }
 rt::__object_impls!(OBWriteDomesticScheduledConsentResponse5Data);
 impl rt::Validate for OBWriteDomesticScheduledConsentResponse5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -3863,6 +3937,7 @@ impl rt::Object for OBWriteDomesticScheduledResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -3900,6 +3975,7 @@ impl rt::Object for OBWriteDomesticScheduledResponse5 {
 }
 rt::__object_impls!(OBWriteDomesticScheduledResponse5);
 impl rt::Validate for OBWriteDomesticScheduledResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -3991,6 +4067,7 @@ impl rt::Object for OBWriteDomesticScheduledResponse5Data {
     ];
     const REQUIRED: u128 = 543;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DomesticScheduledPaymentId" => Some(0usize),
@@ -4089,6 +4166,7 @@ impl rt::Object for OBWriteDomesticScheduledResponse5Data {
 }
 rt::__object_impls!(OBWriteDomesticScheduledResponse5Data);
 impl rt::Validate for OBWriteDomesticScheduledResponse5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -4202,6 +4280,7 @@ impl OBWriteDomesticScheduledResponse5DataStatus {
         "InitiationPending",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cancelled => "Cancelled",
@@ -4212,6 +4291,7 @@ impl OBWriteDomesticScheduledResponse5DataStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Cancelled" => Self::Cancelled,
@@ -4244,6 +4324,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -4278,6 +4359,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrder3);
 impl rt::Validate for OBWriteDomesticStandingOrder3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -4323,6 +4405,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -4357,6 +4440,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrder3Data);
 impl rt::Validate for OBWriteDomesticStandingOrder3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -4471,6 +4555,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3DataInitiation {
     ];
     const REQUIRED: u128 = 1097;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Frequency" => Some(0usize),
@@ -4567,6 +4652,7 @@ impl rt::Object for OBWriteDomesticStandingOrder3DataInitiation {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrder3DataInitiation);
 impl rt::Validate for OBWriteDomesticStandingOrder3DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_11);
@@ -4684,6 +4770,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -4718,6 +4805,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsent5);
 impl rt::Validate for OBWriteDomesticStandingOrderConsent5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -4777,6 +4865,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -4824,6 +4913,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsent5Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsent5Data);
 impl rt::Validate for OBWriteDomesticStandingOrderConsent5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -4897,6 +4987,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -4937,6 +5028,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsentResponse6);
 impl rt::Validate for OBWriteDomesticStandingOrderConsentResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -5030,6 +5122,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
     ];
     const REQUIRED: u128 = 287;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -5109,6 +5202,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsentResponse6Data);
 impl rt::Validate for OBWriteDomesticStandingOrderConsentResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -5279,6 +5373,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     ];
     const REQUIRED: u128 = 1097;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Frequency" => Some(0usize),
@@ -5375,6 +5470,7 @@ impl rt::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderConsentResponse6DataInitiation);
 impl rt::Validate for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_11);
@@ -5493,6 +5589,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -5530,6 +5627,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6 {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderResponse6);
 impl rt::Validate for OBWriteDomesticStandingOrderResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -5611,6 +5709,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6Data {
     ];
     const REQUIRED: u128 = 159;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DomesticStandingOrderId" => Some(0usize),
@@ -5682,6 +5781,7 @@ impl rt::Object for OBWriteDomesticStandingOrderResponse6Data {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrderResponse6Data);
 impl rt::Validate for OBWriteDomesticStandingOrderResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.domestic_standing_order_id, &RULES_4);
@@ -5768,6 +5868,7 @@ impl rt::Object for OBWriteFile2 {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -5799,6 +5900,7 @@ impl rt::Object for OBWriteFile2 {
 }
 rt::__object_impls!(OBWriteFile2);
 impl rt::Validate for OBWriteFile2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -5837,6 +5939,7 @@ impl rt::Object for OBWriteFile2Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -5871,6 +5974,7 @@ impl rt::Object for OBWriteFile2Data {
 }
 rt::__object_impls!(OBWriteFile2Data);
 impl rt::Validate for OBWriteFile2Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -5949,6 +6053,7 @@ impl rt::Object for OBWriteFile2DataInitiation {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FileType" => Some(0usize),
@@ -6033,6 +6138,7 @@ impl rt::Object for OBWriteFile2DataInitiation {
 }
 rt::__object_impls!(OBWriteFile2DataInitiation);
 impl rt::Validate for OBWriteFile2DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.file_type, &rt::Rules::NONE);
@@ -6127,6 +6233,7 @@ impl OBWriteFile2DataInitiationFileType {
         "UK.OBIE.pain.001.001.08",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PaymentInitiation31 => "UK.OBIE.PaymentInitiation.3.1",
@@ -6135,6 +6242,7 @@ impl OBWriteFile2DataInitiationFileType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.PaymentInitiation.3.1" => Self::PaymentInitiation31,
@@ -6162,6 +6270,7 @@ impl rt::Object for OBWriteFileConsent3 {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -6193,6 +6302,7 @@ impl rt::Object for OBWriteFileConsent3 {
 }
 rt::__object_impls!(OBWriteFileConsent3);
 impl rt::Validate for OBWriteFileConsent3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -6237,6 +6347,7 @@ impl rt::Object for OBWriteFileConsent3Data {
     ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Initiation" => Some(0usize),
@@ -6276,6 +6387,7 @@ impl rt::Object for OBWriteFileConsent3Data {
 }
 rt::__object_impls!(OBWriteFileConsent3Data);
 impl rt::Validate for OBWriteFileConsent3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.initiation, &rt::Rules::NONE);
@@ -6331,6 +6443,7 @@ impl rt::Object for OBWriteFileConsentResponse4 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -6368,6 +6481,7 @@ impl rt::Object for OBWriteFileConsentResponse4 {
 }
 rt::__object_impls!(OBWriteFileConsentResponse4);
 impl rt::Validate for OBWriteFileConsentResponse4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -6449,6 +6563,7 @@ impl rt::Object for OBWriteFileConsentResponse4Data {
     ];
     const REQUIRED: u128 = 79;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -6520,6 +6635,7 @@ impl rt::Object for OBWriteFileConsentResponse4Data {
 }
 rt::__object_impls!(OBWriteFileConsentResponse4Data);
 impl rt::Validate for OBWriteFileConsentResponse4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -6617,6 +6733,7 @@ impl OBWriteFileConsentResponse4DataStatus {
         "Rejected",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Authorised => "Authorised",
@@ -6628,6 +6745,7 @@ impl OBWriteFileConsentResponse4DataStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Authorised" => Self::Authorised,
@@ -6662,6 +6780,7 @@ impl rt::Object for OBWriteFileResponse3 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -6699,6 +6818,7 @@ impl rt::Object for OBWriteFileResponse3 {
 }
 rt::__object_impls!(OBWriteFileResponse3);
 impl rt::Validate for OBWriteFileResponse3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -6775,6 +6895,7 @@ impl rt::Object for OBWriteFileResponse3Data {
     ];
     const REQUIRED: u128 = 95;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FilePaymentId" => Some(0usize),
@@ -6841,6 +6962,7 @@ impl rt::Object for OBWriteFileResponse3Data {
 }
 rt::__object_impls!(OBWriteFileResponse3Data);
 impl rt::Validate for OBWriteFileResponse3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.file_payment_id, &RULES_4);
@@ -6924,6 +7046,7 @@ impl OBWriteFileResponse3DataStatus {
         "InitiationPending",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InitiationCompleted => "InitiationCompleted",
@@ -6933,6 +7056,7 @@ impl OBWriteFileResponse3DataStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "InitiationCompleted" => Self::InitiationCompleted,
@@ -6965,6 +7089,7 @@ impl rt::Object for OBWriteFundsConfirmationResponse1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -7002,6 +7127,7 @@ impl rt::Object for OBWriteFundsConfirmationResponse1 {
 }
 rt::__object_impls!(OBWriteFundsConfirmationResponse1);
 impl rt::Validate for OBWriteFundsConfirmationResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -7057,6 +7183,7 @@ impl rt::Object for OBWriteFundsConfirmationResponse1Data {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FundsAvailableResult" => Some(0usize),
@@ -7099,6 +7226,7 @@ impl rt::Object for OBWriteFundsConfirmationResponse1Data {
 }
 rt::__object_impls!(OBWriteFundsConfirmationResponse1Data);
 impl rt::Validate for OBWriteFundsConfirmationResponse1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -7157,6 +7285,7 @@ impl rt::Object for OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FundsAvailableDateTime" => Some(0usize),
@@ -7193,6 +7322,7 @@ impl rt::Object for OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
 }
 rt::__object_impls!(OBWriteFundsConfirmationResponse1DataFundsAvailableResult);
 impl rt::Validate for OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -7246,6 +7376,7 @@ impl rt::Object for OBWriteInternational3 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -7280,6 +7411,7 @@ impl rt::Object for OBWriteInternational3 {
 }
 rt::__object_impls!(OBWriteInternational3);
 impl rt::Validate for OBWriteInternational3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -7325,6 +7457,7 @@ impl rt::Object for OBWriteInternational3Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -7359,6 +7492,7 @@ impl rt::Object for OBWriteInternational3Data {
 }
 rt::__object_impls!(OBWriteInternational3Data);
 impl rt::Validate for OBWriteInternational3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -7467,6 +7601,7 @@ impl rt::Object for OBWriteInternational3DataInitiation {
     ];
     const REQUIRED: u128 = 17027;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -7584,6 +7719,7 @@ impl rt::Object for OBWriteInternational3DataInitiation {
 }
 rt::__object_impls!(OBWriteInternational3DataInitiation);
 impl rt::Validate for OBWriteInternational3DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_6);
@@ -7714,6 +7850,7 @@ impl rt::Object for OBWriteInternational3DataInitiationCreditor {
     const FIELDS: &'static [&'static str] = &["Name", "PostalAddress"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Name" => Some(0usize),
@@ -7750,6 +7887,7 @@ impl rt::Object for OBWriteInternational3DataInitiationCreditor {
 }
 rt::__object_impls!(OBWriteInternational3DataInitiationCreditor);
 impl rt::Validate for OBWriteInternational3DataInitiationCreditor {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.name, &RULES_10);
@@ -7808,6 +7946,7 @@ impl rt::Object for OBWriteInternational3DataInitiationCreditorAgent {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -7852,6 +7991,7 @@ impl rt::Object for OBWriteInternational3DataInitiationCreditorAgent {
 }
 rt::__object_impls!(OBWriteInternational3DataInitiationCreditorAgent);
 impl rt::Validate for OBWriteInternational3DataInitiationCreditorAgent {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -7918,6 +8058,7 @@ impl rt::Object for OBWriteInternational3DataInitiationExchangeRateInformation {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "UnitCurrency" => Some(0usize),
@@ -7964,6 +8105,7 @@ impl rt::Object for OBWriteInternational3DataInitiationExchangeRateInformation {
 }
 rt::__object_impls!(OBWriteInternational3DataInitiationExchangeRateInformation);
 impl rt::Validate for OBWriteInternational3DataInitiationExchangeRateInformation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.unit_currency, &RULES_1);
@@ -8021,6 +8163,7 @@ impl OBWriteInternational3DataInitiationExchangeRateInformationRateType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Actual", "Agreed", "Indicative"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Actual => "Actual",
@@ -8030,6 +8173,7 @@ impl OBWriteInternational3DataInitiationExchangeRateInformationRateType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Actual" => Self::Actual,
@@ -8060,6 +8204,7 @@ impl OBWriteInternational3DataInitiationInstructionPriority {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Normal", "Urgent"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Normal => "Normal",
@@ -8068,6 +8213,7 @@ impl OBWriteInternational3DataInitiationInstructionPriority {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Normal" => Self::Normal,
@@ -8098,6 +8244,7 @@ impl rt::Object for OBWriteInternationalConsent5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -8132,6 +8279,7 @@ impl rt::Object for OBWriteInternationalConsent5 {
 }
 rt::__object_impls!(OBWriteInternationalConsent5);
 impl rt::Validate for OBWriteInternationalConsent5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -8186,6 +8334,7 @@ impl rt::Object for OBWriteInternationalConsent5Data {
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ReadRefundAccount" => Some(0usize),
@@ -8230,6 +8379,7 @@ impl rt::Object for OBWriteInternationalConsent5Data {
 }
 rt::__object_impls!(OBWriteInternationalConsent5Data);
 impl rt::Validate for OBWriteInternationalConsent5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -8298,6 +8448,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -8338,6 +8489,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6 {
 }
 rt::__object_impls!(OBWriteInternationalConsentResponse6);
 impl rt::Validate for OBWriteInternationalConsentResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -8442,6 +8594,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6Data {
     ];
     const REQUIRED: u128 = 1039;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -8547,6 +8700,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6Data {
 }
 rt::__object_impls!(OBWriteInternationalConsentResponse6Data);
 impl rt::Validate for OBWriteInternationalConsentResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -8681,6 +8835,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6DataExchangeRateInformat
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "UnitCurrency" => Some(0usize),
@@ -8736,6 +8891,7 @@ impl rt::Object for OBWriteInternationalConsentResponse6DataExchangeRateInformat
 }
 rt::__object_impls!(OBWriteInternationalConsentResponse6DataExchangeRateInformation);
 impl rt::Validate for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.unit_currency, &RULES_1);
@@ -8803,6 +8959,7 @@ impl rt::Object for OBWriteInternationalResponse5 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -8840,6 +8997,7 @@ impl rt::Object for OBWriteInternationalResponse5 {
 }
 rt::__object_impls!(OBWriteInternationalResponse5);
 impl rt::Validate for OBWriteInternationalResponse5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -8934,6 +9092,7 @@ impl rt::Object for OBWriteInternationalResponse5Data {
     ];
     const REQUIRED: u128 = 1055;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InternationalPaymentId" => Some(0usize),
@@ -9036,6 +9195,7 @@ impl rt::Object for OBWriteInternationalResponse5Data {
 }
 rt::__object_impls!(OBWriteInternationalResponse5Data);
 impl rt::Validate for OBWriteInternationalResponse5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.international_payment_id, &RULES_4);
@@ -9146,6 +9306,7 @@ impl rt::Object for OBWriteInternationalResponse5DataRefund {
     const FIELDS: &'static [&'static str] = &["Creditor", "Agent", "Account"];
     const REQUIRED: u128 = 4;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Creditor" => Some(0usize),
@@ -9183,6 +9344,7 @@ impl rt::Object for OBWriteInternationalResponse5DataRefund {
 }
 rt::__object_impls!(OBWriteInternationalResponse5DataRefund);
 impl rt::Validate for OBWriteInternationalResponse5DataRefund {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.creditor, &rt::Rules::NONE);
@@ -9238,6 +9400,7 @@ impl rt::Object for OBWriteInternationalScheduled3 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -9272,6 +9435,7 @@ impl rt::Object for OBWriteInternationalScheduled3 {
 }
 rt::__object_impls!(OBWriteInternationalScheduled3);
 impl rt::Validate for OBWriteInternationalScheduled3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -9319,6 +9483,7 @@ impl rt::Object for OBWriteInternationalScheduled3Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -9353,6 +9518,7 @@ impl rt::Object for OBWriteInternationalScheduled3Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduled3Data);
 impl rt::Validate for OBWriteInternationalScheduled3Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -9467,6 +9633,7 @@ impl rt::Object for OBWriteInternationalScheduled3DataInitiation {
     ];
     const REQUIRED: u128 = 34177;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -9598,6 +9765,7 @@ impl rt::Object for OBWriteInternationalScheduled3DataInitiation {
 }
 rt::__object_impls!(OBWriteInternationalScheduled3DataInitiation);
 impl rt::Validate for OBWriteInternationalScheduled3DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_6);
@@ -9742,6 +9910,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -9776,6 +9945,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5 {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsent5);
 impl rt::Validate for OBWriteInternationalScheduledConsent5 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -9835,6 +10005,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -9882,6 +10053,7 @@ impl rt::Object for OBWriteInternationalScheduledConsent5Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsent5Data);
 impl rt::Validate for OBWriteInternationalScheduledConsent5Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -9955,6 +10127,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -9995,6 +10168,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6 {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6);
 impl rt::Validate for OBWriteInternationalScheduledConsentResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -10103,6 +10277,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6Data {
     ];
     const REQUIRED: u128 = 2079;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -10211,6 +10386,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6Data);
 impl rt::Validate for OBWriteInternationalScheduledConsentResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -10406,6 +10582,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6DataInitiation 
     ];
     const REQUIRED: u128 = 34177;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -10537,6 +10714,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6DataInitiation 
 }
 rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6DataInitiation);
 impl rt::Validate for OBWriteInternationalScheduledConsentResponse6DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_6);
@@ -10680,6 +10858,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6DataInitiationC
     const FIELDS: &'static [&'static str] = &["Name", "PostalAddress"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Name" => Some(0usize),
@@ -10717,6 +10896,7 @@ impl rt::Object for OBWriteInternationalScheduledConsentResponse6DataInitiationC
 rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor);
 impl rt::Validate
 for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.name, &RULES_8);
@@ -10770,6 +10950,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -10807,6 +10988,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6 {
 }
 rt::__object_impls!(OBWriteInternationalScheduledResponse6);
 impl rt::Validate for OBWriteInternationalScheduledResponse6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -10903,6 +11085,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6Data {
     ];
     const REQUIRED: u128 = 1055;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InternationalScheduledPaymentId" => Some(0usize),
@@ -11010,6 +11193,7 @@ impl rt::Object for OBWriteInternationalScheduledResponse6Data {
 }
 rt::__object_impls!(OBWriteInternationalScheduledResponse6Data);
 impl rt::Validate for OBWriteInternationalScheduledResponse6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -11125,6 +11309,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -11159,6 +11344,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrder4);
 impl rt::Validate for OBWriteInternationalStandingOrder4 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -11206,6 +11392,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4Data {
     const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -11240,6 +11427,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrder4Data);
 impl rt::Validate for OBWriteInternationalStandingOrder4Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -11371,6 +11559,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4DataInitiation {
     ];
     const REQUIRED: u128 = 17673;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Frequency" => Some(0usize),
@@ -11471,6 +11660,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4DataInitiation {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrder4DataInitiation);
 impl rt::Validate for OBWriteInternationalStandingOrder4DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_11);
@@ -11600,6 +11790,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4DataInitiationCreditorAgen
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -11644,6 +11835,7 @@ impl rt::Object for OBWriteInternationalStandingOrder4DataInitiationCreditorAgen
 }
 rt::__object_impls!(OBWriteInternationalStandingOrder4DataInitiationCreditorAgent);
 impl rt::Validate for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -11702,6 +11894,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -11736,6 +11929,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsent6);
 impl rt::Validate for OBWriteInternationalStandingOrderConsent6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -11795,6 +11989,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6Data {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Permission" => Some(0usize),
@@ -11842,6 +12037,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsent6Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsent6Data);
 impl rt::Validate for OBWriteInternationalStandingOrderConsent6Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
@@ -11916,6 +12112,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7 {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -11956,6 +12153,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsentResponse7);
 impl rt::Validate for OBWriteInternationalStandingOrderConsentResponse7 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -12049,6 +12247,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
     ];
     const REQUIRED: u128 = 287;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -12128,6 +12327,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsentResponse7Data);
 impl rt::Validate for OBWriteInternationalStandingOrderConsentResponse7Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_5);
@@ -12315,6 +12515,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7DataInitiat
     ];
     const REQUIRED: u128 = 17673;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Frequency" => Some(0usize),
@@ -12415,6 +12616,7 @@ impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7DataInitiat
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderConsentResponse7DataInitiation);
 impl rt::Validate for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_11);
@@ -12538,6 +12740,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -12575,6 +12778,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7 {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderResponse7);
 impl rt::Validate for OBWriteInternationalStandingOrderResponse7 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -12656,6 +12860,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7Data {
     ];
     const REQUIRED: u128 = 159;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InternationalStandingOrderId" => Some(0usize),
@@ -12732,6 +12937,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7Data {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderResponse7Data);
 impl rt::Validate for OBWriteInternationalStandingOrderResponse7Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -12831,6 +13037,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
     const FIELDS: &'static [&'static str] = &["Creditor", "Agent", "Account"];
     const REQUIRED: u128 = 4;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Creditor" => Some(0usize),
@@ -12868,6 +13075,7 @@ impl rt::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
 }
 rt::__object_impls!(OBWriteInternationalStandingOrderResponse7DataRefund);
 impl rt::Validate for OBWriteInternationalStandingOrderResponse7DataRefund {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.creditor, &rt::Rules::NONE);
@@ -12925,6 +13133,7 @@ impl rt::Object for OBWritePaymentDetailsResponse1 {
     const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -12962,6 +13171,7 @@ impl rt::Object for OBWritePaymentDetailsResponse1 {
 }
 rt::__object_impls!(OBWritePaymentDetailsResponse1);
 impl rt::Validate for OBWritePaymentDetailsResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -13010,6 +13220,7 @@ impl rt::Object for OBWritePaymentDetailsResponse1Data {
     const FIELDS: &'static [&'static str] = &["PaymentStatus"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "PaymentStatus" => Some(0usize),
@@ -13050,6 +13261,7 @@ impl rt::Object for OBWritePaymentDetailsResponse1Data {
 }
 rt::__object_impls!(OBWritePaymentDetailsResponse1Data);
 impl rt::Validate for OBWritePaymentDetailsResponse1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -13108,6 +13320,7 @@ impl rt::Object for OBWritePaymentDetailsResponse1DataPaymentStatus {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "PaymentTransactionId" => Some(0usize),
@@ -13152,6 +13365,7 @@ impl rt::Object for OBWritePaymentDetailsResponse1DataPaymentStatus {
 }
 rt::__object_impls!(OBWritePaymentDetailsResponse1DataPaymentStatus);
 impl rt::Validate for OBWritePaymentDetailsResponse1DataPaymentStatus {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.payment_transaction_id, &RULES_16);
@@ -13269,6 +13483,7 @@ impl OBWritePaymentDetailsResponse1DataPaymentStatusStatus {
         "RejectedCancellationRequest",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Accepted => "Accepted",
@@ -13301,6 +13516,7 @@ impl OBWritePaymentDetailsResponse1DataPaymentStatusStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Accepted" => Self::Accepted,
@@ -13366,6 +13582,7 @@ impl rt::Object for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail 
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "LocalInstrument" => Some(0usize),
@@ -13414,6 +13631,7 @@ impl rt::Object for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail 
 }
 rt::__object_impls!(OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail);
 impl rt::Validate for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -13490,6 +13708,7 @@ impl OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason {
         "Unmatched",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cancelled => "Cancelled",
@@ -13503,6 +13722,7 @@ impl OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Cancelled" => Self::Cancelled,

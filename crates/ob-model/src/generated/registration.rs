@@ -91,6 +91,7 @@ impl rt::Object for OBClientRegistration1 {
     ];
     const REQUIRED: u128 = 511519;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "iss" => Some(0usize),
@@ -215,6 +216,7 @@ impl rt::Object for OBClientRegistration1 {
 }
 rt::__object_impls!(OBClientRegistration1);
 impl rt::Validate for OBClientRegistration1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.iss, &RULES_0);
@@ -404,6 +406,7 @@ impl rt::Object for OBRegistrationProperties1 {
     ];
     const REQUIRED: u128 = 15984;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "client_id" => Some(0usize),
@@ -513,6 +516,7 @@ impl rt::Object for OBRegistrationProperties1 {
 }
 rt::__object_impls!(OBRegistrationProperties1);
 impl rt::Validate for OBRegistrationProperties1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.client_id, &RULES_3);
@@ -640,6 +644,7 @@ impl OBRegistrationProperties1ApplicationType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["web", "mobile"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Web => "web",
@@ -648,6 +653,7 @@ impl OBRegistrationProperties1ApplicationType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "web" => Self::Web,
@@ -681,6 +687,7 @@ impl OBRegistrationProperties1GrantTypes {
         "refresh_token",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ClientCredentials => "client_credentials",
@@ -690,6 +697,7 @@ impl OBRegistrationProperties1GrantTypes {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "client_credentials" => Self::ClientCredentials,
@@ -718,6 +726,7 @@ impl OBRegistrationProperties1ResponseTypes {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["code", "code id_token"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Code => "code",
@@ -726,6 +735,7 @@ impl OBRegistrationProperties1ResponseTypes {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "code" => Self::Code,
@@ -765,6 +775,7 @@ impl OBRegistrationProperties1TokenEndpointAuthMethod {
         "tls_client_auth",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PrivateKeyJwt => "private_key_jwt",
@@ -776,6 +787,7 @@ impl OBRegistrationProperties1TokenEndpointAuthMethod {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "private_key_jwt" => Self::PrivateKeyJwt,
@@ -808,6 +820,7 @@ impl rt::Object for RegistrationError {
     const FIELDS: &'static [&'static str] = &["error", "error_description"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "error" => Some(0usize),
@@ -844,6 +857,7 @@ impl rt::Object for RegistrationError {
 }
 rt::__object_impls!(RegistrationError);
 impl rt::Validate for RegistrationError {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.error, &rt::Rules::NONE);
@@ -893,6 +907,7 @@ impl RegistrationErrorError {
         "unapproved_software_statement",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InvalidRedirectUri => "invalid_redirect_uri",
@@ -903,6 +918,7 @@ impl RegistrationErrorError {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "invalid_redirect_uri" => Self::InvalidRedirectUri,
@@ -934,6 +950,7 @@ impl SupportedAlgorithms {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["RS256", "PS256", "ES256"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RS256 => "RS256",
@@ -943,6 +960,7 @@ impl SupportedAlgorithms {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "RS256" => Self::RS256,

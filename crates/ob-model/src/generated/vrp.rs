@@ -46,6 +46,7 @@ impl rt::Object for Links {
     const FIELDS: &'static [&'static str] = &["Self", "First", "Prev", "Next", "Last"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Self" => Some(0usize),
@@ -89,6 +90,7 @@ impl rt::Object for Links {
 }
 rt::__object_impls!(Links);
 impl rt::Validate for Links {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.self_, &rt::Rules::NONE);
@@ -139,6 +141,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -173,6 +176,7 @@ impl rt::Object for OBActiveOrHistoricCurrencyAndAmount {
 }
 rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount);
 impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_0);
@@ -227,6 +231,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification6 {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -271,6 +276,7 @@ impl rt::Object for OBBranchAndFinancialInstitutionIdentification6 {
 }
 rt::__object_impls!(OBBranchAndFinancialInstitutionIdentification6);
 impl rt::Validate for OBBranchAndFinancialInstitutionIdentification6 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -340,6 +346,7 @@ impl rt::Object for OBCashAccountCreditor3 {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -386,6 +393,7 @@ impl rt::Object for OBCashAccountCreditor3 {
 }
 rt::__object_impls!(OBCashAccountCreditor3);
 impl rt::Validate for OBCashAccountCreditor3 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -451,6 +459,7 @@ impl rt::Object for OBCashAccountDebtorWithName {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "SchemeName" => Some(0usize),
@@ -497,6 +506,7 @@ impl rt::Object for OBCashAccountDebtorWithName {
 }
 rt::__object_impls!(OBCashAccountDebtorWithName);
 impl rt::Validate for OBCashAccountDebtorWithName {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
@@ -553,6 +563,7 @@ impl rt::Object for OBCharge2 {
     const FIELDS: &'static [&'static str] = &["ChargeBearer"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ChargeBearer" => Some(0usize),
@@ -584,6 +595,7 @@ impl rt::Object for OBCharge2 {
 }
 rt::__object_impls!(OBCharge2);
 impl rt::Validate for OBCharge2 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.charge_bearer, &rt::Rules::NONE);
@@ -625,6 +637,7 @@ impl rt::Object for OBDomesticVRPConsentRequest {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -659,6 +672,7 @@ impl rt::Object for OBDomesticVRPConsentRequest {
 }
 rt::__object_impls!(OBDomesticVRPConsentRequest);
 impl rt::Validate for OBDomesticVRPConsentRequest {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -710,6 +724,7 @@ impl rt::Object for OBDomesticVRPConsentRequestData {
     ];
     const REQUIRED: u128 = 6;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ReadRefundAccount" => Some(0usize),
@@ -749,6 +764,7 @@ impl rt::Object for OBDomesticVRPConsentRequestData {
 }
 rt::__object_impls!(OBDomesticVRPConsentRequestData);
 impl rt::Validate for OBDomesticVRPConsentRequestData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -807,6 +823,7 @@ impl rt::Object for OBDomesticVRPConsentResponse {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 15;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -847,6 +864,7 @@ impl rt::Object for OBDomesticVRPConsentResponse {
 }
 rt::__object_impls!(OBDomesticVRPConsentResponse);
 impl rt::Validate for OBDomesticVRPConsentResponse {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -919,6 +937,7 @@ impl rt::Object for OBDomesticVRPConsentResponseData {
     ];
     const REQUIRED: u128 = 126;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ReadRefundAccount" => Some(0usize),
@@ -977,6 +996,7 @@ impl rt::Object for OBDomesticVRPConsentResponseData {
 }
 rt::__object_impls!(OBDomesticVRPConsentResponseData);
 impl rt::Validate for OBDomesticVRPConsentResponseData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -1054,6 +1074,7 @@ impl OBDomesticVRPConsentResponseDataReadRefundAccount {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Yes", "No"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Yes => "Yes",
@@ -1062,6 +1083,7 @@ impl OBDomesticVRPConsentResponseDataReadRefundAccount {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Yes" => Self::Yes,
@@ -1095,6 +1117,7 @@ impl OBDomesticVRPConsentResponseDataStatus {
         "Rejected",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Authorised => "Authorised",
@@ -1104,6 +1127,7 @@ impl OBDomesticVRPConsentResponseDataStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Authorised" => Self::Authorised,
@@ -1155,6 +1179,7 @@ impl rt::Object for OBDomesticVRPControlParameters {
     ];
     const REQUIRED: u128 = 60;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ValidFromDateTime" => Some(0usize),
@@ -1234,6 +1259,7 @@ impl rt::Object for OBDomesticVRPControlParameters {
 }
 rt::__object_impls!(OBDomesticVRPControlParameters);
 impl rt::Validate for OBDomesticVRPControlParameters {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -1328,6 +1354,7 @@ impl rt::Object for OBDomesticVRPControlParametersPeriodicLimits {
     ];
     const REQUIRED: u128 = 15;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "PeriodType" => Some(0usize),
@@ -1368,6 +1395,7 @@ impl rt::Object for OBDomesticVRPControlParametersPeriodicLimits {
 }
 rt::__object_impls!(OBDomesticVRPControlParametersPeriodicLimits);
 impl rt::Validate for OBDomesticVRPControlParametersPeriodicLimits {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.period_type, &rt::Rules::NONE);
@@ -1422,6 +1450,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Consent", "Calendar"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Consent => "Consent",
@@ -1430,6 +1459,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Consent" => Self::Consent,
@@ -1472,6 +1502,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
         "Year",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "Day",
@@ -1484,6 +1515,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Day" => Self::Day,
@@ -1515,6 +1547,7 @@ impl rt::Object for OBDomesticVRPDetails {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -1546,6 +1579,7 @@ impl rt::Object for OBDomesticVRPDetails {
 }
 rt::__object_impls!(OBDomesticVRPDetails);
 impl rt::Validate for OBDomesticVRPDetails {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.data, &rt::Rules::NONE);
@@ -1582,6 +1616,7 @@ impl rt::Object for OBDomesticVRPDetailsData {
     const FIELDS: &'static [&'static str] = &["PaymentStatus"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "PaymentStatus" => Some(0usize),
@@ -1622,6 +1657,7 @@ impl rt::Object for OBDomesticVRPDetailsData {
 }
 rt::__object_impls!(OBDomesticVRPDetailsData);
 impl rt::Validate for OBDomesticVRPDetailsData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -1676,6 +1712,7 @@ impl rt::Object for OBDomesticVRPDetailsDataPaymentStatus {
     ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "PaymentTransactionId" => Some(0usize),
@@ -1720,6 +1757,7 @@ impl rt::Object for OBDomesticVRPDetailsDataPaymentStatus {
 }
 rt::__object_impls!(OBDomesticVRPDetailsDataPaymentStatus);
 impl rt::Validate for OBDomesticVRPDetailsDataPaymentStatus {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.payment_transaction_id, &RULES_9);
@@ -1836,6 +1874,7 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatus {
         "RejectedCancellationRequest",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Accepted => "Accepted",
@@ -1868,6 +1907,7 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Accepted" => Self::Accepted,
@@ -1933,6 +1973,7 @@ impl rt::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "LocalInstrument" => Some(0usize),
@@ -1981,6 +2022,7 @@ impl rt::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
 }
 rt::__object_impls!(OBDomesticVRPDetailsDataPaymentStatusStatusDetail);
 impl rt::Validate for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -2057,6 +2099,7 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason {
         "Unmatched",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cancelled => "Cancelled",
@@ -2070,6 +2113,7 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Cancelled" => Self::Cancelled,
@@ -2115,6 +2159,7 @@ impl rt::Object for OBDomesticVRPInitiation {
     ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DebtorAccount" => Some(0usize),
@@ -2171,6 +2216,7 @@ impl rt::Object for OBDomesticVRPInitiation {
 }
 rt::__object_impls!(OBDomesticVRPInitiation);
 impl rt::Validate for OBDomesticVRPInitiation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
@@ -2236,6 +2282,7 @@ impl rt::Object for OBDomesticVRPInitiationRemittanceInformation {
     const FIELDS: &'static [&'static str] = &["Unstructured", "Reference"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Unstructured" => Some(0usize),
@@ -2270,6 +2317,7 @@ impl rt::Object for OBDomesticVRPInitiationRemittanceInformation {
 }
 rt::__object_impls!(OBDomesticVRPInitiationRemittanceInformation);
 impl rt::Validate for OBDomesticVRPInitiationRemittanceInformation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.unstructured, &RULES_3);
@@ -2344,6 +2392,7 @@ impl rt::Object for OBDomesticVRPInstruction {
     ];
     const REQUIRED: u128 = 83;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "InstructionIdentification" => Some(0usize),
@@ -2416,6 +2465,7 @@ impl rt::Object for OBDomesticVRPInstruction {
 }
 rt::__object_impls!(OBDomesticVRPInstruction);
 impl rt::Validate for OBDomesticVRPInstruction {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_2);
@@ -2494,6 +2544,7 @@ impl rt::Object for OBDomesticVRPRequest {
     const FIELDS: &'static [&'static str] = &["Data", "Risk"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2528,6 +2579,7 @@ impl rt::Object for OBDomesticVRPRequest {
 }
 rt::__object_impls!(OBDomesticVRPRequest);
 impl rt::Validate for OBDomesticVRPRequest {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2585,6 +2637,7 @@ impl rt::Object for OBDomesticVRPRequestData {
     ];
     const REQUIRED: u128 = 27;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -2636,6 +2689,7 @@ impl rt::Object for OBDomesticVRPRequestData {
 }
 rt::__object_impls!(OBDomesticVRPRequestData);
 impl rt::Validate for OBDomesticVRPRequestData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_7);
@@ -2704,6 +2758,7 @@ impl rt::Object for OBDomesticVRPResponse {
     const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
     const REQUIRED: u128 = 15;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -2744,6 +2799,7 @@ impl rt::Object for OBDomesticVRPResponse {
 }
 rt::__object_impls!(OBDomesticVRPResponse);
 impl rt::Validate for OBDomesticVRPResponse {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -2834,6 +2890,7 @@ impl rt::Object for OBDomesticVRPResponseData {
     ];
     const REQUIRED: u128 = 6223;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DomesticVRPId" => Some(0usize),
@@ -2933,6 +2990,7 @@ impl rt::Object for OBDomesticVRPResponseData {
 }
 rt::__object_impls!(OBDomesticVRPResponseData);
 impl rt::Validate for OBDomesticVRPResponseData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.domestic_vrp_id, &RULES_10);
@@ -3036,6 +3094,7 @@ impl rt::Object for OBDomesticVRPResponseDataCharges {
     const FIELDS: &'static [&'static str] = &["ChargeBearer", "Type", "Amount"];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ChargeBearer" => Some(0usize),
@@ -3073,6 +3132,7 @@ impl rt::Object for OBDomesticVRPResponseDataCharges {
 }
 rt::__object_impls!(OBDomesticVRPResponseDataCharges);
 impl rt::Validate for OBDomesticVRPResponseDataCharges {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.charge_bearer, &rt::Rules::NONE);
@@ -3136,6 +3196,7 @@ impl OBDomesticVRPResponseDataStatus {
         "Rejected",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AcceptedCreditSettlementCompleted => {
@@ -3150,6 +3211,7 @@ impl OBDomesticVRPResponseDataStatus {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "AcceptedCreditSettlementCompleted" => {
@@ -3190,6 +3252,7 @@ impl rt::Object for OBError1 {
     const FIELDS: &'static [&'static str] = &["ErrorCode", "Message", "Path", "Url"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ErrorCode" => Some(0usize),
@@ -3230,6 +3293,7 @@ impl rt::Object for OBError1 {
 }
 rt::__object_impls!(OBError1);
 impl rt::Validate for OBError1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.error_code, &rt::Rules::NONE);
@@ -3363,6 +3427,7 @@ impl OBError1ErrorCode {
         "UK.OBIE.Rules.ResourceAlreadyExists",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FieldExpected => "UK.OBIE.Field.Expected",
@@ -3400,6 +3465,7 @@ impl OBError1ErrorCode {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.Field.Expected" => Self::FieldExpected,
@@ -3462,6 +3528,7 @@ impl rt::Object for OBErrorResponse1 {
     const FIELDS: &'static [&'static str] = &["Code", "Id", "Message", "Errors"];
     const REQUIRED: u128 = 13;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -3505,6 +3572,7 @@ impl rt::Object for OBErrorResponse1 {
 }
 rt::__object_impls!(OBErrorResponse1);
 impl rt::Validate for OBErrorResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.code, &RULES_10);
@@ -3560,6 +3628,7 @@ impl OBExternalPaymentChargeType1Code {
         "UK.OBIE.MoneyTransferOut",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CHAPSOut => "UK.OBIE.CHAPSOut",
@@ -3569,6 +3638,7 @@ impl OBExternalPaymentChargeType1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.CHAPSOut" => Self::CHAPSOut,
@@ -3603,6 +3673,7 @@ impl OBExternalStatus2Code {
         "Rejected",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Authorised => "Authorised",
@@ -3612,6 +3683,7 @@ impl OBExternalStatus2Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Authorised" => Self::Authorised,
@@ -3645,6 +3717,7 @@ impl rt::Object for OBPAFundsAvailableResult1 {
     ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FundsAvailableDateTime" => Some(0usize),
@@ -3681,6 +3754,7 @@ impl rt::Object for OBPAFundsAvailableResult1 {
 }
 rt::__object_impls!(OBPAFundsAvailableResult1);
 impl rt::Validate for OBPAFundsAvailableResult1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(
@@ -3732,6 +3806,7 @@ impl OBPAFundsAvailableResult1FundsAvailable {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Available", "NotAvailable"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Available => "Available",
@@ -3740,6 +3815,7 @@ impl OBPAFundsAvailableResult1FundsAvailable {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Available" => Self::Available,
@@ -3770,6 +3846,7 @@ impl OBVRPAuthenticationMethods {
         "UK.OBIE.SCANotRequired",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SCA => "UK.OBIE.SCA",
@@ -3778,6 +3855,7 @@ impl OBVRPAuthenticationMethods {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.SCA" => Self::SCA,
@@ -3808,6 +3886,7 @@ impl OBVRPConsentType {
         "UK.OBIE.VRPType.Other",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::VRPTypeSweeping => "UK.OBIE.VRPType.Sweeping",
@@ -3816,6 +3895,7 @@ impl OBVRPConsentType {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.VRPType.Sweeping" => Self::VRPTypeSweeping,
@@ -3843,6 +3923,7 @@ impl rt::Object for OBVRPFundsConfirmationRequest {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -3874,6 +3955,7 @@ impl rt::Object for OBVRPFundsConfirmationRequest {
 }
 rt::__object_impls!(OBVRPFundsConfirmationRequest);
 impl rt::Validate for OBVRPFundsConfirmationRequest {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -3918,6 +4000,7 @@ impl rt::Object for OBVRPFundsConfirmationRequestData {
     ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ConsentId" => Some(0usize),
@@ -3955,6 +4038,7 @@ impl rt::Object for OBVRPFundsConfirmationRequestData {
 }
 rt::__object_impls!(OBVRPFundsConfirmationRequestData);
 impl rt::Validate for OBVRPFundsConfirmationRequestData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_7);
@@ -4003,6 +4087,7 @@ impl rt::Object for OBVRPFundsConfirmationResponse {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -4034,6 +4119,7 @@ impl rt::Object for OBVRPFundsConfirmationResponse {
 }
 rt::__object_impls!(OBVRPFundsConfirmationResponse);
 impl rt::Validate for OBVRPFundsConfirmationResponse {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -4087,6 +4173,7 @@ impl rt::Object for OBVRPFundsConfirmationResponseData {
     ];
     const REQUIRED: u128 = 55;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "FundsConfirmationId" => Some(0usize),
@@ -4135,6 +4222,7 @@ impl rt::Object for OBVRPFundsConfirmationResponseData {
 }
 rt::__object_impls!(OBVRPFundsConfirmationResponseData);
 impl rt::Validate for OBVRPFundsConfirmationResponseData {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.funds_confirmation_id, &RULES_10);
@@ -4198,6 +4286,7 @@ impl OBVRPInteractionTypes {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["InSession", "OffSession"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InSession => "InSession",
@@ -4206,6 +4295,7 @@ impl OBVRPInteractionTypes {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "InSession" => Self::InSession,
@@ -4235,6 +4325,7 @@ impl rt::Object for OBVRPRemittanceInformation {
     const FIELDS: &'static [&'static str] = &["Unstructured", "Reference"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Unstructured" => Some(0usize),
@@ -4269,6 +4360,7 @@ impl rt::Object for OBVRPRemittanceInformation {
 }
 rt::__object_impls!(OBVRPRemittanceInformation);
 impl rt::Validate for OBVRPRemittanceInformation {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<Self, _>(r, 0usize, &self.unstructured, &RULES_3);
@@ -4315,6 +4407,7 @@ impl OBVRPStatusReasonCode {
         "UK.OBIE.OtherReason",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ExemptionNotApplied => "UK.OBIE.ExemptionNotApplied",
@@ -4323,6 +4416,7 @@ impl OBVRPStatusReasonCode {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.ExemptionNotApplied" => Self::ExemptionNotApplied,

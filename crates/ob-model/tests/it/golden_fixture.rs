@@ -32,6 +32,7 @@ impl rt::Object for OBErrorResponse1 {
     const FIELDS: &'static [&'static str] = &["Code", "Message", "Errors"];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Code" => Some(0usize),
@@ -74,6 +75,7 @@ impl rt::Object for OBErrorResponse1 {
 }
 rt::__object_impls!(OBErrorResponse1);
 impl rt::Validate for OBErrorResponse1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.code, &RULES_0);
@@ -116,6 +118,7 @@ impl rt::Object for OBErrorResponse1Errors {
     const FIELDS: &'static [&'static str] = &["ErrorCode"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "ErrorCode" => Some(0usize),
@@ -147,6 +150,7 @@ impl rt::Object for OBErrorResponse1Errors {
 }
 rt::__object_impls!(OBErrorResponse1Errors);
 impl rt::Validate for OBErrorResponse1Errors {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.error_code, &rt::Rules::NONE);
@@ -186,6 +190,7 @@ impl OBErrorResponse1ErrorsErrorCode {
         "UK.MONZO.Generic",
     ];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::FieldMissing => "UK.OBIE.Field.Missing",
@@ -194,6 +199,7 @@ impl OBErrorResponse1ErrorsErrorCode {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.Field.Missing" => Self::FieldMissing,
@@ -221,6 +227,7 @@ impl rt::Object for OBReadWidget1 {
     const FIELDS: &'static [&'static str] = &["Data"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -252,6 +259,7 @@ impl rt::Object for OBReadWidget1 {
 }
 rt::__object_impls!(OBReadWidget1);
 impl rt::Validate for OBReadWidget1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
@@ -288,6 +296,7 @@ impl rt::Object for OBReadWidget1Data {
     const FIELDS: &'static [&'static str] = &["Widget"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Widget" => Some(0usize),
@@ -322,6 +331,7 @@ impl rt::Object for OBReadWidget1Data {
 }
 rt::__object_impls!(OBReadWidget1Data);
 impl rt::Validate for OBReadWidget1Data {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.widget, &RULES_2);
@@ -360,6 +370,7 @@ impl rt::Object for OBSeal1 {
     const FIELDS: &'static [&'static str] = &["By", "At"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "By" => Some(0usize),
@@ -394,6 +405,7 @@ impl rt::Object for OBSeal1 {
 }
 rt::__object_impls!(OBSeal1);
 impl rt::Validate for OBSeal1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.by, &rt::Rules::NONE);
@@ -469,6 +481,7 @@ impl rt::Object for OBWidget1 {
     ];
     const REQUIRED: u128 = 43;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "WidgetId" => Some(0usize),
@@ -541,6 +554,7 @@ impl rt::Object for OBWidget1 {
 }
 rt::__object_impls!(OBWidget1);
 impl rt::Validate for OBWidget1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.widget_id, &RULES_0);
@@ -620,6 +634,7 @@ impl OBWidget1Colour {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Red", "Blue"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Red => "Red",
@@ -628,6 +643,7 @@ impl OBWidget1Colour {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Red" => Self::Red,
@@ -657,6 +673,7 @@ impl rt::Object for OBWidget1Price {
     const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Amount" => Some(0usize),
@@ -691,6 +708,7 @@ impl rt::Object for OBWidget1Price {
 }
 rt::__object_impls!(OBWidget1Price);
 impl rt::Validate for OBWidget1Price {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_7);
@@ -733,6 +751,7 @@ impl OBWidgetKind1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &["Round", "Square", "UK.OBIE.Hexagon"];
     /// The code as it appears on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Round => "Round",
@@ -742,6 +761,7 @@ impl OBWidgetKind1Code {
         }
     }
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    #[inline]
     pub fn from_code(code: &str) -> Self {
         match code {
             "Round" => Self::Round,
@@ -772,6 +792,7 @@ impl rt::Object for OBWriteWidget1 {
     const FIELDS: &'static [&'static str] = &["Data", "Sealed"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
+    #[inline]
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Data" => Some(0usize),
@@ -806,6 +827,7 @@ impl rt::Object for OBWriteWidget1 {
 }
 rt::__object_impls!(OBWriteWidget1);
 impl rt::Validate for OBWriteWidget1 {
+    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
