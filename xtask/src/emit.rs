@@ -396,7 +396,14 @@ fn emit_struct(
     }
 }
 
-fn emit_enum(cx: &Ctx, name: &str, doc: &str, codes: &[String], ext: bool) -> TokenStream {
+fn emit_enum(
+    cx: &Ctx,
+    name: &str,
+    doc: &str,
+    codes: &[String],
+    ext: bool,
+    open: bool,
+) -> TokenStream {
     let rt = &cx.rt;
     let id = ident(name);
     let mut doc = if doc.is_empty() {
@@ -407,12 +414,18 @@ fn emit_enum(cx: &Ctx, name: &str, doc: &str, codes: &[String], ext: bool) -> To
     if ext {
         doc.push_str("\n\nMonzo extension: not part of the OBIE specification.");
     }
+    doc.push_str(if open {
+        "\n\nAn open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation."
+    } else {
+        "\n\nA closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation."
+    });
     let doc = doc_attr(&doc);
     let variants: Vec<Ident> = variant_names(codes)
         .into_iter()
         .map(|v| ident(&v))
         .collect();
     let vdocs = codes.iter().map(|c| format!(" `{c}`"));
+    let openness = if open { quote!(open) } else { quote!(closed) };
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -450,7 +463,7 @@ fn emit_enum(cx: &Ctx, name: &str, doc: &str, codes: &[String], ext: bool) -> To
             }
         }
 
-        #rt::open_enum_traits!(#id);
+        #rt::open_enum_traits!(#id, #openness);
     }
 }
 
@@ -613,7 +626,8 @@ pub fn module(p: &Planned, e: &Emit, with_ops: bool) -> Result<String, String> {
                 doc,
                 codes,
                 extension,
-            } => emit_enum(&cx, name, doc, codes, *extension),
+                open,
+            } => emit_enum(&cx, name, doc, codes, *extension, *open),
             Schema::Alias { doc, ty, .. } => {
                 let id = ident(name);
                 let d = if doc.is_empty() {

@@ -94,6 +94,9 @@ pub enum Schema {
         doc: String,
         codes: Vec<String>,
         extension: bool,
+        /// An open code list (`x-namespaced-enum`, or a Monzo list marked `x-open-enum`): a code
+        /// it does not list is a note of `validate()`, not a violation.
+        open: bool,
     },
     Alias {
         doc: String,
@@ -465,10 +468,13 @@ impl<'a> Builder<'a> {
                         .ok_or_else(|| format!("{name}: non-string code {v}"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            let open = s.get("x-namespaced-enum").is_some()
+                || s.get("x-open-enum").and_then(Value::as_bool) == Some(true);
             return Ok(Schema::Enum {
                 doc,
                 codes,
                 extension,
+                open,
             });
         }
         if is_struct(&s) {

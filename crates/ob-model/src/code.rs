@@ -1,7 +1,15 @@
-//! Open code lists: OBIE enumerations that never fail to decode.
+//! Code lists: OBIE enumerations that never fail to decode.
 //!
 //! A bank may send a code newer than the spec this crate was generated from; it decodes as the
-//! `Unknown(String)` variant, re-encodes unchanged, and [`crate::Validate`] reports it.
+//! `Unknown(String)` variant and re-encodes unchanged. What `validate()` makes of it depends on
+//! the list: a **closed** list (a plain `enum` in the spec, such as a status) reports it as a
+//! violation ([`Problem::UnknownCode`](crate::Problem::UnknownCode)); an **open** list (OBIE's
+//! `x-namespaced-enum` lists, which OBIE maintains apart from the specs, and Monzo's lists it
+//! documents as open, such as its proprietary transaction codes and pot types) reports it as a
+//! note ([`Problem::UnlistedCode`](crate::Problem::UnlistedCode)), which
+//! [`Validate::validate`](crate::Validate::validate) leaves out and
+//! [`Validate::validate_all`](crate::Validate::validate_all) and
+//! [`Validate::validate_strict`](crate::Validate::validate_strict) keep.
 
 use std::fmt;
 
@@ -96,7 +104,55 @@ macro_rules! open_enum {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! open_enum_traits {
+    // A closed list: an unlisted code is a violation.
     ($name:ident) => {
+        $crate::open_enum_traits!($name, closed);
+    };
+    ($name:ident, closed) => {
+        $crate::open_enum_traits!(@common $name, closed);
+
+        impl $crate::Validate for $name {
+            fn validate_at(&self, report: &mut $crate::validate::Report) {
+                if let Self::Unknown(code) = self {
+                    report.add($crate::validate::Problem::UnknownCode {
+                        found: code.clone(),
+                    });
+                }
+            }
+        }
+    };
+    // An open list (OBIE's namespaced enumerations, Monzo's open lists): an unlisted code is a
+    // note, which `validate()` does not count.
+    ($name:ident, open) => {
+        $crate::open_enum_traits!(@common $name, open);
+
+        impl $crate::Validate for $name {
+            fn validate_at(&self, report: &mut $crate::validate::Report) {
+                if let Self::Unknown(code) = self {
+                    report.add($crate::validate::Problem::UnlistedCode {
+                        found: code.clone(),
+                    });
+                }
+            }
+        }
+    };
+    (@schema $name:ident, open) => {
+        $crate::schema::codes(
+            concat!(
+                "Open code list `",
+                stringify!($name),
+                "`: one of the listed codes, or a newer one."
+            ),
+            Self::CODES,
+        )
+    };
+    (@schema $name:ident, closed) => {
+        $crate::schema::closed_codes(
+            concat!("Code list `", stringify!($name), "`: one of the listed codes."),
+            Self::CODES,
+        )
+    };
+    (@common $name:ident, $open:tt) => {
         impl ::std::default::Default for $name {
             /// An empty unknown code (what a decoder fills in for a missing required field).
             fn default() -> Self {
@@ -157,29 +213,12 @@ macro_rules! open_enum_traits {
             fn json_schema(
                 _: &mut $crate::__private::schemars::SchemaGenerator,
             ) -> $crate::__private::schemars::Schema {
-                $crate::schema::codes(
-                    concat!(
-                        "Open code list `",
-                        stringify!($name),
-                        "`: one of the listed codes, or a newer one."
-                    ),
-                    Self::CODES,
-                )
+                $crate::open_enum_traits!(@schema $name, $open)
             }
         }
 
-        impl $crate::Validate for $name {
-            fn validate_at(&self, report: &mut $crate::validate::Report) {
-                if let Self::Unknown(code) = self {
-                    report.add($crate::validate::Problem::UnknownCode {
-                        found: code.clone(),
-                    });
-                }
-            }
-        }
-
-        impl $crate::Checked for $name {
-            fn check(&self, rules: &$crate::Rules, report: &mut $crate::validate::Report) {
+        impl $crate::CheckRules for $name {
+            fn check_rules(&self, rules: &$crate::Rules, report: &mut $crate::validate::Report) {
                 if !rules.allowed.is_empty() {
                     $crate::__private::check_allowed(report, self.as_str(), rules.allowed);
                 }

@@ -101,6 +101,8 @@ pub struct Checked {
     pub encoded: Vec<u8>,
     /// Every spec violation found by `validate()`.
     pub violations: Vec<crate::Violation>,
+    /// The notes `validate()` leaves out (codes outside open code lists).
+    pub notes: Vec<crate::Violation>,
 }
 
 /// Decodes `body` as `T`, re-encodes it and validates it. Used by the generated `check_json`.
@@ -115,12 +117,10 @@ where
         line: 0,
         column: 0,
     })?;
-    let violations = match value.validate() {
-        Ok(()) => Vec::new(),
-        Err(v) => v.0,
-    };
+    let (notes, violations) = value.validate_all().into_iter().partition(|v| v.is_note());
     Ok(Checked {
         encoded,
         violations,
+        notes,
     })
 }

@@ -20,7 +20,9 @@
 //! Models keep the spec's names (`OBReadTransaction6`) and field order. Decoding is lenient and
 //! lossless: unknown fields and codes are kept, missing required fields are tolerated, and
 //! amounts and date-times keep their text. [`Validate::validate`] is strict and reports every
-//! spec violation with its JSON path. Each API also has an operation table (`OPERATIONS`) and a
+//! spec violation with its JSON path; a code outside an open code list is a note, not a
+//! violation ([`Validate::validate_all`] lists notes too, [`Validate::validate_strict`] refuses
+//! them as a bank does; see [`code`]). Each API also has an operation table (`OPERATIONS`) and a
 //! typed [`Endpoint`] per operation.
 //!
 //! ```
@@ -62,7 +64,7 @@ pub use generated::*;
 pub use json::JsonObject;
 pub use object::{Extra, Object};
 pub use operation::{Endpoint, Method, Operation, Param, ParamLocation, Response};
-pub use validate::{Checked, Problem, Rules, Validate, Violation, Violations};
+pub use validate::{CheckRules, Problem, Rules, Validate, Violation, Violations};
 
 /// The string type of every text field: a [`smol_str::SmolStr`], which keeps strings of up to 23
 /// bytes inline (currency codes, ids, transaction codes) and is cheap to clone, so decoding a
@@ -79,7 +81,7 @@ pub mod __private {
     };
     pub use crate::validate::{
         check_allowed, check_amount, check_extra, check_items, check_minimum, check_optional,
-        check_required, check_text, vopt, vreq, Checked, Pattern, Report, Rules,
+        check_required, check_text, vopt, vreq, CheckRules, Pattern, Report, Rules,
     };
     #[cfg(feature = "schemars")]
     pub use schemars;

@@ -523,7 +523,7 @@ pub fn eopt<T: Object, M: SerializeMap, V: Serialize>(
 }
 
 /// The impls every generated object type has in the same form: `Serialize` and `Deserialize`
-/// through [`serialize_object`] and [`deserialize_object`], and [`Checked`](crate::Checked)
+/// through [`serialize_object`] and [`deserialize_object`], and [`CheckRules`](crate::CheckRules)
 /// (objects have no field rules of their own). Generated code only.
 #[doc(hidden)]
 #[macro_export]
@@ -546,7 +546,7 @@ macro_rules! __object_impls {
             }
         }
 
-        impl $crate::Checked for $name {}
+        impl $crate::CheckRules for $name {}
     };
 }
 

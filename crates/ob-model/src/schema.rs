@@ -136,6 +136,15 @@ pub fn property(
     }
 }
 
+/// The schema of a closed code list: one of the spec's codes.
+pub fn closed_codes(description: &str, codes: &[&str]) -> Schema {
+    let mut m = Map::new();
+    m.insert("description".into(), json!(description));
+    m.insert("type".into(), json!("string"));
+    m.insert("enum".into(), json!(codes));
+    Schema::from(m)
+}
+
 /// The schema of an open code list: any string, with the spec's codes listed.
 pub fn codes(description: &str, codes: &[&str]) -> Schema {
     let mut m = Map::new();

@@ -110,8 +110,14 @@ pub enum Problem {
         /// The text found.
         found: String,
     },
-    /// A code outside the spec's code list.
+    /// A code outside the spec's closed code list.
     UnknownCode {
+        /// The code found.
+        found: String,
+    },
+    /// A code outside an open code list (OBIE's namespaced enumerations, Monzo's open lists):
+    /// a note, not a violation ([`Problem::is_note`]), since the list's owner may add codes.
+    UnlistedCode {
         /// The code found.
         found: String,
     },
@@ -155,6 +161,15 @@ pub enum Problem {
     },
 }
 
+impl Problem {
+    /// Whether this is a note rather than a violation: something a stricter reader may refuse
+    /// but the spec allows (a code outside an open code list). [`Validate::validate`] leaves
+    /// notes out; [`Validate::validate_all`] and [`Validate::validate_strict`] keep them.
+    pub fn is_note(&self) -> bool {
+        matches!(self, Problem::UnlistedCode { .. })
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -177,6 +192,12 @@ impl fmt::Display for Problem {
             }
             Problem::UnknownCode { found } => {
                 write!(f, "not a code the spec lists: found {found:?}")
+            }
+            Problem::UnlistedCode { found } => {
+                write!(
+                    f,
+                    "not a code the spec lists (the list is open: a newer code may be valid): found {found:?}"
+                )
             }
             Problem::TooFewItems { min, found } => {
                 write!(f, "too few items: expected at least {min}, found {found}")
@@ -208,6 +229,13 @@ pub struct Violation {
     pub path: String,
     /// What is wrong there.
     pub problem: Problem,
+}
+
+impl Violation {
+    /// Whether its problem is a note ([`Problem::is_note`]).
+    pub fn is_note(&self) -> bool {
+        self.problem.is_note()
+    }
 }
 
 impl fmt::Display for Violation {
@@ -264,14 +292,34 @@ pub trait Validate {
     /// Writes every violation into `report`, with paths under `report.path`.
     fn validate_at(&self, report: &mut Report);
 
-    /// Every violation, or `Ok` when the value follows the spec.
+    /// Every violation, or `Ok` when the value follows the spec. Notes (a code outside an
+    /// open code list) are not violations: see [`validate_all`](Validate::validate_all).
     fn validate(&self) -> Result<(), Violations> {
-        let mut report = Report::default();
-        self.validate_at(&mut report);
-        if report.violations.is_empty() {
+        let mut all = self.validate_all();
+        all.retain(|v| !v.is_note());
+        if all.is_empty() {
             Ok(())
         } else {
-            Err(Violations(report.violations))
+            Err(Violations(all))
+        }
+    }
+
+    /// Every violation and every note, in document order (filter with
+    /// [`Violation::is_note`]).
+    fn validate_all(&self) -> Vec<Violation> {
+        let mut report = Report::default();
+        self.validate_at(&mut report);
+        report.violations
+    }
+
+    /// As [`validate`](Validate::validate), with notes counted as violations: for a reader
+    /// that accepts only the codes it lists (a bank refusing a code it does not support).
+    fn validate_strict(&self) -> Result<(), Violations> {
+        let all = self.validate_all();
+        if all.is_empty() {
+            Ok(())
+        } else {
+            Err(Violations(all))
         }
     }
 }
@@ -444,7 +492,7 @@ pub fn check_extra<T: Object>(report: &mut Report, extra: &Extra) {
 }
 
 /// The spec's rules on one field beyond its type's own (generated as one `static` per distinct
-/// set, shared by every field that has it): `validate()` checks them through [`Checked`], and the
+/// set, shared by every field that has it): `validate()` checks them through [`CheckRules`], and the
 /// JSON Schema of the field (feature `schemars`) states them.
 #[derive(Clone, Copy, Debug)]
 pub struct Rules {
@@ -489,10 +537,10 @@ impl Rules {
 /// generated `validate_at` of an object calls for each field present. The checks run in a fixed
 /// order (allowed values, then length and pattern, or the amount's pattern, or the minimum, or
 /// the array's size and each element), so the first problem reported is stable.
-pub trait Checked: Validate {
+pub trait CheckRules: Validate {
     /// Checks `self` against `rules`, writing problems at the current path, then validates it.
     /// The default (objects) has no field rules of its own.
-    fn check(&self, _rules: &Rules, report: &mut Report) {
+    fn check_rules(&self, _rules: &Rules, report: &mut Report) {
         self.validate_at(report);
     }
 }
@@ -506,20 +554,20 @@ fn check_string(text: &str, rules: &Rules, report: &mut Report) {
     }
 }
 
-impl Checked for crate::Text {
-    fn check(&self, rules: &Rules, report: &mut Report) {
+impl CheckRules for crate::Text {
+    fn check_rules(&self, rules: &Rules, report: &mut Report) {
         check_string(self, rules, report);
     }
 }
 
-impl Checked for String {
-    fn check(&self, rules: &Rules, report: &mut Report) {
+impl CheckRules for String {
+    fn check_rules(&self, rules: &Rules, report: &mut Report) {
         check_string(self, rules, report);
     }
 }
 
-impl Checked for Amount {
-    fn check(&self, rules: &Rules, report: &mut Report) {
+impl CheckRules for Amount {
+    fn check_rules(&self, rules: &Rules, report: &mut Report) {
         if !rules.allowed.is_empty() {
             check_allowed(report, &self.to_string(), rules.allowed);
         }
@@ -529,32 +577,32 @@ impl Checked for Amount {
     }
 }
 
-impl Checked for i32 {
-    fn check(&self, rules: &Rules, report: &mut Report) {
+impl CheckRules for i32 {
+    fn check_rules(&self, rules: &Rules, report: &mut Report) {
         check_minimum(report, i64::from(*self), rules.minimum);
     }
 }
 
-impl Checked for i64 {
-    fn check(&self, rules: &Rules, report: &mut Report) {
+impl CheckRules for i64 {
+    fn check_rules(&self, rules: &Rules, report: &mut Report) {
         check_minimum(report, *self, rules.minimum);
     }
 }
 
-impl Checked for bool {}
-impl Checked for f64 {}
-impl Checked for DateTime {}
-impl Checked for JsonObject {}
-impl Checked for serde_json::Value {}
+impl CheckRules for bool {}
+impl CheckRules for f64 {}
+impl CheckRules for DateTime {}
+impl CheckRules for JsonObject {}
+impl CheckRules for serde_json::Value {}
 
-impl<T: Checked> Checked for Box<T> {
-    fn check(&self, rules: &Rules, report: &mut Report) {
-        (**self).check(rules, report);
+impl<T: CheckRules> CheckRules for Box<T> {
+    fn check_rules(&self, rules: &Rules, report: &mut Report) {
+        (**self).check_rules(rules, report);
     }
 }
 
-impl<T: Checked> Checked for Vec<T> {
-    fn check(&self, rules: &Rules, report: &mut Report) {
+impl<T: CheckRules> CheckRules for Vec<T> {
+    fn check_rules(&self, rules: &Rules, report: &mut Report) {
         if rules.min_items.is_some() || rules.max_items.is_some() {
             check_items(report, self.len(), rules.min_items, rules.max_items);
         }
@@ -562,7 +610,7 @@ impl<T: Checked> Checked for Vec<T> {
             Some(item_rules) => {
                 for (i, item) in self.iter().enumerate() {
                     report.path.push_index(i);
-                    item.check(item_rules, report);
+                    item.check_rules(item_rules, report);
                     report.path.pop();
                 }
             }
@@ -573,7 +621,7 @@ impl<T: Checked> Checked for Vec<T> {
 
 /// For generated code: checks the required field `name` (unless the document left it out,
 /// which [`check_extra`] reports).
-pub fn check_required<T: Checked>(
+pub fn check_required<T: CheckRules>(
     report: &mut Report,
     extra: &Extra,
     name: &'static str,
@@ -582,13 +630,13 @@ pub fn check_required<T: Checked>(
 ) {
     if !extra.is_missing(name) {
         report.path.push_field(name);
-        value.check(rules, report);
+        value.check_rules(rules, report);
         report.path.pop();
     }
 }
 
 /// For generated code: checks the optional field `name` when present.
-pub fn check_optional<T: Checked>(
+pub fn check_optional<T: CheckRules>(
     report: &mut Report,
     name: &'static str,
     value: &Option<T>,
@@ -596,14 +644,14 @@ pub fn check_optional<T: Checked>(
 ) {
     if let Some(v) = value {
         report.path.push_field(name);
-        v.check(rules, report);
+        v.check_rules(rules, report);
         report.path.pop();
     }
 }
 
 /// For generated code: [`check_required`] for the field `index` of `object` (its name from
 /// [`Object::FIELDS`]).
-pub fn vreq<T: Object, V: Checked>(
+pub fn vreq<T: Object, V: CheckRules>(
     report: &mut Report,
     object: &T,
     index: usize,
@@ -616,7 +664,7 @@ pub fn vreq<T: Object, V: Checked>(
 }
 
 /// For generated code: [`check_optional`] for the field `index` of an object of type `T`.
-pub fn vopt<T: Object, V: Checked>(
+pub fn vopt<T: Object, V: CheckRules>(
     report: &mut Report,
     index: usize,
     value: &Option<V>,

@@ -197,6 +197,8 @@ pub use ob_model::accounts::{
 /// Monzo: how a pot is locked. `until_date`: locked until `LockedUntil`.
 ///
 /// Monzo extension: not part of the OBIE specification.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MonzoPotLockType {
     /// `until_date`
@@ -228,10 +230,12 @@ impl MonzoPotLockType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(MonzoPotLockType);
+rt::open_enum_traits!(MonzoPotLockType, closed);
 /// Monzo: a pot's status. Only open pots are returned.
 ///
 /// Monzo extension: not part of the OBIE specification.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MonzoPotStatus {
     /// `Open`
@@ -267,10 +271,12 @@ impl MonzoPotStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(MonzoPotStatus);
+rt::open_enum_traits!(MonzoPotStatus, closed);
 /// Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). What moved the money: `TransferIn` / `TransferOut` (to or from the main account, including Monzo's automatic transfers such as a direct debit paid from the pot), `CardPayment` (a virtual card linked to the pot), `DirectDebit` (collected from the pot), `Interest` (savings pots), `RoundUp`. An open set: other values may appear.
 ///
 /// Monzo extension: not part of the OBIE specification.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MonzoPotTransactionSource {
     /// `TransferIn`
@@ -329,7 +335,7 @@ impl MonzoPotTransactionSource {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(MonzoPotTransactionSource);
+rt::open_enum_traits!(MonzoPotTransactionSource, open);
 /// Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).
 ///
 /// Monzo extension: not part of the OBIE specification.
@@ -437,6 +443,8 @@ impl rt::__private::schemars::JsonSchema for MonzoPotTransactionSupplementaryDat
     }
 }
 /// The app's spending category: a pot transfer is `savings`, a card payment from a pot the merchant's category (`groceries`, `eating_out`, `transport`, `holidays`, `shopping`, ...), a direct debit `bills`, interest `savings`. An open set, as in Monzo's developer API.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MonzoPotTransactionSupplementaryDataCategory {
     /// `general`
@@ -550,10 +558,12 @@ impl MonzoPotTransactionSupplementaryDataCategory {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(MonzoPotTransactionSupplementaryDataCategory);
+rt::open_enum_traits!(MonzoPotTransactionSupplementaryDataCategory, open);
 /// Monzo: the type of a pot. `default` is an ordinary pot; the others are savings pots.
 ///
 /// Monzo extension: not part of the OBIE specification.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MonzoPotType {
     /// `default`
@@ -602,10 +612,12 @@ impl MonzoPotType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(MonzoPotType);
+rt::open_enum_traits!(MonzoPotType, open);
 /// Monzo: the `Code` of a transaction's `ProprietaryBankTransactionCode` (its `Issuer` is always `Monzo`). These are the codes Monzo lists today, without descriptions; the list is open: Monzo may add codes, which decode as an unknown value rather than fail (US codes `ach`, `galileo_mastercard`, `us_partner_pot` and `usa_ach` were listed briefly and removed in December 2022). `uk_retail_pot` marks a transfer between the account and one of its pots.
 ///
 /// Monzo extension: not part of the OBIE specification.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MonzoProprietaryTransactionCode {
     /// `3dsecure`
@@ -764,10 +776,12 @@ impl MonzoProprietaryTransactionCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(MonzoProprietaryTransactionCode);
+rt::open_enum_traits!(MonzoProprietaryTransactionCode, open);
 /// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
 ///
 /// Monzo extension: not part of the OBIE specification.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MonzoSandboxDesiredStatus {
     /// `Authorised`
@@ -803,7 +817,7 @@ impl MonzoSandboxDesiredStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(MonzoSandboxDesiredStatus);
+rt::open_enum_traits!(MonzoSandboxDesiredStatus, closed);
 /// Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.
 ///
 /// Where it goes:
@@ -2098,6 +2112,8 @@ impl rt::__private::schemars::JsonSchema for OBReadConsent1Data {
 /// Specifies the Open Banking account access data types.
 ///
 /// Monzo: only the permissions of the endpoints it implements (accounts, balances, transactions, parties, direct debits, scheduled payments, standing orders); others (beneficiaries, offers, PAN, products, statements) are refused with `UK.OBIE.Field.Invalid` (seed: AIS; FACTS 1 › Permissions Monzo names).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadConsent1DataPermissions {
     /// `ReadAccountsBasic`
@@ -2231,7 +2247,7 @@ impl OBReadConsent1DataPermissions {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBReadConsent1DataPermissions);
+rt::open_enum_traits!(OBReadConsent1DataPermissions, closed);
 /// `OBReadConsentResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadConsentResponse1 {

@@ -145,6 +145,8 @@ impl rt::__private::schemars::JsonSchema for OBError1 {
 /// Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:
 /// - `UK.MONZO.Generic`: a generic code used when no specific code is suitable.
 /// - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBError1ErrorCode {
     /// `UK.OBIE.Field.Expected`
@@ -322,7 +324,7 @@ impl OBError1ErrorCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBError1ErrorCode);
+rt::open_enum_traits!(OBError1ErrorCode, open);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 ///
 /// Monzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.

@@ -309,6 +309,8 @@ for OBFundsConfirmationConsent1DataDebtorAccount {
 /// Name of the identification scheme, in a coded form as published in an external list.
 ///
 /// Monzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
     /// `UK.OBIE.BBAN`
@@ -362,7 +364,7 @@ impl OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBFundsConfirmationConsent1DataDebtorAccountSchemeName);
+rt::open_enum_traits!(OBFundsConfirmationConsent1DataDebtorAccountSchemeName, open);
 /// `OBFundsConfirmationConsentResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsentResponse1 {

@@ -883,6 +883,8 @@ for OBWriteDomestic2DataInitiationSupplementaryData {
     }
 }
 /// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus {
     /// `Authorised`
@@ -918,7 +920,9 @@ impl OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus);
+rt::open_enum_traits!(
+    OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus, closed
+);
 /// A domestic payment consent request.
 ///
 /// Monzo: a payment consent must be turned into a payment order within 24 hours of its creation, and within one hour once the customer has approved it. Monzo pays only in GBP, by Faster Payments (`UK.OBIE.FPS`), to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. If the account has insufficient funds, authorisation fails and the redirect carries `access_denied` with "Insufficient funds in selected account to make requested payment.". Default daily outbound limits: Personal and Joint £10,000; Business (sole trader) £25,000; Business (private limited company) £50,000 (customers can raise them). Setting `ReadRefundAccount` to `Yes` returns the refund account in the payment order response.

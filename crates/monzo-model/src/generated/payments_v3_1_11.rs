@@ -3763,6 +3763,8 @@ for OBWriteInternational3DataInitiationExchangeRateInformation {
 /// Specifies the type used to complete the currency exchange.
 ///
 /// Monzo: only indicative exchange rates are supported.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteInternational3DataInitiationExchangeRateInformationRateType {
     /// `Actual`
@@ -3803,7 +3805,7 @@ impl OBWriteInternational3DataInitiationExchangeRateInformationRateType {
     }
 }
 rt::open_enum_traits!(
-    OBWriteInternational3DataInitiationExchangeRateInformationRateType
+    OBWriteInternational3DataInitiationExchangeRateInformationRateType, closed
 );
 /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
 /// Usage: This amount has to be transported unchanged through the transaction chain.

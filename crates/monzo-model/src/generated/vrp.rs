@@ -1106,6 +1106,8 @@ for OBDomesticVRPControlParametersPeriodicLimits {
 /// ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
 ///
 /// Monzo: only `Consent` (Monzo's docs call the field "PeriodicAlignment").
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
     /// `Consent`
@@ -1141,10 +1143,14 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment);
+rt::open_enum_traits!(
+    OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment, closed
+);
 /// ^ Period type for this period limit
 ///
 /// Monzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
     /// `Day`
@@ -1203,7 +1209,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodType);
+rt::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodType, closed);
 /// Monzo (sandbox only, non-standard): `DesiredStatus` makes the sandbox authorise or reject the VRP consent straight away, e.g. `{"DesiredStatus": "Authorised"}`. For VRP consents Monzo documents only `DesiredStatus`.
 ///
 /// Monzo sandbox users (UserID / AccountID):
@@ -1311,6 +1317,8 @@ for OBDomesticVRPControlParametersSupplementaryData {
     }
 }
 /// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPControlParametersSupplementaryDataDesiredStatus {
     /// `Authorised`
@@ -1346,7 +1354,9 @@ impl OBDomesticVRPControlParametersSupplementaryDataDesiredStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBDomesticVRPControlParametersSupplementaryDataDesiredStatus);
+rt::open_enum_traits!(
+    OBDomesticVRPControlParametersSupplementaryDataDesiredStatus, closed
+);
 /// `OBDomesticVRPInitiation` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPInitiation {
@@ -2419,6 +2429,8 @@ impl rt::__private::schemars::JsonSchema for OBError1 {
 /// Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:
 /// - `UK.MONZO.Generic`: a generic code used when no specific code is suitable.
 /// - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBError1ErrorCode {
     /// `UK.OBIE.Field.Expected`
@@ -2606,7 +2618,7 @@ impl OBError1ErrorCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBError1ErrorCode);
+rt::open_enum_traits!(OBError1ErrorCode, open);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 ///
 /// Monzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.

@@ -67,11 +67,19 @@ fn proprietary_codes_are_an_open_list() {
         .code;
     assert_eq!(code.as_str(), "us_partner_pot");
     assert!(!code.is_known());
-    let v = doc.validate().unwrap_err();
+    // An open list: the unlisted code is a note, not a violation; it re-encodes unchanged; a
+    // strict reader (a bank) refuses it.
+    assert!(doc.validate().is_ok());
+    let notes = doc.validate_all();
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].is_note());
     assert_eq!(
-        v.0[0].path,
+        notes[0].path,
         "$.Data.Transaction[0].ProprietaryBankTransactionCode.Code"
     );
+    assert!(serde_json::to_string(&doc).unwrap().contains("\"us_partner_pot\""));
+    let v = doc.validate_strict().unwrap_err();
+    assert_eq!(v.0, notes);
 }
 
 #[test]

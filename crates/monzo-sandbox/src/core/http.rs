@@ -140,7 +140,9 @@ where
         let path = e.path.strip_prefix("$.").unwrap_or(&e.path).to_owned();
         field_invalid(&path, &e.to_string())
     })?;
-    if let Err(v) = value.validate() {
+    // A bank accepts only the codes it lists: a code outside an open list (a note for a
+    // reader) is refused here like any violation.
+    if let Err(v) = value.validate_strict() {
         return Err(violation_error(&v.0[0]));
     }
     // Decoding keeps everything but `null` members (read as absent): OBIE's schemas allow no

@@ -839,6 +839,8 @@ impl rt::__private::schemars::JsonSchema for OBAccount6Detail {
     }
 }
 /// Specifies the status of account resource in code form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBAccountStatus1Code {
     /// `Deleted`
@@ -892,7 +894,7 @@ impl OBAccountStatus1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBAccountStatus1Code);
+rt::open_enum_traits!(OBAccountStatus1Code, closed);
 /// The amount of the most recent direct debit collection.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBActiveOrHistoricCurrencyAndAmount_0 {
@@ -2209,6 +2211,8 @@ impl rt::__private::schemars::JsonSchema for OBBCAData1CreditInterestTierBandSet
     }
 }
 /// Methods of calculating interest
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetCalculationMethod {
     /// `Compound`
@@ -2244,8 +2248,10 @@ impl OBBCAData1CreditInterestTierBandSetCalculationMethod {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1CreditInterestTierBandSetCalculationMethod);
+rt::open_enum_traits!(OBBCAData1CreditInterestTierBandSetCalculationMethod, closed);
 /// Describes whether accrued interest is payable only to the BCA or to another bank account
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetDestination {
     /// `PayAway`
@@ -2281,7 +2287,7 @@ impl OBBCAData1CreditInterestTierBandSetDestination {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1CreditInterestTierBandSetDestination);
+rt::open_enum_traits!(OBBCAData1CreditInterestTierBandSetDestination, closed);
 /// Tier Band Details
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBBCAData1CreditInterestTierBandSetTierBand {
@@ -2585,6 +2591,8 @@ for OBBCAData1CreditInterestTierBandSetTierBand {
     }
 }
 /// How often is interest applied to the BCA for this tier/band i.e. how often the financial institution pays accumulated interest to the customer's BCA.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetTierBandApplicationFrequency {
     /// `Daily`
@@ -2653,8 +2661,12 @@ impl OBBCAData1CreditInterestTierBandSetTierBandApplicationFrequency {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1CreditInterestTierBandSetTierBandApplicationFrequency);
+rt::open_enum_traits!(
+    OBBCAData1CreditInterestTierBandSetTierBandApplicationFrequency, closed
+);
 /// Interest rate types, other than AER, which financial institutions may use to describe the annual interest rate payable to the BCA.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
     /// `Gross`
@@ -2690,8 +2702,12 @@ impl OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType);
+rt::open_enum_traits!(
+    OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType, closed
+);
 /// How often is credit interest calculated for the account.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
     /// `Daily`
@@ -2760,8 +2776,12 @@ impl OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency);
+rt::open_enum_traits!(
+    OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency, closed
+);
 /// Amount on which Interest applied.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
     /// `Banded`
@@ -2802,9 +2822,11 @@ impl OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
     }
 }
 rt::open_enum_traits!(
-    OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage
+    OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage, closed
 );
 /// Type of interest rate, Fixed or Variable
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType {
     /// `Fixed`
@@ -2841,7 +2863,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType {
     }
 }
 rt::open_enum_traits!(
-    OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType
+    OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType, closed
 );
 /// The methodology of how credit interest is paid/applied. It can be:-
 ///
@@ -2853,6 +2875,8 @@ rt::open_enum_traits!(
 ///
 /// 3. Whole
 /// The same interest rate is applied irrespective of the BCA balance
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetTierBandMethod {
     /// `Banded`
@@ -2892,7 +2916,7 @@ impl OBBCAData1CreditInterestTierBandSetTierBandMethod {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1CreditInterestTierBandSetTierBandMethod);
+rt::open_enum_traits!(OBBCAData1CreditInterestTierBandSetTierBandMethod, closed);
 /// Other application frequencies that are not available in the standard code list
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency {
@@ -3770,6 +3794,8 @@ for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange {
     }
 }
 /// Categorisation of fees and charges into standard categories.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory {
     /// `Other`
@@ -3805,7 +3831,7 @@ impl OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory);
+rt::open_enum_traits!(OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory, closed);
 /// Details about any caps (maximum charges) that apply to a particular or group of fee/charge
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
@@ -3977,6 +4003,8 @@ for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     }
 }
 /// Fee/charge type which is being capped
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType {
     /// `Other`
@@ -4045,8 +4073,12 @@ impl OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType);
+rt::open_enum_traits!(
+    OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType, closed
+);
 /// Fee/Charge Type
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OtherFeesChargesFeeChargeDetailFeeType {
     /// `Other`
@@ -4115,7 +4147,7 @@ impl OBBCAData1OtherFeesChargesFeeChargeDetailFeeType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1OtherFeesChargesFeeChargeDetailFeeType);
+rt::open_enum_traits!(OBBCAData1OtherFeesChargesFeeChargeDetailFeeType, closed);
 /// `OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType {
@@ -4401,6 +4433,8 @@ impl rt::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesOtherTari
     }
 }
 /// TariffType which defines the fee and charges.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OtherFeesChargesTariffType {
     /// `Electronic`
@@ -4440,7 +4474,7 @@ impl OBBCAData1OtherFeesChargesTariffType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1OtherFeesChargesTariffType);
+rt::open_enum_traits!(OBBCAData1OtherFeesChargesTariffType, closed);
 /// Borrowing details
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBBCAData1Overdraft {
@@ -4981,6 +5015,8 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     }
 }
 /// Specifies the period of a fixed length overdraft agreement
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod {
     /// `Day`
@@ -5040,7 +5076,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod {
     }
 }
 rt::open_enum_traits!(
-    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod
+    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod, closed
 );
 /// Overdraft fees and charges
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5359,6 +5395,8 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     }
 }
 /// Period e.g. day, week, month etc. for which the fee/charge is capped
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod {
     /// `Day`
@@ -5418,9 +5456,12 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod
+    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod,
+    closed
 );
 /// Overdraft fee type
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapFeeType {
     /// `ArrangedOverdraft`
@@ -5510,9 +5551,12 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapFeeType
+    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapFeeType,
+    closed
 );
 /// Min Max type
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType {
     /// `Minimum`
@@ -5549,7 +5593,8 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType
+    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType,
+    closed
 );
 /// Other fee type code which is not available in the standard code set
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5986,6 +6031,8 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     }
 }
 /// Frequency at which the overdraft charge is applied to the account
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailApplicationFrequency {
     /// `OnClosing`
@@ -6115,9 +6162,12 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailApplicationFrequency
+    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailApplicationFrequency,
+    closed
 );
 /// How often is the overdraft fee/charge calculated for the account.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailCalculationFrequency {
     /// `OnClosing`
@@ -6247,9 +6297,12 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailCalculationFrequency
+    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailCalculationFrequency,
+    closed
 );
 /// Rate type for overdraft fee/charge (where it is charged in terms of a rate rather than an amount)
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeRateType {
     /// `Gross`
@@ -6286,9 +6339,12 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeRateType
+    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeRateType,
+    closed
 );
 /// Overdraft fee type
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeType {
     /// `ArrangedOverdraft`
@@ -6378,7 +6434,8 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeType
+    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeType,
+    closed
 );
 /// Other fee rate type code which is not available in the standard code set
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6573,6 +6630,8 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     }
 }
 /// Refers to which interest rate is applied when interests are tiered. For example, if an overdraft balance is £2k and the interest tiers are:- 0-£500 0.1%, 500-1000 0.2%, 1000-10000 0.5%, then the applicable interest rate could either be 0.5% of the entire balance (since the account balance sits in the top interest tier) or (0.1%*500)+(0.2%*500)+(0.5%*1000). In the 1st situation, we say the interest is applied to the ‘Whole’ of the account balance,  and in the 2nd that it is ‘Tiered’.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestChargingCoverage {
     /// `Banded`
@@ -6613,9 +6672,12 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestCh
     }
 }
 rt::open_enum_traits!(
-    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestChargingCoverage
+    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestChargingCoverage,
+    closed
 );
 /// An overdraft can either be 'committed' which means that the facility cannot be withdrawn without reasonable notification before it's agreed end date, or 'on demand' which means that the financial institution can demand repayment at any point in time.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftType {
     /// `Committed`
@@ -6651,7 +6713,7 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1OverdraftOverdraftTierBandSetOverdraftType);
+rt::open_enum_traits!(OBBCAData1OverdraftOverdraftTierBandSetOverdraftType, closed);
 /// `OBBCAData1ProductDetails` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBBCAData1ProductDetails {
@@ -6776,6 +6838,8 @@ impl rt::__private::schemars::JsonSchema for OBBCAData1ProductDetails {
     }
 }
 /// The unit of period (days, weeks, months etc.) of the promotional length
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1ProductDetailsFeeFreeLengthPeriod {
     /// `Day`
@@ -6834,11 +6898,13 @@ impl OBBCAData1ProductDetailsFeeFreeLengthPeriod {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1ProductDetailsFeeFreeLengthPeriod);
+rt::open_enum_traits!(OBBCAData1ProductDetailsFeeFreeLengthPeriod, closed);
 /// Market segmentation is a marketing term referring to the aggregating of prospective buyers into groups, or segments, that have common needs and respond similarly to a marketing action. Market segmentation enables companies to target different categories of consumers who perceive the full value of certain products and services differently from one another.
 ///
 /// Read more: Market Segmentation http://www.investopedia.com/terms/m/marketsegmentation.asp#ixzz4gfEEalTd
 /// With respect to BCA products, they are segmented in relation to different markets that they wish to focus on.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1ProductDetailsSegment {
     /// `ClientAccount`
@@ -6907,8 +6973,10 @@ impl OBBCAData1ProductDetailsSegment {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBCAData1ProductDetailsSegment);
+rt::open_enum_traits!(OBBCAData1ProductDetailsSegment, closed);
 /// Balance type, in a coded form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBalanceType1Code {
     /// `ClosingAvailable`
@@ -7002,7 +7070,7 @@ impl OBBalanceType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBalanceType1Code);
+rt::open_enum_traits!(OBBalanceType1Code, closed);
 /// Set of elements used to fully identify the type of underlying transaction resulting in an entry.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBBankTransactionCodeStructure1 {
@@ -7517,6 +7585,8 @@ impl rt::__private::schemars::JsonSchema for OBBeneficiary5Detail {
     }
 }
 /// Specifies the Beneficiary Type.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBeneficiaryType1Code {
     /// `Trusted`
@@ -7552,7 +7622,7 @@ impl OBBeneficiaryType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBBeneficiaryType1Code);
+rt::open_enum_traits!(OBBeneficiaryType1Code, closed);
 /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBBranchAndFinancialInstitutionIdentification5_0 {
@@ -8525,6 +8595,8 @@ impl rt::__private::schemars::JsonSchema for OBCashAccount6_1 {
 }
 /// Indicates whether the amount is a credit or a debit.
 /// Usage: A zero amount is considered to be a credit amount.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBCreditDebitCode_0 {
     /// `Credit`
@@ -8560,8 +8632,10 @@ impl OBCreditDebitCode_0 {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBCreditDebitCode_0);
+rt::open_enum_traits!(OBCreditDebitCode_0, closed);
 /// Indicates whether the transaction is a credit or a debit entry.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBCreditDebitCode_1 {
     /// `Credit`
@@ -8597,9 +8671,11 @@ impl OBCreditDebitCode_1 {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBCreditDebitCode_1);
+rt::open_enum_traits!(OBCreditDebitCode_1, closed);
 /// Indicates whether the balance is a credit or a debit balance.
 /// Usage: A zero balance is considered to be a credit balance.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBCreditDebitCode_2 {
     /// `Credit`
@@ -8635,7 +8711,7 @@ impl OBCreditDebitCode_2 {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBCreditDebitCode_2);
+rt::open_enum_traits!(OBCreditDebitCode_2, closed);
 /// Set of elements used to provide details on the currency exchange.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBCurrencyExchange5 {
@@ -8792,6 +8868,8 @@ impl rt::__private::schemars::JsonSchema for OBCurrencyExchange5 {
     }
 }
 /// Status of a transaction entry on the books of the account servicer.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBEntryStatus1Code {
     /// `Booked`
@@ -8831,8 +8909,10 @@ impl OBEntryStatus1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBEntryStatus1Code);
+rt::open_enum_traits!(OBEntryStatus1Code, closed);
 /// A party’s role with respect to the related account.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalAccountRole1Code {
     /// `UK.OBIE.Administrator`
@@ -8931,8 +9011,10 @@ impl OBExternalAccountRole1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalAccountRole1Code);
+rt::open_enum_traits!(OBExternalAccountRole1Code, open);
 /// Specifies the sub type of account (product family group).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalAccountSubType1Code {
     /// `ChargeCard`
@@ -9001,8 +9083,10 @@ impl OBExternalAccountSubType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalAccountSubType1Code);
+rt::open_enum_traits!(OBExternalAccountSubType1Code, closed);
 /// Specifies the status of the direct debit in code form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalDirectDebitStatus1Code {
     /// `Active`
@@ -9038,8 +9122,10 @@ impl OBExternalDirectDebitStatus1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalDirectDebitStatus1Code);
+rt::open_enum_traits!(OBExternalDirectDebitStatus1Code, closed);
 /// Legal standing of the party.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalLegalStructureType1Code {
     /// `UK.OBIE.CIC`
@@ -9128,8 +9214,10 @@ impl OBExternalLegalStructureType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalLegalStructureType1Code);
+rt::open_enum_traits!(OBExternalLegalStructureType1Code, open);
 /// Party type, in a coded form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalPartyType1Code {
     /// `Delegate`
@@ -9169,8 +9257,10 @@ impl OBExternalPartyType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalPartyType1Code);
+rt::open_enum_traits!(OBExternalPartyType1Code, closed);
 /// Specifies the scheduled payment date type requested
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalScheduleType1Code {
     /// `Arrival`
@@ -9206,8 +9296,10 @@ impl OBExternalScheduleType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalScheduleType1Code);
+rt::open_enum_traits!(OBExternalScheduleType1Code, closed);
 /// Specifies the status of the standing order in code form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStandingOrderStatus1Code {
     /// `Active`
@@ -9243,8 +9335,10 @@ impl OBExternalStandingOrderStatus1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStandingOrderStatus1Code);
+rt::open_enum_traits!(OBExternalStandingOrderStatus1Code, closed);
 /// Amount type, in a coded form.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementAmountType1Code {
     /// `UK.OBIE.ArrearsClosingBalance`
@@ -9397,8 +9491,10 @@ impl OBExternalStatementAmountType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementAmountType1Code);
+rt::open_enum_traits!(OBExternalStatementAmountType1Code, open);
 /// Benefit type, in a coded form.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementBenefitType1Code {
     /// `UK.OBIE.Cashback`
@@ -9447,8 +9543,10 @@ impl OBExternalStatementBenefitType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementBenefitType1Code);
+rt::open_enum_traits!(OBExternalStatementBenefitType1Code, open);
 /// Date time type, in a coded form.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementDateTimeType1Code {
     /// `UK.OBIE.BalanceTransferPromoEnd`
@@ -9517,8 +9615,10 @@ impl OBExternalStatementDateTimeType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementDateTimeType1Code);
+rt::open_enum_traits!(OBExternalStatementDateTimeType1Code, open);
 /// How frequently the fee is applied to the Account.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementFeeFrequency1Code {
     /// `UK.OBIE.ChargingPeriod`
@@ -9577,8 +9677,10 @@ impl OBExternalStatementFeeFrequency1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementFeeFrequency1Code);
+rt::open_enum_traits!(OBExternalStatementFeeFrequency1Code, open);
 /// Description that may be available for the statement fee rate type.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementFeeRateType1Code {
     /// `UK.OBIE.AER`
@@ -9614,8 +9716,10 @@ impl OBExternalStatementFeeRateType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementFeeRateType1Code);
+rt::open_enum_traits!(OBExternalStatementFeeRateType1Code, open);
 /// Fee type, in a coded form.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementFeeType1Code {
     /// `UK.OBIE.Annual`
@@ -9719,8 +9823,10 @@ impl OBExternalStatementFeeType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementFeeType1Code);
+rt::open_enum_traits!(OBExternalStatementFeeType1Code, open);
 /// Specifies the statement fee type requested
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementInterestFrequency1Code {
     /// `UK.OBIE.Daily`
@@ -9784,8 +9890,10 @@ impl OBExternalStatementInterestFrequency1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementInterestFrequency1Code);
+rt::open_enum_traits!(OBExternalStatementInterestFrequency1Code, open);
 /// Description that may be available for the statement Interest rate type.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementInterestRateType1Code {
     /// `UK.OBIE.BOEBaseRate`
@@ -9839,8 +9947,10 @@ impl OBExternalStatementInterestRateType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementInterestRateType1Code);
+rt::open_enum_traits!(OBExternalStatementInterestRateType1Code, open);
 /// Interest amount type, in a coded form.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementInterestType1Code {
     /// `UK.OBIE.BalanceTransfer`
@@ -9894,8 +10004,10 @@ impl OBExternalStatementInterestType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementInterestType1Code);
+rt::open_enum_traits!(OBExternalStatementInterestType1Code, open);
 /// Statement rate type, in a coded form.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementRateType1Code {
     /// `UK.OBIE.AnnualBalanceTransfer`
@@ -9978,8 +10090,10 @@ impl OBExternalStatementRateType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementRateType1Code);
+rt::open_enum_traits!(OBExternalStatementRateType1Code, open);
 /// Statement type, in a coded form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementType1Code {
     /// `AccountClosure`
@@ -10033,8 +10147,10 @@ impl OBExternalStatementType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementType1Code);
+rt::open_enum_traits!(OBExternalStatementType1Code, closed);
 /// Statement value type, in a coded form.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatementValueType1Code {
     /// `UK.OBIE.AirMilesPoints`
@@ -10103,8 +10219,10 @@ impl OBExternalStatementValueType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatementValueType1Code);
+rt::open_enum_traits!(OBExternalStatementValueType1Code, open);
 /// Specifies the switch status for the account, in a coded form.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalSwitchStatusCode {
     /// `UK.CASS.NotSwitched`
@@ -10143,7 +10261,7 @@ impl OBExternalSwitchStatusCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalSwitchStatusCode);
+rt::open_enum_traits!(OBExternalSwitchStatusCode, open);
 /// Details of the merchant involved in the transaction.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBMerchantDetails1 {
@@ -10872,6 +10990,8 @@ for OBPCAData1CreditInterestTierBandSetTierBand {
     }
 }
 /// How often is interest applied to the PCA for this tier/band i.e. how often the financial institution pays accumulated interest to the customer's PCA.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1CreditInterestTierBandSetTierBandApplicationFrequency {
     /// `PerAcademicTerm`
@@ -10945,8 +11065,12 @@ impl OBPCAData1CreditInterestTierBandSetTierBandApplicationFrequency {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBPCAData1CreditInterestTierBandSetTierBandApplicationFrequency);
+rt::open_enum_traits!(
+    OBPCAData1CreditInterestTierBandSetTierBandApplicationFrequency, closed
+);
 /// Interest rate types, other than AER, which financial institutions may use to describe the annual interest rate payable to the PCA.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
     /// `LinkedBaseRate`
@@ -10995,8 +11119,12 @@ impl OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType);
+rt::open_enum_traits!(
+    OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType, closed
+);
 /// How often is credit interest calculated for the account.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
     /// `PerAcademicTerm`
@@ -11070,8 +11198,12 @@ impl OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency);
+rt::open_enum_traits!(
+    OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency, closed
+);
 /// Amount on which Interest applied.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
     /// `Tiered`
@@ -11108,7 +11240,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
     }
 }
 rt::open_enum_traits!(
-    OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage
+    OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage, closed
 );
 /// The methodology of how credit interest is charged. It can be:-
 ///
@@ -11120,6 +11252,8 @@ rt::open_enum_traits!(
 ///
 /// 3. Whole
 /// The same interest rate is applied irrespective of the PCA balance
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1CreditInterestTierBandSetTierBandMethod {
     /// `Tiered`
@@ -11155,7 +11289,7 @@ impl OBPCAData1CreditInterestTierBandSetTierBandMethod {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBPCAData1CreditInterestTierBandSetTierBandMethod);
+rt::open_enum_traits!(OBPCAData1CreditInterestTierBandSetTierBandMethod, closed);
 /// Contains details of fees and charges which are not associated with either borrowing or features/benefits
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBPCAData1OtherFeesCharges {
@@ -11755,6 +11889,8 @@ for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     }
 }
 /// Fee/charge type which is being capped
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType {
     /// `ServiceCAccountFee`
@@ -11803,8 +11939,12 @@ impl OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType);
+rt::open_enum_traits!(
+    OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCapFeeType, closed
+);
 /// Fee/Charge Type
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1OtherFeesChargesFeeChargeDetailFeeType {
     /// `ServiceCAccountFee`
@@ -11853,7 +11993,7 @@ impl OBPCAData1OtherFeesChargesFeeChargeDetailFeeType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBPCAData1OtherFeesChargesFeeChargeDetailFeeType);
+rt::open_enum_traits!(OBPCAData1OtherFeesChargesFeeChargeDetailFeeType, closed);
 /// Details about Overdraft rates, fees & charges
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBPCAData1Overdraft {
@@ -12674,6 +12814,8 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     }
 }
 /// Period e.g. day, week, month etc. for which the fee/charge is capped
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod {
     /// `AcademicTerm`
@@ -12738,9 +12880,12 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod
+    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod,
+    closed
 );
 /// Overdraft fee type
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapFeeType {
     /// `ArrangedOverdraft`
@@ -12830,7 +12975,8 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapFeeType
+    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapFeeType,
+    closed
 );
 /// Details about the fees/charges
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -13144,6 +13290,8 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     }
 }
 /// Frequency at which the overdraft charge is applied to the account
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailApplicationFrequency {
     /// `AccountClosing`
@@ -13273,9 +13421,12 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailApplicationFrequency
+    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailApplicationFrequency,
+    closed
 );
 /// How often is the overdraft fee/charge calculated for the account.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailCalculationFrequency {
     /// `AccountClosing`
@@ -13405,9 +13556,12 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailCalculationFrequency
+    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailCalculationFrequency,
+    closed
 );
 /// Rate type for overdraft fee/charge (where it is charged in terms of a rate rather than an amount)
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeRateType {
     /// `LinkedBaseRate`
@@ -13457,9 +13611,12 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeRateType
+    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeRateType,
+    closed
 );
 /// Overdraft fee type
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeType {
     /// `ArrangedOverdraft`
@@ -13549,7 +13706,8 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharge
     }
 }
 rt::open_enum_traits!(
-    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeType
+    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeType,
+    closed
 );
 /// Details about any caps (maximum charges) that apply to a particular fee/charge
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -13750,6 +13908,8 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
     }
 }
 /// Interest charged on whole amount or tiered/banded
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestChargingCoverage {
     /// `Tiered`
@@ -13786,9 +13946,12 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestCh
     }
 }
 rt::open_enum_traits!(
-    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestChargingCoverage
+    OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestChargingCoverage,
+    closed
 );
 /// An overdraft can either be 'committed' which means that the facility cannot be withdrawn without reasonable notification before it's agreed end date, or 'on demand' which means that the financial institution can demand repayment at any point in time.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftType {
     /// `Committed`
@@ -13828,11 +13991,13 @@ impl OBPCAData1OverdraftOverdraftTierBandSetOverdraftType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBPCAData1OverdraftOverdraftTierBandSetOverdraftType);
+rt::open_enum_traits!(OBPCAData1OverdraftOverdraftTierBandSetOverdraftType, closed);
 /// The methodology of how overdraft is charged. It can be:
 /// 'Whole'  Where the same charge/rate is applied to the entirety of the overdraft balance (where charges are applicable).
 /// 'Tiered' Where different charges/rates are applied dependent on overdraft maximum and minimum balance amount tiers defined by the lending financial organisation
 /// 'Banded' Where different charges/rates are applied dependent on overdraft maximum and minimum balance amount bands defined by a government organisation.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1OverdraftOverdraftTierBandSetTierBandMethod {
     /// `Tiered`
@@ -13872,7 +14037,7 @@ impl OBPCAData1OverdraftOverdraftTierBandSetTierBandMethod {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBPCAData1OverdraftOverdraftTierBandSetTierBandMethod);
+rt::open_enum_traits!(OBPCAData1OverdraftOverdraftTierBandSetTierBandMethod, closed);
 /// `OBPCAData1ProductDetails` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBPCAData1ProductDetails {
@@ -13984,6 +14149,8 @@ impl rt::__private::schemars::JsonSchema for OBPCAData1ProductDetails {
 ///
 /// Read more: Market Segmentation http://www.investopedia.com/terms/m/marketsegmentation.asp#ixzz4gfEEalTd
 /// With respect to PCA products, they are segmented in relation to different markets that they wish to focus on.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1ProductDetailsSegment {
     /// `Basic`
@@ -14082,7 +14249,7 @@ impl OBPCAData1ProductDetailsSegment {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBPCAData1ProductDetailsSegment);
+rt::open_enum_traits!(OBPCAData1ProductDetailsSegment, closed);
 /// `OBParty2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBParty2 {
@@ -15321,6 +15488,8 @@ impl rt::__private::schemars::JsonSchema for OBReadBalance1DataBalanceCreditLine
     }
 }
 /// Limit type, in a coded form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadBalance1DataBalanceCreditLineType {
     /// `Available`
@@ -15374,7 +15543,7 @@ impl OBReadBalance1DataBalanceCreditLineType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBReadBalance1DataBalanceCreditLineType);
+rt::open_enum_traits!(OBReadBalance1DataBalanceCreditLineType, closed);
 /// `OBReadBeneficiary5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadBeneficiary5 {
@@ -15758,6 +15927,8 @@ impl rt::__private::schemars::JsonSchema for OBReadConsent1Data {
     }
 }
 /// Specifies the Open Banking account access data types. This is a list of the data clusters being consented by the PSU, and requested for authorisation with the ASPSP.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadConsent1DataPermissions {
     /// `ReadAccountsBasic`
@@ -15891,7 +16062,7 @@ impl OBReadConsent1DataPermissions {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBReadConsent1DataPermissions);
+rt::open_enum_traits!(OBReadConsent1DataPermissions, closed);
 /// `OBReadConsentResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadConsentResponse1 {
@@ -16176,6 +16347,8 @@ impl rt::__private::schemars::JsonSchema for OBReadConsentResponse1Data {
     }
 }
 /// Specifies the status of consent resource in code form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadConsentResponse1DataStatus {
     /// `Authorised`
@@ -16224,7 +16397,7 @@ impl OBReadConsentResponse1DataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBReadConsentResponse1DataStatus);
+rt::open_enum_traits!(OBReadConsentResponse1DataStatus, closed);
 /// `OBReadDataStatement2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadDataStatement2 {
@@ -16718,6 +16891,8 @@ impl rt::__private::schemars::JsonSchema for OBReadDirectDebit2DataDirectDebit {
     }
 }
 /// Regularity with which direct debit instructions are to be created and processed.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadDirectDebit2DataDirectDebitFrequency {
     /// `UK.OBIE.Annual`
@@ -16786,7 +16961,7 @@ impl OBReadDirectDebit2DataDirectDebitFrequency {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBReadDirectDebit2DataDirectDebitFrequency);
+rt::open_enum_traits!(OBReadDirectDebit2DataDirectDebitFrequency, open);
 /// `OBReadOffer1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadOffer1 {
@@ -17138,6 +17313,8 @@ impl rt::__private::schemars::JsonSchema for OBReadOffer1DataOffer {
     }
 }
 /// Offer type, in a coded form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadOffer1DataOfferOfferType {
     /// `BalanceTransfer`
@@ -17191,7 +17368,7 @@ impl OBReadOffer1DataOfferOfferType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBReadOffer1DataOfferOfferType);
+rt::open_enum_traits!(OBReadOffer1DataOfferOfferType, closed);
 /// `OBReadParty2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadParty2 {
@@ -18295,6 +18472,8 @@ for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
     }
 }
 /// Describes whether accrued interest is payable only to the BCA or to another bank account
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetDestination {
     /// `INOT`
@@ -18335,7 +18514,7 @@ impl OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetDestinati
     }
 }
 rt::open_enum_traits!(
-    OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetDestination
+    OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetDestination, closed
 );
 /// Tier Band Details
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -18633,6 +18812,8 @@ for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand {
     }
 }
 /// How often is credit interest calculated for the account.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandCalculationFrequency {
     /// `FQAT`
@@ -18707,7 +18888,8 @@ impl OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandC
     }
 }
 rt::open_enum_traits!(
-    OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandCalculationFrequency
+    OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandCalculationFrequency,
+    closed
 );
 /// The methodology of how credit interest is paid/applied. It can be:-
 /// 1. Banded
@@ -18716,6 +18898,8 @@ rt::open_enum_traits!(
 /// Interest rates are tiered. i.e. increasing rate for each tier as balance increases, but interest paid on tier fixed for that tier and not on whole balance.
 /// 3. Whole
 /// The same interest rate is applied irrespective of the product holder's account balance
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandMethod {
     /// `INBA`
@@ -18756,7 +18940,8 @@ impl OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandM
     }
 }
 rt::open_enum_traits!(
-    OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandMethod
+    OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandMethod,
+    closed
 );
 /// Other interest rate types which are not available in the standard code list
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -20565,6 +20750,8 @@ for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeA
     }
 }
 /// TariffType which defines the fee and charges.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadProduct2DataProductOtherProductTypeOtherFeesChargesTariffType {
     /// `TTEL`
@@ -20605,7 +20792,7 @@ impl OBReadProduct2DataProductOtherProductTypeOtherFeesChargesTariffType {
     }
 }
 rt::open_enum_traits!(
-    OBReadProduct2DataProductOtherProductTypeOtherFeesChargesTariffType
+    OBReadProduct2DataProductOtherProductTypeOtherFeesChargesTariffType, closed
 );
 /// Borrowing details
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -21762,6 +21949,8 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdr
     }
 }
 /// An overdraft can either be 'committed' which means that the facility cannot be withdrawn without reasonable notification before it's agreed end date, or 'on demand' which means that the financial institution can demand repayment at any point in time.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftType {
     /// `OVCO`
@@ -21802,7 +21991,8 @@ impl OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverd
     }
 }
 rt::open_enum_traits!(
-    OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftType
+    OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftType,
+    closed
 );
 /// `OBReadProduct2DataProductOtherProductTypeProductDetails` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -21954,6 +22144,8 @@ for OBReadProduct2DataProductOtherProductTypeProductDetails {
 }
 /// Market segmentation is a marketing term referring to the aggregating of prospective buyers into groups, or segments, that have common needs and respond similarly to a marketing action. Market segmentation enables companies to target different categories of consumers who perceive the full value of certain products and services differently from one another.
 /// Read more: Market Segmentation http://www.investopedia.com/terms/m/marketsegmentation.asp#ixzz4gfEEalTd
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadProduct2DataProductOtherProductTypeProductDetailsSegment {
     /// `GEAS`
@@ -22117,7 +22309,9 @@ impl OBReadProduct2DataProductOtherProductTypeProductDetailsSegment {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBReadProduct2DataProductOtherProductTypeProductDetailsSegment);
+rt::open_enum_traits!(
+    OBReadProduct2DataProductOtherProductTypeProductDetailsSegment, closed
+);
 /// Repayment details of the Loan product
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadProduct2DataProductOtherProductTypeRepayment {
@@ -22361,6 +22555,8 @@ for OBReadProduct2DataProductOtherProductTypeRepayment {
     }
 }
 /// The repayment is for paying just the interest only or both interest and capital or bullet amount or balance to date etc
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadProduct2DataProductOtherProductTypeRepaymentAmountType {
     /// `RABD`
@@ -22424,7 +22620,9 @@ impl OBReadProduct2DataProductOtherProductTypeRepaymentAmountType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBReadProduct2DataProductOtherProductTypeRepaymentAmountType);
+rt::open_enum_traits!(
+    OBReadProduct2DataProductOtherProductTypeRepaymentAmountType, closed
+);
 /// Applicable fee/charges for repayment such as prepayment, full early repayment or non repayment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges {
@@ -22957,6 +23155,8 @@ for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepayme
     }
 }
 /// Repayment frequency
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency {
     /// `SMDA`
@@ -23031,7 +23231,7 @@ impl OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency {
     }
 }
 rt::open_enum_traits!(
-    OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency
+    OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency, closed
 );
 /// Details of capital repayment holiday if any
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -23141,6 +23341,8 @@ for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
     }
 }
 /// Repayment type
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType {
     /// `USBA`
@@ -23234,8 +23436,12 @@ impl OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType);
+rt::open_enum_traits!(
+    OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType, closed
+);
 /// Product type : Personal Current Account, Business Current Account
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadProduct2DataProductProductType {
     /// `BusinessCurrentAccount`
@@ -23289,7 +23495,7 @@ impl OBReadProduct2DataProductProductType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBReadProduct2DataProductProductType);
+rt::open_enum_traits!(OBReadProduct2DataProductProductType, closed);
 /// `OBReadScheduledPayment3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadScheduledPayment3 {
@@ -28251,6 +28457,8 @@ impl rt::__private::schemars::JsonSchema for OBTransactionCardInstrument1 {
     }
 }
 /// The card authorisation type.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBTransactionCardInstrument1AuthorisationType {
     /// `ConsumerDevice`
@@ -28299,8 +28507,10 @@ impl OBTransactionCardInstrument1AuthorisationType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBTransactionCardInstrument1AuthorisationType);
+rt::open_enum_traits!(OBTransactionCardInstrument1AuthorisationType, closed);
 /// Name of the card scheme.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBTransactionCardInstrument1CardSchemeName {
     /// `AmericanExpress`
@@ -28354,7 +28564,7 @@ impl OBTransactionCardInstrument1CardSchemeName {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBTransactionCardInstrument1CardSchemeName);
+rt::open_enum_traits!(OBTransactionCardInstrument1CardSchemeName, closed);
 /// Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBTransactionCashBalance {
@@ -28456,6 +28666,8 @@ impl rt::__private::schemars::JsonSchema for OBTransactionCashBalance {
     }
 }
 /// Specifies the Mutability of the Transaction record.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBTransactionMutability1Code {
     /// `Mutable`
@@ -28491,7 +28703,7 @@ impl OBTransactionMutability1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBTransactionMutability1Code);
+rt::open_enum_traits!(OBTransactionMutability1Code, closed);
 /// Cap amount charged for a fee/charge
 pub type OB_Amount1_0 = rt::Amount;
 /// Every additional tranche of an overdraft balance to which an overdraft fee is applied
@@ -28505,6 +28717,8 @@ pub type OB_Amount1_4 = rt::Amount;
 /// The four letter Mnemonic used within an XML file to identify a code
 pub type OB_CodeMnemonic = rt::Text;
 /// Categorisation of fees and charges into standard categories.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_FeeCategory1Code {
     /// `FCOT`
@@ -28544,8 +28758,10 @@ impl OB_FeeCategory1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_FeeCategory1Code);
+rt::open_enum_traits!(OB_FeeCategory1Code, closed);
 /// Frequency at which the overdraft charge is applied to the account
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_FeeFrequency1Code_0 {
     /// `FEAC`
@@ -28679,8 +28895,10 @@ impl OB_FeeFrequency1Code_0 {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_FeeFrequency1Code_0);
+rt::open_enum_traits!(OB_FeeFrequency1Code_0, closed);
 /// How often is the overdraft fee/charge calculated for the account.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_FeeFrequency1Code_1 {
     /// `FEAC`
@@ -28814,8 +29032,10 @@ impl OB_FeeFrequency1Code_1 {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_FeeFrequency1Code_1);
+rt::open_enum_traits!(OB_FeeFrequency1Code_1, closed);
 /// How frequently the fee/charge is applied to the account
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_FeeFrequency1Code_2 {
     /// `FEAC`
@@ -28949,8 +29169,10 @@ impl OB_FeeFrequency1Code_2 {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_FeeFrequency1Code_2);
+rt::open_enum_traits!(OB_FeeFrequency1Code_2, closed);
 /// How frequently the fee/charge is calculated
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_FeeFrequency1Code_3 {
     /// `FEAC`
@@ -29084,8 +29306,10 @@ impl OB_FeeFrequency1Code_3 {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_FeeFrequency1Code_3);
+rt::open_enum_traits!(OB_FeeFrequency1Code_3, closed);
 /// Period e.g. day, week, month etc. for which the fee/charge is capped
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_FeeFrequency1Code_4 {
     /// `FEAC`
@@ -29219,8 +29443,10 @@ impl OB_FeeFrequency1Code_4 {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_FeeFrequency1Code_4);
+rt::open_enum_traits!(OB_FeeFrequency1Code_4, closed);
 /// Fee/Charge Type
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_FeeType1Code {
     /// `FEPF`
@@ -29294,8 +29520,10 @@ impl OB_FeeType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_FeeType1Code);
+rt::open_enum_traits!(OB_FeeType1Code, closed);
 /// Methods of calculating interest
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_InterestCalculationMethod1Code {
     /// `ITCO`
@@ -29335,8 +29563,10 @@ impl OB_InterestCalculationMethod1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_InterestCalculationMethod1Code);
+rt::open_enum_traits!(OB_InterestCalculationMethod1Code, closed);
 /// Type of interest rate, Fixed or Variable
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_InterestFixedVariableType1Code {
     /// `INFI`
@@ -29372,8 +29602,10 @@ impl OB_InterestFixedVariableType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_InterestFixedVariableType1Code);
+rt::open_enum_traits!(OB_InterestFixedVariableType1Code, closed);
 /// Rate type for overdraft fee/charge (where it is charged in terms of a rate rather than an amount)
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_InterestRateType1Code_0 {
     /// `INBB`
@@ -29432,8 +29664,10 @@ impl OB_InterestRateType1Code_0 {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_InterestRateType1Code_0);
+rt::open_enum_traits!(OB_InterestRateType1Code_0, closed);
 /// Rate type for Fee/Charge (where it is charged in terms of a rate rather than an amount)
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_InterestRateType1Code_1 {
     /// `INBB`
@@ -29492,8 +29726,10 @@ impl OB_InterestRateType1Code_1 {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_InterestRateType1Code_1);
+rt::open_enum_traits!(OB_InterestRateType1Code_1, closed);
 /// Min Max type
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_MinMaxType1Code {
     /// `FMMN`
@@ -29529,7 +29765,7 @@ impl OB_MinMaxType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_MinMaxType1Code);
+rt::open_enum_traits!(OB_MinMaxType1Code, closed);
 /// `OB_OtherCodeType1_0` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OB_OtherCodeType1_0 {
@@ -30434,6 +30670,8 @@ impl rt::__private::schemars::JsonSchema for OB_OtherFeeChargeDetailType {
     }
 }
 /// Overdraft fee type
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_OverdraftFeeType1Code {
     /// `FBAO`
@@ -30522,8 +30760,10 @@ impl OB_OverdraftFeeType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_OverdraftFeeType1Code);
+rt::open_enum_traits!(OB_OverdraftFeeType1Code, closed);
 /// Period e.g. day, week, month etc. for which the fee/charge is capped
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_Period1Code {
     /// `PACT`
@@ -30587,7 +30827,7 @@ impl OB_Period1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OB_Period1Code);
+rt::open_enum_traits!(OB_Period1Code, closed);
 /// Rate charged for overdraft fee/charge (where it is charged in terms of a rate rather than an amount)
 pub type OB_Rate1_0 = rt::Amount;
 /// Rate charged for Fee/Charge (where it is charged in terms of a rate rather than an amount)

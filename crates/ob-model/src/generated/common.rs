@@ -250,6 +250,8 @@ impl rt::__private::schemars::JsonSchema for Meta {
 /// A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
 pub type OBActiveCurrencyAndAmount_SimpleType = rt::Amount;
 /// Identifies the nature of the postal address.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBAddressTypeCode {
     /// `Business`
@@ -318,8 +320,10 @@ impl OBAddressTypeCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBAddressTypeCode);
+rt::open_enum_traits!(OBAddressTypeCode, closed);
 /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBChargeBearerType1Code {
     /// `BorneByCreditor`
@@ -368,7 +372,7 @@ impl OBChargeBearerType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBChargeBearerType1Code);
+rt::open_enum_traits!(OBChargeBearerType1Code, closed);
 /// `OBError1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBError1 {
@@ -468,6 +472,8 @@ impl rt::__private::schemars::JsonSchema for OBError1 {
     }
 }
 /// Low level textual error code, e.g., UK.OBIE.Field.Missing
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBError1ErrorCode {
     /// `UK.OBIE.Field.Expected`
@@ -635,7 +641,7 @@ impl OBError1ErrorCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBError1ErrorCode);
+rt::open_enum_traits!(OBError1ErrorCode, open);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBErrorResponse1 {
@@ -739,6 +745,8 @@ impl rt::__private::schemars::JsonSchema for OBErrorResponse1 {
 /// Name of the identification scheme, in a coded form as published in an external list.
 ///
 /// Listed since v3.1.11 of the spec: `UK.OBIE.Wallet` (one type for every version: the code lists are open).
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalAccountIdentification4Code {
     /// `UK.OBIE.BBAN`
@@ -797,8 +805,10 @@ impl OBExternalAccountIdentification4Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalAccountIdentification4Code);
+rt::open_enum_traits!(OBExternalAccountIdentification4Code, open);
 /// Specifies the type of account (personal or business).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalAccountType1Code {
     /// `Business`
@@ -834,8 +844,10 @@ impl OBExternalAccountType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalAccountType1Code);
+rt::open_enum_traits!(OBExternalAccountType1Code, closed);
 /// Specifies the extended type of account.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalExtendedAccountType1Code {
     /// `Business`
@@ -939,8 +951,10 @@ impl OBExternalExtendedAccountType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalExtendedAccountType1Code);
+rt::open_enum_traits!(OBExternalExtendedAccountType1Code, closed);
 /// Name of the identification scheme, in a coded form as published in an external list.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalFinancialInstitutionIdentification4Code {
     /// `UK.OBIE.BICFI`
@@ -972,9 +986,11 @@ impl OBExternalFinancialInstitutionIdentification4Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalFinancialInstitutionIdentification4Code);
+rt::open_enum_traits!(OBExternalFinancialInstitutionIdentification4Code, open);
 /// User community specific instrument.
 /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalLocalInstrument1Code {
     /// `UK.OBIE.BACS`
@@ -1063,7 +1079,7 @@ impl OBExternalLocalInstrument1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalLocalInstrument1Code);
+rt::open_enum_traits!(OBExternalLocalInstrument1Code, open);
 /// Information that locates and identifies a specific address, as defined by postal services.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBPostalAddress6 {
@@ -1586,6 +1602,8 @@ impl rt::__private::schemars::JsonSchema for OBRisk1DeliveryAddress {
 /// * EcommerceServices - @deprecated
 /// * Other - @deprecated
 /// * PartyToParty - @deprecated
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBRisk1PaymentContextCode {
     /// `BillingGoodsAndServicesInAdvance`
@@ -1678,7 +1696,7 @@ impl OBRisk1PaymentContextCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBRisk1PaymentContextCode);
+rt::open_enum_traits!(OBRisk1PaymentContextCode, closed);
 /// Additional information that can not be captured in the structured fields and/or any other specific block.
 pub type OBSupplementaryData1 = rt::JsonObject;
 /// Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.

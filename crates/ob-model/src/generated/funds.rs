@@ -542,6 +542,8 @@ for OBFundsConfirmationConsent1DataDebtorAccount {
     }
 }
 /// Name of the identification scheme, in a coded form as published in an external list.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
     /// `UK.OBIE.BBAN`
@@ -595,7 +597,7 @@ impl OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBFundsConfirmationConsent1DataDebtorAccountSchemeName);
+rt::open_enum_traits!(OBFundsConfirmationConsent1DataDebtorAccountSchemeName, open);
 /// `OBFundsConfirmationConsentResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsentResponse1 {
@@ -836,6 +838,8 @@ impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1
     }
 }
 /// Specifies the status of consent resource in code form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBFundsConfirmationConsentResponse1DataStatus {
     /// `Authorised`
@@ -884,7 +888,7 @@ impl OBFundsConfirmationConsentResponse1DataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBFundsConfirmationConsentResponse1DataStatus);
+rt::open_enum_traits!(OBFundsConfirmationConsentResponse1DataStatus, closed);
 /// `OBFundsConfirmationResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationResponse1 {

@@ -341,6 +341,8 @@ impl rt::__private::schemars::JsonSchema for OBCashAccountDebtor4 {
     }
 }
 /// Charge type, in a coded form.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalPaymentChargeType1Code {
     /// `UK.OBIE.CHAPSOut`
@@ -372,7 +374,7 @@ impl OBExternalPaymentChargeType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalPaymentChargeType1Code);
+rt::open_enum_traits!(OBExternalPaymentChargeType1Code, open);
 /// Supporting Data provided by TPP, when requesting SCA Exemption.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBSCASupportData1 {
@@ -502,6 +504,8 @@ impl rt::__private::schemars::JsonSchema for OBSCASupportData1 {
 }
 /// Specifies a character string with a maximum length of 40 characters.
 /// Usage: This field indicates whether the PSU was subject to SCA performed by the TPP
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBSCASupportData1AppliedAuthenticationApproach {
     /// `CA`
@@ -537,8 +541,10 @@ impl OBSCASupportData1AppliedAuthenticationApproach {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBSCASupportData1AppliedAuthenticationApproach);
+rt::open_enum_traits!(OBSCASupportData1AppliedAuthenticationApproach, closed);
 /// This field allows a PISP to request specific SCA Exemption for a Payment Initiation
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBSCASupportData1RequestedSCAExemptionType {
     /// `BillPayment`
@@ -602,7 +608,7 @@ impl OBSCASupportData1RequestedSCAExemptionType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBSCASupportData1RequestedSCAExemptionType);
+rt::open_enum_traits!(OBSCASupportData1RequestedSCAExemptionType, closed);
 /// `OBWriteDomestic2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomestic2 {
@@ -1576,6 +1582,8 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticConsent4DataAuthoris
     }
 }
 /// Type of authorisation flow requested.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteDomesticConsent4DataAuthorisationAuthorisationType {
     /// `Any`
@@ -1611,8 +1619,10 @@ impl OBWriteDomesticConsent4DataAuthorisationAuthorisationType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteDomesticConsent4DataAuthorisationAuthorisationType);
+rt::open_enum_traits!(OBWriteDomesticConsent4DataAuthorisationAuthorisationType, closed);
 /// Specifies to share the refund account details with PISP
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteDomesticConsent4DataReadRefundAccount {
     /// `No`
@@ -1648,7 +1658,7 @@ impl OBWriteDomesticConsent4DataReadRefundAccount {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteDomesticConsent4DataReadRefundAccount);
+rt::open_enum_traits!(OBWriteDomesticConsent4DataReadRefundAccount, closed);
 /// `OBWriteDomesticConsentResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticConsentResponse5 {
@@ -2095,6 +2105,8 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5Data
     }
 }
 /// Specifies the status of consent resource in code form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteDomesticConsentResponse5DataStatus {
     /// `Authorised`
@@ -2143,7 +2155,7 @@ impl OBWriteDomesticConsentResponse5DataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteDomesticConsentResponse5DataStatus);
+rt::open_enum_traits!(OBWriteDomesticConsentResponse5DataStatus, closed);
 /// `OBWriteDomesticResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticResponse5 {
@@ -2612,6 +2624,8 @@ for OBWriteDomesticResponse5DataMultiAuthorisation {
     }
 }
 /// Specifies the status of the authorisation flow in code form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteDomesticResponse5DataMultiAuthorisationStatus {
     /// `Authorised`
@@ -2655,7 +2669,7 @@ impl OBWriteDomesticResponse5DataMultiAuthorisationStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteDomesticResponse5DataMultiAuthorisationStatus);
+rt::open_enum_traits!(OBWriteDomesticResponse5DataMultiAuthorisationStatus, closed);
 /// Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticResponse5DataRefund {
@@ -2846,6 +2860,8 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefundA
     }
 }
 /// Specifies the status of the payment information group.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteDomesticResponse5DataStatus {
     /// `AcceptedCreditSettlementCompleted`
@@ -2908,7 +2924,7 @@ impl OBWriteDomesticResponse5DataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteDomesticResponse5DataStatus);
+rt::open_enum_traits!(OBWriteDomesticResponse5DataStatus, closed);
 /// `OBWriteDomesticScheduled2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduled2 {
@@ -3519,6 +3535,8 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsent4Dat
     }
 }
 /// Specifies the Open Banking service request types.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteDomesticScheduledConsent4DataPermission {
     /// `Create`
@@ -3550,7 +3568,7 @@ impl OBWriteDomesticScheduledConsent4DataPermission {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteDomesticScheduledConsent4DataPermission);
+rt::open_enum_traits!(OBWriteDomesticScheduledConsent4DataPermission, closed);
 /// `OBWriteDomesticScheduledConsentResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduledConsentResponse5 {
@@ -4258,6 +4276,8 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5Da
     }
 }
 /// Specifies the status of the payment order resource.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteDomesticScheduledResponse5DataStatus {
     /// `Cancelled`
@@ -4306,7 +4326,7 @@ impl OBWriteDomesticScheduledResponse5DataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteDomesticScheduledResponse5DataStatus);
+rt::open_enum_traits!(OBWriteDomesticScheduledResponse5DataStatus, closed);
 /// `OBWriteDomesticStandingOrder3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticStandingOrder3 {
@@ -6217,6 +6237,8 @@ impl rt::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
     }
 }
 /// Specifies the payment file type.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteFile2DataInitiationFileType {
     /// `UK.OBIE.PaymentInitiation.3.1`
@@ -6255,7 +6277,7 @@ impl OBWriteFile2DataInitiationFileType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteFile2DataInitiationFileType);
+rt::open_enum_traits!(OBWriteFile2DataInitiationFileType, open);
 /// `OBWriteFileConsent3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFileConsent3 {
@@ -6708,6 +6730,8 @@ impl rt::__private::schemars::JsonSchema for OBWriteFileConsentResponse4Data {
     }
 }
 /// Specifies the status of consent resource in code form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteFileConsentResponse4DataStatus {
     /// `Authorised`
@@ -6761,7 +6785,7 @@ impl OBWriteFileConsentResponse4DataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteFileConsentResponse4DataStatus);
+rt::open_enum_traits!(OBWriteFileConsentResponse4DataStatus, closed);
 /// `OBWriteFileResponse3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFileResponse3 {
@@ -7027,6 +7051,8 @@ impl rt::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
     }
 }
 /// Specifies the status of the payment order resource.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteFileResponse3DataStatus {
     /// `InitiationCompleted`
@@ -7070,7 +7096,7 @@ impl OBWriteFileResponse3DataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteFileResponse3DataStatus);
+rt::open_enum_traits!(OBWriteFileResponse3DataStatus, closed);
 /// `OBWriteFundsConfirmationResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFundsConfirmationResponse1 {
@@ -8148,6 +8174,8 @@ for OBWriteInternational3DataInitiationExchangeRateInformation {
     }
 }
 /// Specifies the type used to complete the currency exchange.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteInternational3DataInitiationExchangeRateInformationRateType {
     /// `Actual`
@@ -8188,9 +8216,11 @@ impl OBWriteInternational3DataInitiationExchangeRateInformationRateType {
     }
 }
 rt::open_enum_traits!(
-    OBWriteInternational3DataInitiationExchangeRateInformationRateType
+    OBWriteInternational3DataInitiationExchangeRateInformationRateType, closed
 );
 /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteInternational3DataInitiationInstructionPriority {
     /// `Normal`
@@ -8226,7 +8256,7 @@ impl OBWriteInternational3DataInitiationInstructionPriority {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWriteInternational3DataInitiationInstructionPriority);
+rt::open_enum_traits!(OBWriteInternational3DataInitiationInstructionPriority, closed);
 /// `OBWriteInternationalConsent5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalConsent5 {
@@ -13413,6 +13443,8 @@ for OBWritePaymentDetailsResponse1DataPaymentStatus {
     }
 }
 /// Status of a transfe, as assigned by the transaction administrator.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWritePaymentDetailsResponse1DataPaymentStatusStatus {
     /// `Accepted`
@@ -13553,7 +13585,7 @@ impl OBWritePaymentDetailsResponse1DataPaymentStatusStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWritePaymentDetailsResponse1DataPaymentStatusStatus);
+rt::open_enum_traits!(OBWritePaymentDetailsResponse1DataPaymentStatusStatus, closed);
 /// Payment status details as per underlying Payment Rail.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
@@ -13677,6 +13709,8 @@ for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
     }
 }
 /// Reason Code provided for the status of a transfer.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason {
     /// `Cancelled`
@@ -13741,7 +13775,7 @@ impl OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason {
     }
 }
 rt::open_enum_traits!(
-    OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason
+    OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason, closed
 );
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of

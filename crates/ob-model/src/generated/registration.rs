@@ -631,6 +631,8 @@ impl rt::__private::schemars::JsonSchema for OBRegistrationProperties1 {
     }
 }
 /// `OBRegistrationProperties1ApplicationType` (the spec gives no description).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBRegistrationProperties1ApplicationType {
     /// `web`
@@ -666,8 +668,10 @@ impl OBRegistrationProperties1ApplicationType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBRegistrationProperties1ApplicationType);
+rt::open_enum_traits!(OBRegistrationProperties1ApplicationType, closed);
 /// `OBRegistrationProperties1GrantTypes` (the spec gives no description).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBRegistrationProperties1GrantTypes {
     /// `client_credentials`
@@ -711,8 +715,10 @@ impl OBRegistrationProperties1GrantTypes {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBRegistrationProperties1GrantTypes);
+rt::open_enum_traits!(OBRegistrationProperties1GrantTypes, closed);
 /// `OBRegistrationProperties1ResponseTypes` (the spec gives no description).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBRegistrationProperties1ResponseTypes {
     /// `code`
@@ -748,8 +754,10 @@ impl OBRegistrationProperties1ResponseTypes {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBRegistrationProperties1ResponseTypes);
+rt::open_enum_traits!(OBRegistrationProperties1ResponseTypes, closed);
 /// `OBRegistrationProperties1TokenEndpointAuthMethod` (the spec gives no description).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBRegistrationProperties1TokenEndpointAuthMethod {
     /// `private_key_jwt`
@@ -803,7 +811,7 @@ impl OBRegistrationProperties1TokenEndpointAuthMethod {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBRegistrationProperties1TokenEndpointAuthMethod);
+rt::open_enum_traits!(OBRegistrationProperties1TokenEndpointAuthMethod, closed);
 /// `RegistrationError` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegistrationError {
@@ -885,6 +893,8 @@ impl rt::__private::schemars::JsonSchema for RegistrationError {
     }
 }
 /// `RegistrationErrorError` (the spec gives no description).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RegistrationErrorError {
     /// `invalid_redirect_uri`
@@ -933,8 +943,10 @@ impl RegistrationErrorError {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(RegistrationErrorError);
+rt::open_enum_traits!(RegistrationErrorError, closed);
 /// `SupportedAlgorithms` (the spec gives no description).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SupportedAlgorithms {
     /// `RS256`
@@ -974,7 +986,7 @@ impl SupportedAlgorithms {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(SupportedAlgorithms);
+rt::open_enum_traits!(SupportedAlgorithms, closed);
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name. Feature `dynamic`.

@@ -1061,6 +1061,8 @@ impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentResponseData {
     }
 }
 /// Indicates whether information about RefundAccount should be included in the payment response.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPConsentResponseDataReadRefundAccount {
     /// `Yes`
@@ -1096,8 +1098,10 @@ impl OBDomesticVRPConsentResponseDataReadRefundAccount {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBDomesticVRPConsentResponseDataReadRefundAccount);
+rt::open_enum_traits!(OBDomesticVRPConsentResponseDataReadRefundAccount, closed);
 /// Specifies the status of resource in code form.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPConsentResponseDataStatus {
     /// `Authorised`
@@ -1141,7 +1145,7 @@ impl OBDomesticVRPConsentResponseDataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBDomesticVRPConsentResponseDataStatus);
+rt::open_enum_traits!(OBDomesticVRPConsentResponseDataStatus, closed);
 /// `OBDomesticVRPControlParameters` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPControlParameters {
@@ -1437,6 +1441,8 @@ for OBDomesticVRPControlParametersPeriodicLimits {
     }
 }
 /// ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
     /// `Consent`
@@ -1472,8 +1478,12 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment);
+rt::open_enum_traits!(
+    OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment, closed
+);
 /// ^ Period type for this period limit
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
     /// `Day`
@@ -1532,7 +1542,7 @@ impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodType);
+rt::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodType, closed);
 /// `OBDomesticVRPDetails` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPDetails {
@@ -1804,6 +1814,8 @@ impl rt::__private::schemars::JsonSchema for OBDomesticVRPDetailsDataPaymentStat
     }
 }
 /// Status of a transfer, as assigned by the transaction administrator.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPDetailsDataPaymentStatusStatus {
     /// `Accepted`
@@ -1944,7 +1956,7 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBDomesticVRPDetailsDataPaymentStatusStatus);
+rt::open_enum_traits!(OBDomesticVRPDetailsDataPaymentStatusStatus, closed);
 /// `OBDomesticVRPDetailsDataPaymentStatusStatusDetail` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
@@ -2068,6 +2080,8 @@ for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     }
 }
 /// Reason Code provided for the status of a transfer.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason {
     /// `Cancelled`
@@ -2131,7 +2145,9 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason);
+rt::open_enum_traits!(
+    OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason, closed
+);
 /// `OBDomesticVRPInitiation` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPInitiation {
@@ -3168,6 +3184,8 @@ impl rt::__private::schemars::JsonSchema for OBDomesticVRPResponseDataCharges {
     }
 }
 /// Specifies the status of the payment information group.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBDomesticVRPResponseDataStatus {
     /// `AcceptedCreditSettlementCompleted`
@@ -3230,7 +3248,7 @@ impl OBDomesticVRPResponseDataStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBDomesticVRPResponseDataStatus);
+rt::open_enum_traits!(OBDomesticVRPResponseDataStatus, closed);
 /// `OBError1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBError1 {
@@ -3330,6 +3348,8 @@ impl rt::__private::schemars::JsonSchema for OBError1 {
     }
 }
 /// Low level textual error code, e.g., UK.OBIE.Field.Missing
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBError1ErrorCode {
     /// `UK.OBIE.Field.Expected`
@@ -3507,7 +3527,7 @@ impl OBError1ErrorCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBError1ErrorCode);
+rt::open_enum_traits!(OBError1ErrorCode, open);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBErrorResponse1 {
@@ -3609,6 +3629,8 @@ impl rt::__private::schemars::JsonSchema for OBErrorResponse1 {
     }
 }
 /// `OBExternalPaymentChargeType1Code` (the spec gives no description).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalPaymentChargeType1Code {
     /// `UK.OBIE.CHAPSOut`
@@ -3652,8 +3674,10 @@ impl OBExternalPaymentChargeType1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalPaymentChargeType1Code);
+rt::open_enum_traits!(OBExternalPaymentChargeType1Code, closed);
 /// `OBExternalStatus2Code` (the spec gives no description).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBExternalStatus2Code {
     /// `Authorised`
@@ -3697,7 +3721,7 @@ impl OBExternalStatus2Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBExternalStatus2Code);
+rt::open_enum_traits!(OBExternalStatus2Code, closed);
 /// Availability result, clearly indicating the availability of funds given the Amount in the request.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBPAFundsAvailableResult1 {
@@ -3793,6 +3817,8 @@ impl rt::__private::schemars::JsonSchema for OBPAFundsAvailableResult1 {
     }
 }
 /// Availability result, clearly indicating the availability of funds given the Amount in the request.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPAFundsAvailableResult1FundsAvailable {
     /// `Available`
@@ -3828,8 +3854,10 @@ impl OBPAFundsAvailableResult1FundsAvailable {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBPAFundsAvailableResult1FundsAvailable);
+rt::open_enum_traits!(OBPAFundsAvailableResult1FundsAvailable, closed);
 /// `OBVRPAuthenticationMethods` (the spec gives no description).
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBVRPAuthenticationMethods {
     /// `UK.OBIE.SCA`
@@ -3868,8 +3896,10 @@ impl OBVRPAuthenticationMethods {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBVRPAuthenticationMethods);
+rt::open_enum_traits!(OBVRPAuthenticationMethods, open);
 /// `OBVRPConsentType` (the spec gives no description).
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBVRPConsentType {
     /// `UK.OBIE.VRPType.Sweeping`
@@ -3908,7 +3938,7 @@ impl OBVRPConsentType {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBVRPConsentType);
+rt::open_enum_traits!(OBVRPConsentType, open);
 /// The OBVRPFundsConfirmationRequest object must be used to request funds availability for a specific amount in the Debtor Account included in the VRP consents.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationRequest {
@@ -4273,6 +4303,8 @@ impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponseData 
     }
 }
 /// `OBVRPInteractionTypes` (the spec gives no description).
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBVRPInteractionTypes {
     /// `InSession`
@@ -4308,7 +4340,7 @@ impl OBVRPInteractionTypes {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBVRPInteractionTypes);
+rt::open_enum_traits!(OBVRPInteractionTypes, closed);
 /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPRemittanceInformation {
@@ -4391,6 +4423,8 @@ impl rt::__private::schemars::JsonSchema for OBVRPRemittanceInformation {
     }
 }
 /// Reason Code provided for the status of a VRP. To be documented in the Developer Portal.
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBVRPStatusReasonCode {
     /// `UK.OBIE.ExemptionNotApplied`
@@ -4429,7 +4463,7 @@ impl OBVRPStatusReasonCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBVRPStatusReasonCode);
+rt::open_enum_traits!(OBVRPStatusReasonCode, open);
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name. Feature `dynamic`.

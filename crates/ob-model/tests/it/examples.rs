@@ -334,6 +334,10 @@ fn every_obie_example_decodes_into_its_spec_type() {
                 for v in &checked.violations {
                     writeln!(report, "  {v}").unwrap();
                 }
+                // Codes outside open code lists: notes, not deviations.
+                for v in &checked.notes {
+                    writeln!(report, "  note: {v}").unwrap();
+                }
             }
         }
     }

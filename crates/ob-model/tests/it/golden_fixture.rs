@@ -174,6 +174,8 @@ impl rt::__private::schemars::JsonSchema for OBErrorResponse1Errors {
     }
 }
 /// `OBErrorResponse1ErrorsErrorCode` (the spec gives no description).
+///
+/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBErrorResponse1ErrorsErrorCode {
     /// `UK.OBIE.Field.Missing`
@@ -212,7 +214,7 @@ impl OBErrorResponse1ErrorsErrorCode {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBErrorResponse1ErrorsErrorCode);
+rt::open_enum_traits!(OBErrorResponse1ErrorsErrorCode, open);
 /// `OBReadWidget1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadWidget1 {
@@ -621,6 +623,8 @@ impl rt::__private::schemars::JsonSchema for OBWidget1 {
     }
 }
 /// Paint colour.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWidget1Colour {
     /// `Red`
@@ -656,7 +660,7 @@ impl OBWidget1Colour {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWidget1Colour);
+rt::open_enum_traits!(OBWidget1Colour, closed);
 /// Price of the widget.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWidget1Price {
@@ -736,6 +740,8 @@ impl rt::__private::schemars::JsonSchema for OBWidget1Price {
     }
 }
 /// Kind of widget.
+///
+/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWidgetKind1Code {
     /// `Round`
@@ -775,7 +781,7 @@ impl OBWidgetKind1Code {
         !matches!(self, Self::Unknown(_))
     }
 }
-rt::open_enum_traits!(OBWidgetKind1Code);
+rt::open_enum_traits!(OBWidgetKind1Code, closed);
 /// `OBWriteWidget1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteWidget1 {

@@ -18,11 +18,19 @@ fn transaction_schema_has_the_spec_constraints() {
         .as_str()
         .unwrap()
         .contains("transaction narrative"));
+    // A closed code list is an `enum`; an open one (a namespaced OBIE list) any string, with
+    // its codes listed.
     let status = &schema["$defs"]["OBEntryStatus1Code"];
     assert_eq!(
-        status["anyOf"][0]["enum"],
+        status["enum"],
         serde_json::json!(["Booked", "Pending", "Rejected"])
     );
+    let code = &schema["$defs"]["OBExternalAccountIdentification4Code"];
+    assert_eq!(code["anyOf"][1], serde_json::json!({"type": "string"}));
+    assert!(code["anyOf"][0]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("UK.OBIE.SortCodeAccountNumber")));
 }
 
 #[test]
