@@ -115,7 +115,7 @@ macro_rules! open_enum_traits {
             fn validate_at(&self, report: &mut $crate::validate::Report) {
                 if let Self::Unknown(code) = self {
                     report.add($crate::validate::Problem::UnknownCode {
-                        found: code.clone(),
+                        found: $crate::validate::excerpt(code),
                     });
                 }
             }
@@ -130,7 +130,7 @@ macro_rules! open_enum_traits {
             fn validate_at(&self, report: &mut $crate::validate::Report) {
                 if let Self::Unknown(code) = self {
                     report.add($crate::validate::Problem::UnlistedCode {
-                        found: code.clone(),
+                        found: $crate::validate::excerpt(code),
                     });
                 }
             }

@@ -64,21 +64,31 @@ pub fn from_slice<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, DecodeEr
         Ok(v) => Ok(v),
         Err(first) => {
             let mut de = serde_json::Deserializer::from_str(text);
-            let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Err(e) => e.path().to_string(),
-                Ok(_) => String::from("."),
-            };
-            let path = if path == "." {
-                "$".to_owned()
-            } else {
-                format!("$.{path}").replace(".[", "[")
-            };
+            let mut path = String::from("$");
+            if let Err(e) = serde_path_to_error::deserialize::<_, T>(&mut de) {
+                for segment in e.path().iter() {
+                    use serde_path_to_error::Segment;
+                    // Writing to a String cannot fail.
+                    let _ = match segment {
+                        Segment::Seq { index } => {
+                            use fmt::Write;
+                            write!(path, "[{index}]")
+                        }
+                        Segment::Map { key } => crate::validate::write_member(&mut path, key),
+                        Segment::Enum { variant } => {
+                            crate::validate::write_member(&mut path, variant)
+                        }
+                        Segment::Unknown => crate::validate::write_member(&mut path, "?"),
+                    };
+                }
+            }
             let message = first.to_string();
             // serde_json appends " at line L column C"; keep the message without it.
             let message = match message.rfind(" at line ") {
                 Some(i) => message[..i].to_owned(),
                 None => message,
             };
+            let message = shorten_quotes(&message);
             Err(DecodeError {
                 path,
                 message,
@@ -87,6 +97,44 @@ pub fn from_slice<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, DecodeEr
             })
         }
     }
+}
+
+/// A decode message with each quoted value (serde quotes the offending string) cut to an
+/// [`excerpt`](crate::validate::excerpt), so that a huge bad value does not make a huge message.
+fn shorten_quotes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(512));
+    let mut rest = message;
+    while let Some(start) = rest.find('"') {
+        out.push_str(&rest[..=start]);
+        let after = &rest[start + 1..];
+        // The closing quote: the last one of the message if the value holds quotes of its
+        // own is not knowable, so the next unescaped one.
+        let mut end = None;
+        let mut escaped = false;
+        for (i, c) in after.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        match end {
+            Some(end) => {
+                out.push_str(&crate::validate::excerpt(&after[..end]));
+                out.push('"');
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&crate::validate::excerpt(after));
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Decodes a JSON document from a string. See [`from_slice`].

@@ -53,31 +53,56 @@ impl fmt::Display for Path {
         f.write_str("$")?;
         for s in &self.0 {
             match s {
-                Segment::Field(n) => write!(f, ".{n}")?,
-                // A member name that is not a plain word is written in brackets, so that the
-                // path stays unambiguous (`$['']`, `$['a.b']`).
-                Segment::Key(n)
-                    if !n.is_empty()
-                        && n.bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
-                {
-                    write!(f, ".{n}")?
-                }
-                Segment::Key(n) => {
-                    f.write_str("['")?;
-                    for c in n.chars() {
-                        match c {
-                            '\\' => f.write_str("\\\\")?,
-                            '\'' => f.write_str("\\'")?,
-                            c => write!(f, "{c}")?,
-                        }
-                    }
-                    f.write_str("']")?
-                }
+                Segment::Field(n) => write_member(f, n)?,
+                Segment::Key(n) => write_member(f, n)?,
                 Segment::Index(i) => write!(f, "[{i}]")?,
             }
         }
         Ok(())
+    }
+}
+
+/// Appends a member to a JSON path: `.name` for a name RFC 9535 allows in shorthand (a letter
+/// or `_`, then letters, digits or `_`), else `['name']` with `'`, `\` and control characters
+/// escaped as in RFC 9535's normalized paths, so that a name holding `.`, `[`, `]` or a quote
+/// cannot make the path ambiguous (`$['a.b']`, `$['']`, `$['it\'s']`).
+pub fn write_member(out: &mut impl fmt::Write, name: &str) -> fmt::Result {
+    let mut chars = name.chars();
+    let shorthand = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if shorthand {
+        out.write_char('.')?;
+        return out.write_str(name);
+    }
+    out.write_str("['")?;
+    for c in name.chars() {
+        match c {
+            '\\' => out.write_str("\\\\")?,
+            '\'' => out.write_str("\\'")?,
+            '\u{8}' => out.write_str("\\b")?,
+            '\u{c}' => out.write_str("\\f")?,
+            '\n' => out.write_str("\\n")?,
+            '\r' => out.write_str("\\r")?,
+            '\t' => out.write_str("\\t")?,
+            c if (c as u32) < 0x20 => write!(out, "\\u{:04x}", c as u32)?,
+            c => out.write_char(c)?,
+        }
+    }
+    out.write_str("']")
+}
+
+/// The longest part of an offending value a message quotes, in characters.
+pub const EXCERPT_CHARS: usize = 64;
+
+/// What a message quotes of an offending value: the value itself when short, else its first
+/// [`EXCERPT_CHARS`] characters and how long it was, so that a 50 MB bad value does not make a
+/// 50 MB message.
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}... ({} bytes in all)", &text[..end], text.len()),
     }
 }
 
@@ -162,6 +187,36 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// The problem with any value it quotes cut to an [`excerpt`].
+    fn shortened(self) -> Self {
+        let cut = |s: String| {
+            if s.len() > EXCERPT_CHARS * 4 || s.chars().nth(EXCERPT_CHARS).is_some() {
+                excerpt(&s)
+            } else {
+                s
+            }
+        };
+        match self {
+            Problem::Pattern { pattern, found } => Problem::Pattern {
+                pattern,
+                found: cut(found),
+            },
+            Problem::UnknownCode { found } => Problem::UnknownCode { found: cut(found) },
+            Problem::UnlistedCode { found } => Problem::UnlistedCode { found: cut(found) },
+            Problem::NoTimeZone { found } => Problem::NoTimeZone { found: cut(found) },
+            Problem::DateOnly { found } => Problem::DateOnly { found: cut(found) },
+            Problem::BelowMinimum { min, found } => Problem::BelowMinimum {
+                min,
+                found: cut(found),
+            },
+            Problem::Rule { expected, found } => Problem::Rule {
+                expected,
+                found: cut(found),
+            },
+            other => other,
+        }
+    }
+
     /// Whether this is a note rather than a violation: something a stricter reader may refuse
     /// but the spec allows (a code outside an open code list). [`Validate::validate`] leaves
     /// notes out; [`Validate::validate_all`] and [`Validate::validate_strict`] keep them.
@@ -270,11 +325,11 @@ pub struct Report {
 }
 
 impl Report {
-    /// Records a problem at the current path.
+    /// Records a problem at the current path (a value it quotes cut to an [`excerpt`]).
     pub fn add(&mut self, problem: Problem) {
         self.violations.push(Violation {
             path: self.path.to_string(),
-            problem,
+            problem: problem.shortened(),
         });
     }
 
@@ -283,7 +338,10 @@ impl Report {
         self.path.push_key(name);
         let path = self.path.to_string();
         self.path.pop();
-        self.violations.push(Violation { path, problem });
+        self.violations.push(Violation {
+            path,
+            problem: problem.shortened(),
+        });
     }
 }
 
@@ -439,7 +497,7 @@ pub fn check_text(
         if !p.is_match(text) {
             report.add(Problem::Pattern {
                 pattern: p.source(),
-                found: text.to_owned(),
+                found: excerpt(text),
             });
         }
     }
@@ -684,7 +742,7 @@ pub fn check_allowed(report: &mut Report, text: &str, allowed: &[&str]) {
         };
         report.add(Problem::Rule {
             expected,
-            found: format!("{text:?}"),
+            found: format!("{:?}", excerpt(text)),
         });
     }
 }

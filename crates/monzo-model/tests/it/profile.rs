@@ -77,7 +77,9 @@ fn proprietary_codes_are_an_open_list() {
         notes[0].path,
         "$.Data.Transaction[0].ProprietaryBankTransactionCode.Code"
     );
-    assert!(serde_json::to_string(&doc).unwrap().contains("\"us_partner_pot\""));
+    assert!(serde_json::to_string(&doc)
+        .unwrap()
+        .contains("\"us_partner_pot\""));
     let v = doc.validate_strict().unwrap_err();
     assert_eq!(v.0, notes);
 }

@@ -6,6 +6,7 @@ mod examples;
 #[cfg(feature = "dynamic")]
 mod fuzz;
 mod golden;
+mod messages;
 #[allow(dead_code)]
 #[rustfmt::skip]
 mod golden_fixture;
