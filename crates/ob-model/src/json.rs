@@ -4,7 +4,8 @@
 //! The spec says nothing about these objects' contents, so decoding does not build a map: it
 //! checks the value is an object and keeps its text (whitespace removed). That is exact (numbers
 //! keep their digits, keys their order), cheap to decode, and turned into a map or a typed value
-//! on request.
+//! on request. Decoding refuses what typed decoding refuses: a member twice in one object (at
+//! any depth) and nesting deeper than [`JsonObject::MAX_DEPTH`] levels.
 
 use std::fmt;
 
@@ -13,19 +14,27 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+const MAX_DEPTH: usize = JsonObject::MAX_DEPTH;
+
 /// A free-form JSON object, kept as compact JSON text.
 ///
 /// ```
 /// use ob_model::JsonObject;
 /// let o: JsonObject = serde_json::from_str(r#"{ "Declined": false, "Rate": 1.10 }"#).unwrap();
 /// assert_eq!(o.as_json(), r#"{"Declined":false,"Rate":1.10}"#);
-/// assert_eq!(o.get("Declined"), Some(serde_json::Value::Bool(false)));
+/// assert_eq!(o.get("Declined").unwrap(), Some(serde_json::Value::Bool(false)));
 /// assert_eq!(serde_json::to_string(&o).unwrap(), r#"{"Declined":false,"Rate":1.10}"#);
+/// // A member twice is refused, as typed decoding refuses it.
+/// assert!(serde_json::from_str::<JsonObject>(r#"{"a":1,"a":2}"#).is_err());
 /// ```
 #[derive(Clone)]
 pub struct JsonObject(Box<RawValue>);
 
 impl JsonObject {
+    /// How deep a free-form object may nest, itself included: as deep as serde_json's typed
+    /// decoding (and [`to_map`](Self::to_map)) reads, so that what decodes can be read.
+    pub const MAX_DEPTH: usize = 127;
+
     /// An empty object, `{}`.
     pub fn new() -> Self {
         Self::default()
@@ -41,15 +50,17 @@ impl JsonObject {
         self.as_json() == "{}"
     }
 
-    /// The object as a map, members in document order.
-    pub fn to_map(&self) -> Map<String, Value> {
-        // The text was checked to be an object when this value was made.
-        serde_json::from_str(self.as_json()).unwrap_or_default()
+    /// The object as a map, members in document order. An error, never an empty map, for
+    /// content a `serde_json::Value` cannot hold (a number beyond `f64`, which the object
+    /// itself keeps exactly).
+    pub fn to_map(&self) -> Result<Map<String, Value>, serde_json::Error> {
+        serde_json::from_str(self.as_json())
     }
 
-    /// The value of one member.
-    pub fn get(&self, key: &str) -> Option<Value> {
-        self.to_map().remove(key)
+    /// The value of one member (`None` when it has none); an error as for
+    /// [`to_map`](Self::to_map).
+    pub fn get(&self, key: &str) -> Result<Option<Value>, serde_json::Error> {
+        Ok(self.to_map()?.remove(key))
     }
 
     /// Decodes the object into a type of the caller's (for instance Monzo's typed
@@ -122,10 +133,87 @@ impl From<Map<String, Value>> for JsonObject {
     }
 }
 
-impl From<JsonObject> for Map<String, Value> {
-    fn from(o: JsonObject) -> Self {
+impl TryFrom<JsonObject> for Map<String, Value> {
+    type Error = serde_json::Error;
+
+    fn try_from(o: JsonObject) -> Result<Self, Self::Error> {
         o.to_map()
     }
+}
+
+/// Checks a JSON object's text (valid JSON) for what typed decoding refuses: a member twice in
+/// one object, and nesting deeper than [`JsonObject::MAX_DEPTH`].
+fn check_members(text: &str) -> Result<(), String> {
+    enum Frame {
+        Object {
+            keys: std::collections::HashSet<String>,
+            expect_key: bool,
+        },
+        Array,
+    }
+    let bytes = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'[' => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+                }
+                stack.push(if bytes[i] == b'{' {
+                    Frame::Object {
+                        keys: std::collections::HashSet::new(),
+                        expect_key: true,
+                    }
+                } else {
+                    Frame::Array
+                });
+            }
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => {
+                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
+                    *expect_key = true;
+                }
+            }
+            b'"' => {
+                // The string's end: the next quote not escaped.
+                let start = i;
+                i += 1;
+                let mut escaped = false;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' if !escaped => escaped = true,
+                        b'"' if !escaped => break,
+                        _ => escaped = false,
+                    }
+                    i += 1;
+                }
+                if let Some(Frame::Object { keys, expect_key }) = stack.last_mut() {
+                    if *expect_key {
+                        *expect_key = false;
+                        let raw = &text[start..=i.min(text.len() - 1)];
+                        let key = if raw.contains('\\') {
+                            serde_json::from_str::<String>(raw).map_err(|e| e.to_string())?
+                        } else {
+                            raw[1..raw.len() - 1].to_owned()
+                        };
+                        if keys.contains(&key) {
+                            return Err(format!(
+                                "duplicate field `{}`",
+                                crate::validate::excerpt(&key)
+                            ));
+                        }
+                        keys.insert(key);
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 /// `text` without insignificant whitespace, or `None` when it has none (valid JSON in, one pass,
@@ -173,6 +261,7 @@ impl<'de> Deserialize<'de> for JsonObject {
                 "invalid type: {found}, expected a JSON object"
             )));
         }
+        check_members(text).map_err(de::Error::custom)?;
         Ok(match minify(text) {
             Some(compact) => Self::from_compact(compact),
             None => Self(raw),
@@ -196,7 +285,7 @@ mod tests {
             serde_json::from_str("{\n  \"b\": [1, 2.50, \"x y\"],\n  \"a\": {\"c\": null}\n}")
                 .unwrap();
         assert_eq!(o.as_json(), r#"{"b":[1,2.50,"x y"],"a":{"c":null}}"#);
-        assert_eq!(o.to_map().keys().collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(o.to_map().unwrap().keys().collect::<Vec<_>>(), ["b", "a"]);
     }
 
     #[test]

@@ -248,3 +248,42 @@ fn crafted_bad_payload_reports_every_violation_with_its_path() {
         .collect();
     insta::assert_debug_snapshot!(v);
 }
+
+/// Free-form objects refuse what typed decoding refuses, and never read as empty what they
+/// could not read.
+#[test]
+fn free_form_objects_are_as_strict_as_typed_ones() {
+    use ob_model::JsonObject;
+    // A member twice, at the top or nested, even spelled with an escape.
+    for text in [
+        r#"{"a":1,"a":2}"#,
+        r#"{"x":{"b":[{"c":1,"c":2}]}}"#,
+        r#"{"a":1,"\u0061":2}"#,
+    ] {
+        let err = serde_json::from_str::<JsonObject>(text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("duplicate field"), "{text}: {err}");
+    }
+    // The same member name in sibling objects is fine.
+    assert!(
+        serde_json::from_str::<JsonObject>(r#"{"a":{"k":1},"b":{"k":2},"s":"a,\"a\":"}"#).is_ok()
+    );
+    // Nesting: as deep as to_map can read, and no deeper.
+    let nested = |n: usize| format!("{{\"a\":{}1{}}}", "[".repeat(n - 1), "]".repeat(n - 1));
+    let deepest: JsonObject = serde_json::from_str(&nested(JsonObject::MAX_DEPTH)).unwrap();
+    assert!(deepest.to_map().is_ok());
+    let err = serde_json::from_str::<JsonObject>(&nested(JsonObject::MAX_DEPTH + 1)).unwrap_err();
+    assert!(err.to_string().contains("nested deeper"), "{err}");
+    // Inside a typed document, the path names it.
+    let doc = r#"{"Data":{"Transaction":[{"SupplementaryData":{"k":1,"k":1}}]}}"#;
+    let err =
+        ob_model::decode::from_str::<ob_model::accounts::OBReadTransaction6>(doc).unwrap_err();
+    assert_eq!(err.path, "$.Data.Transaction[0].SupplementaryData");
+    // A number beyond f64 is kept exactly; reading it as a map is an error, not an empty map.
+    let big: JsonObject = serde_json::from_str(r#"{"n":1e400}"#).unwrap();
+    assert_eq!(big.as_json(), r#"{"n":1e400}"#);
+    assert!(big.to_map().is_err());
+    assert!(big.get("n").is_err());
+    assert_eq!(serde_json::to_string(&big).unwrap(), r#"{"n":1e400}"#);
+}
