@@ -158,6 +158,60 @@ const TYPE_ERRORS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The method and path a documentation heading names (`GET /domestic-payment-consents/{ConsentId}/funds-confirmation Response`),
+/// and whether it says the example is a response.
+fn heading_operation(heading: &str) -> (Option<(String, String)>, bool) {
+    let is_response = heading
+        .split_whitespace()
+        .last()
+        .is_some_and(|w| w.eq_ignore_ascii_case("response"));
+    let mut words = heading.split_whitespace();
+    let named = match (words.next(), words.next()) {
+        (Some(m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE")), Some(p))
+            if p.starts_with('/') =>
+        {
+            Some((m.to_owned(), p.to_owned()))
+        }
+        _ => None,
+    };
+    (named, is_response)
+}
+
+/// The response body types of `method path` answering `status` (any 2xx when `None`), from the
+/// module that has the operation, the page's own first.
+fn response_types(
+    module: &'static str,
+    method: &str,
+    path: &str,
+    status: Option<u16>,
+) -> Option<(&'static str, Vec<String>)> {
+    [
+        module,
+        "accounts",
+        "payments",
+        "vrp",
+        "funds",
+        "events",
+        "event_notifications",
+    ]
+    .into_iter()
+    .find_map(|m| {
+        let op = operations(m)
+            .iter()
+            .find(|o| o.method.as_str() == method && path_matches(o.path, path))?;
+        let bodies: Vec<String> = op
+            .responses
+            .iter()
+            .filter(|r| match status {
+                Some(s) => r.status == s,
+                None => (200..300).contains(&r.status),
+            })
+            .filter_map(|r| r.body.map(str::to_owned))
+            .collect();
+        Some((m, bodies))
+    })
+}
+
 /// Operations documented with examples whose spec is not pinned.
 const NOT_PINNED: &[&str] = &["/callback-urls"];
 
@@ -179,6 +233,32 @@ fn cases() -> (Vec<Case>, usize) {
         let file = e["file"].as_str().unwrap().to_owned();
         let source = e["source"].as_str().unwrap();
         let module = module_of(&format!("{source} {file}"));
+        let (named, says_response) = heading_operation(e["heading"].as_str().unwrap_or_default());
+        // A response whose heading names its operation is typed by that operation; so is an
+        // example the index lists as a request while its heading says it is the response
+        // (the Events API page's "POST Events Response").
+        let status = e["status"].as_u64().map(|s| s as u16);
+        let as_response = match (e["kind"].as_str().unwrap(), &named) {
+            ("response", Some((method, path))) => Some((method.clone(), path.clone(), status)),
+            ("request", _) if says_response => Some((
+                e["method"].as_str().unwrap().to_owned(),
+                e["path"].as_str().unwrap().to_owned(),
+                None,
+            )),
+            _ => None,
+        };
+        if let Some((method, path, status)) = as_response {
+            if let Some((m, candidates)) = response_types(module, &method, &path, status) {
+                if !candidates.is_empty() {
+                    cases.push(Case {
+                        file,
+                        module: m,
+                        candidates,
+                    });
+                    continue;
+                }
+            }
+        }
         match e["kind"].as_str().unwrap() {
             "fragment" => fragments += 1,
             "request" => {
