@@ -222,6 +222,25 @@ impl Ctx<'_> {
     }
 }
 
+/// One field of a struct being printed: its spec field, Rust name and the rules `static` its
+/// checks use.
+struct FieldOut<'f> {
+    index: usize,
+    spec: &'f crate::ir::Field,
+    rust: Ident,
+    rules: TokenStream,
+}
+
+/// A struct being printed: what every one of its impls needs.
+struct StructOut<'f> {
+    id: Ident,
+    name: &'f str,
+    /// The type's description (with its notes).
+    doc: String,
+    open: bool,
+    fields: Vec<FieldOut<'f>>,
+}
+
 fn emit_struct(
     cx: &mut Ctx,
     name: &str,
@@ -230,8 +249,6 @@ fn emit_struct(
     open: bool,
     ext: bool,
 ) -> TokenStream {
-    let rt = cx.rt.clone();
-    let id = ident(name);
     let mut doc = if doc.is_empty() {
         format!("`{name}` (the spec gives no description).")
     } else {
@@ -240,90 +257,72 @@ fn emit_struct(
     if ext {
         doc.push_str("\n\nMonzo extension: not part of the OBIE specification.");
     }
-    let doc_text = doc.clone();
-    let doc = doc_attr(&doc);
     let mut used = std::collections::BTreeSet::new();
-    let rust: Vec<Ident> = fields
+    let fields = fields
         .iter()
-        .map(|f| {
-            let mut n = snake(&f.json);
+        .enumerate()
+        .map(|(index, spec)| {
+            let mut n = snake(&spec.json);
             while !used.insert(n.clone()) {
                 n.push('_');
             }
-            ident(&n)
+            FieldOut {
+                index,
+                spec,
+                rust: ident(&n),
+                rules: cx.rules(&spec.checks),
+            }
         })
         .collect();
-    let mut decls = Vec::new();
-    let mut decode = Vec::new();
-    let mut validate = Vec::new();
-    let mut schema_fields = Vec::new();
-    let mut schema_docs = Vec::new();
-    let mut encode_one = Vec::new();
-    let mut required_bits: u128 = 0;
-    for (i, (f, r)) in fields.iter().zip(&rust).enumerate() {
-        let json = &f.json;
-        let ty = cx.ty(&f.ty);
-        let mut fdoc = f.doc.clone();
-        if f.required {
-            required_bits |= 1 << i;
-        } else if fdoc.is_empty() {
+    let s = StructOut {
+        id: ident(name),
+        name,
+        doc,
+        open,
+        fields,
+    };
+    let decl = struct_decl(cx, &s);
+    let object = object_impl(cx, &s);
+    let validate = validate_impl(cx, &s);
+    let schema = schema_impl(cx, &s);
+    let rt = &cx.rt;
+    let id = &s.id;
+    quote! {
+        #decl
+        #object
+        #rt::__object_impls!(#id);
+        #validate
+        #schema
+    }
+}
+
+/// The struct itself: a documented field per spec field (the JSON name leading the doc where
+/// it is not the Rust name), optional ones as `Option` (boxed for objects), and `extra`.
+fn struct_decl(cx: &Ctx, s: &StructOut) -> TokenStream {
+    let rt = &cx.rt;
+    let decls = s.fields.iter().map(|f| {
+        let (json, r) = (&f.spec.json, &f.rust);
+        let mut fdoc = f.spec.doc.clone();
+        if !f.spec.required && fdoc.is_empty() {
             fdoc = "Optional.".into();
         }
         if fdoc.is_empty() {
             fdoc = format!("The `{json}` field (the spec gives no description).");
         }
-        // The JSON name leads the doc, where it is not the field's own name.
         if !(*r == snake(json) && json.chars().next().is_some_and(|c| c.is_lowercase())) {
             fdoc = format!("`{json}`: {fdoc}");
         }
         let fdoc = doc_attr(&fdoc);
-        let rename = quote!();
-        let rules = cx.rules(&f.checks);
-        if f.required {
-            encode_one.push(quote!(#i => #rt::__private::ereq(map, self, #i, &self.#r),));
-        } else {
-            encode_one.push(quote!(#i => #rt::__private::eopt::<Self, _, _>(map, #i, &self.#r),));
-        }
-        if f.required {
-            decls.push(quote!(#fdoc #rename pub #r: #ty,));
-            validate.push(quote! {
-                #rt::__private::vreq(r, self, #i, &self.#r, #rules);
-            });
-        } else {
-            let ty = if cx.is_struct(&f.ty) {
-                quote!(Option<Box<#ty>>)
-            } else {
-                quote!(Option<#ty>)
-            };
-            decls.push(quote!(#fdoc #rename pub #r: #ty,));
-            validate.push(quote! {
-                #rt::__private::vopt::<Self, _>(r, #i, &self.#r, #rules);
-            });
-        }
-        // Arrays of objects decode each element in place (no move of large structs).
-        let object_items = match cx.resolve(&f.ty) {
-            Ty::Vec(item) if cx.is_struct(item) => Some(cx.ty(item)),
-            _ => None,
+        let ty = cx.ty(&f.spec.ty);
+        let ty = match (f.spec.required, cx.is_struct(&f.spec.ty)) {
+            (true, _) => ty,
+            (false, true) => quote!(Option<Box<#ty>>),
+            (false, false) => quote!(Option<#ty>),
         };
-        match object_items {
-            Some(item) if f.required => decode.push(
-                quote!(#i => self.#r = map.next_value_seed(#rt::__private::ObjectVec::<#item>::new())?,),
-            ),
-            Some(item) => decode.push(
-                quote!(#i => self.#r = map.next_value_seed(#rt::__private::OptionObjectVec::<#item>::new())?,),
-            ),
-            None => decode.push(quote!(#i => self.#r = map.next_value()?,)),
-        }
-        {
-            let plain = cx.ty(&f.ty);
-            schema_docs.push(f.doc.clone());
-            schema_fields.push(quote!(#rt::schema::field::<#plain>(#rules)));
-        }
-    }
-    let schema_doc = doc_text.as_str();
-    let jsons: Vec<&str> = fields.iter().map(|f| f.json.as_str()).collect();
-    let idx = 0..jsons.len();
-    let required = proc_macro2::Literal::u128_unsuffixed(required_bits);
+        quote!(#fdoc pub #r: #ty,)
+    });
+    let doc = doc_attr(&s.doc);
+    let id = &s.id;
     quote! {
         #doc
         #[derive(Clone, Debug, Default, PartialEq)]
@@ -333,7 +332,44 @@ fn emit_struct(
             /// that re-encoding loses nothing, and reported by `validate()`.
             pub extra: #rt::Extra,
         }
+    }
+}
 
+/// `Object`: the spec's names and required fields, the key-to-index map, and decoding and
+/// encoding by index (the generic decoder and encoder in `object.rs` do the rest).
+fn object_impl(cx: &Ctx, s: &StructOut) -> TokenStream {
+    let rt = &cx.rt;
+    let (id, name, open) = (&s.id, s.name, s.open);
+    let jsons: Vec<&str> = s.fields.iter().map(|f| f.spec.json.as_str()).collect();
+    let idx = 0..jsons.len();
+    let mut required_bits: u128 = 0;
+    let mut decode = Vec::new();
+    let mut encode = Vec::new();
+    for f in &s.fields {
+        let (i, r) = (f.index, &f.rust);
+        if f.spec.required {
+            required_bits |= 1 << i;
+            encode.push(quote!(#i => #rt::__private::ereq(map, self, #i, &self.#r),));
+        } else {
+            encode.push(quote!(#i => #rt::__private::eopt::<Self, _, _>(map, #i, &self.#r),));
+        }
+        // Arrays of objects decode each element in place (no move of large structs).
+        let object_items = match cx.resolve(&f.spec.ty) {
+            Ty::Vec(item) if cx.is_struct(item) => Some(cx.ty(item)),
+            _ => None,
+        };
+        decode.push(match object_items {
+            Some(item) if f.spec.required => {
+                quote!(#i => self.#r = map.next_value_seed(#rt::__private::ObjectVec::<#item>::new())?,)
+            }
+            Some(item) => {
+                quote!(#i => self.#r = map.next_value_seed(#rt::__private::OptionObjectVec::<#item>::new())?,)
+            }
+            None => quote!(#i => self.#r = map.next_value()?,),
+        });
+    }
+    let required = proc_macro2::Literal::u128_unsuffixed(required_bits);
+    quote! {
         impl #rt::Object for #id {
             const NAME: &'static str = #name;
             const FIELDS: &'static [&'static str] = &[#(#jsons),*];
@@ -366,31 +402,57 @@ fn emit_struct(
                 map: &mut M,
             ) -> Result<(), M::Error> {
                 match index {
-                    #(#encode_one)*
+                    #(#encode)*
                     _ => Ok(()),
                 }
             }
 
             #rt::__object_extra!();
         }
+    }
+}
 
-        #rt::__object_impls!(#id);
-
+/// `Validate`: missing and unexpected fields, then each field present against its rules.
+fn validate_impl(cx: &Ctx, s: &StructOut) -> TokenStream {
+    let rt = &cx.rt;
+    let id = &s.id;
+    let checks = s.fields.iter().map(|f| {
+        let (i, r, rules) = (f.index, &f.rust, &f.rules);
+        if f.spec.required {
+            quote!(#rt::__private::vreq(r, self, #i, &self.#r, #rules);)
+        } else {
+            quote!(#rt::__private::vopt::<Self, _>(r, #i, &self.#r, #rules);)
+        }
+    });
+    quote! {
         impl #rt::Validate for #id {
             #[inline]
             fn validate_at(&self, r: &mut #rt::__private::Report) {
                 #rt::__private::check_extra::<Self>(r, &self.extra);
-                #(#validate)*
+                #(#checks)*
             }
         }
+    }
+}
 
+/// `JsonSchema` (feature `schemars`): the descriptions and the field table for `object_of`.
+fn schema_impl(cx: &Ctx, s: &StructOut) -> TokenStream {
+    let rt = &cx.rt;
+    let (id, name, doc) = (&s.id, s.name, s.doc.as_str());
+    let docs = s.fields.iter().map(|f| f.spec.doc.as_str());
+    let fields = s.fields.iter().map(|f| {
+        let plain = cx.ty(&f.spec.ty);
+        let rules = &f.rules;
+        quote!(#rt::schema::field::<#plain>(#rules))
+    });
+    quote! {
         #[cfg(feature = "schemars")]
         impl #rt::__private::schemars::JsonSchema for #id {
             #rt::__schema_names!(#name);
 
             fn json_schema(g: &mut #rt::__private::schemars::SchemaGenerator) -> #rt::__private::schemars::Schema {
-                const DOCS: &[&str] = &[#(#schema_docs),*];
-                #rt::schema::object_of::<Self>(g, #schema_doc, DOCS, &[#(#schema_fields),*])
+                const DOCS: &[&str] = &[#(#docs),*];
+                #rt::schema::object_of::<Self>(g, #doc, DOCS, &[#(#fields),*])
             }
         }
     }
