@@ -145,7 +145,7 @@ impl Ctx<'_> {
             Ty::Bool => quote!(bool),
             Ty::I32 => quote!(i32),
             Ty::I64 => quote!(i64),
-            Ty::F64 => quote!(f64),
+            Ty::Number => quote!(#rt::Number),
             Ty::Json => quote!(#rt::__private::serde_json::Value),
             Ty::JsonObject => quote!(#rt::JsonObject),
             Ty::Vec(t) => {

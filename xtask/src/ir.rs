@@ -55,7 +55,7 @@ pub enum Ty {
     Bool,
     I32,
     I64,
-    F64,
+    Number,
     /// Any JSON value.
     Json,
     /// A free-form JSON object.
@@ -407,7 +407,7 @@ impl<'a> Builder<'a> {
                 Some("int32") => Ty::I32,
                 _ => Ty::I64,
             },
-            Some("number") => Ty::F64,
+            Some("number") => Ty::Number,
             Some("boolean") => Ty::Bool,
             Some("array") => {
                 let items = s

@@ -2,7 +2,9 @@
 //!
 //! OBIE amounts (`OBActiveCurrencyAndAmount_SimpleType`, pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`)
 //! and rates travel as strings. Monzo sends four decimals (`"150.0000"`); re-encoding must give the
-//! same text, so the scale is kept: `"150.0000"` never becomes `"150"`.
+//! same text, so the scale is kept: `"150.0000"` never becomes `"150"`; so are leading zeros
+//! (`"007.50"`) and a negative zero (`"-0.00"`), which `validate()` then checks against the
+//! spec's pattern as written.
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,40 +24,84 @@ use serde::ser::{Serialize, Serializer};
 /// assert_eq!(a.to_string(), "150.0000");
 /// assert_eq!(a.value(), rust_decimal::Decimal::new(150, 0));
 /// ```
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Amount(Decimal);
+///
+/// Equality, hashing and order are by value (`"7.5"` equals `"7.50"` and `"007.50"`); the text
+/// form is what [`Display`](fmt::Display) and serialization write.
+#[derive(Clone, Copy, Default)]
+pub struct Amount {
+    value: Decimal,
+    /// Zeros written before the integer part's first significant digit (`"007.50"`: 2).
+    leading_zeros: u16,
+    /// Written `-0`, `-0.00`: a zero with a minus sign (the decimal has no signed zero).
+    negative_zero: bool,
+}
 
 impl Amount {
     /// Wraps a decimal; its scale decides the text form.
     pub const fn new(value: Decimal) -> Self {
-        Self(value)
+        Self {
+            value,
+            leading_zeros: 0,
+            negative_zero: false,
+        }
     }
 
     /// The decimal value.
     pub const fn value(&self) -> Decimal {
-        self.0
+        self.value
     }
 
     /// Digits after the decimal point in the text form.
     pub const fn scale(&self) -> u32 {
-        self.0.scale()
+        self.value.scale()
     }
 
     /// Whether the amount is below zero.
     pub const fn is_negative(&self) -> bool {
-        self.0.is_sign_negative() && !self.0.is_zero()
+        self.value.is_sign_negative() && !self.value.is_zero()
+    }
+
+    /// Whether the text form is the decimal's own (no leading zeros, no negative zero).
+    fn is_plain(&self) -> bool {
+        self.leading_zeros == 0 && !self.negative_zero
+    }
+}
+
+impl PartialEq for Amount {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl Eq for Amount {}
+
+impl std::hash::Hash for Amount {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.value.hash(state);
+    }
+}
+
+impl PartialOrd for Amount {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Amount {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.value.cmp(&other.value)
     }
 }
 
 impl From<Decimal> for Amount {
     fn from(value: Decimal) -> Self {
-        Self(value)
+        Self::new(value)
     }
 }
 
 impl From<Amount> for Decimal {
     fn from(value: Amount) -> Self {
-        value.0
+        value.value
     }
 }
 
@@ -106,29 +152,50 @@ impl FromStr for Amount {
                 return Err(err("not a decimal number"));
             }
         }
-        Decimal::from_str_exact(s)
-            .map(Self)
-            .map_err(|_| err("out of range for a 96-bit decimal"))
+        let significant = int.iter().position(|&b| b != b'0').unwrap_or(int.len());
+        // At least one digit stays before the point: "000" is "0" with two leading zeros.
+        let leading = significant.min(int.len() - 1);
+        let leading_zeros =
+            u16::try_from(leading).map_err(|_| err("more than 65535 leading zeros"))?;
+        let value =
+            Decimal::from_str_exact(s).map_err(|_| err("out of range for a 96-bit decimal"))?;
+        Ok(Self {
+            value,
+            leading_zeros,
+            negative_zero: bytes.first() == Some(&b'-') && value.is_zero(),
+        })
     }
 }
 
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
+        if self.is_plain() {
+            return fmt::Display::fmt(&self.value, f);
+        }
+        if self.negative_zero || self.is_negative() {
+            f.write_str("-")?;
+        }
+        for _ in 0..self.leading_zeros {
+            f.write_str("0")?;
+        }
+        fmt::Display::fmt(&self.value.abs(), f)
     }
 }
 
 impl fmt::Debug for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Amount({})", self.0)
+        write!(f, "Amount({self})")
     }
 }
 
 impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !self.is_plain() {
+            return serializer.serialize_str(&self.to_string());
+        }
         // Decimal's Display keeps the scale; format into a stack buffer to avoid allocating.
         let mut buf = StackStr::<48>::new();
-        fmt::write(&mut buf, format_args!("{}", self.0)).map_err(serde::ser::Error::custom)?;
+        fmt::write(&mut buf, format_args!("{}", self.value)).map_err(serde::ser::Error::custom)?;
         serializer.serialize_str(buf.as_str())
     }
 }
@@ -222,6 +289,20 @@ mod tests {
             assert_eq!(a.to_string(), text);
             assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{text}\""));
         }
+    }
+
+    #[test]
+    fn keeps_leading_zeros_and_negative_zero() {
+        for text in ["007.50", "000", "00.5", "-0", "-0.00", "-007.5", "0"] {
+            let a: Amount = text.parse().unwrap();
+            assert_eq!(a.to_string(), text);
+            assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{text}\""));
+        }
+        let a: Amount = "007.50".parse().unwrap();
+        assert_eq!(a, "7.5".parse::<Amount>().unwrap());
+        assert_eq!(a.value(), Decimal::new(750, 2));
+        let z: Amount = "-0.00".parse().unwrap();
+        assert!(!z.is_negative());
     }
 
     #[test]

@@ -141,18 +141,28 @@ impl TryFrom<JsonObject> for Map<String, Value> {
     }
 }
 
-/// Checks a JSON object's text (valid JSON) for what typed decoding refuses: a member twice in
-/// one object, and nesting deeper than [`JsonObject::MAX_DEPTH`].
-fn check_members(text: &str) -> Result<(), String> {
-    enum Frame {
-        Object {
-            keys: std::collections::HashSet<String>,
-            expect_key: bool,
-        },
-        Array,
+/// Checks a JSON value's text (valid JSON) for what typed decoding refuses: a member twice in
+/// one object, and nesting deeper than [`JsonObject::MAX_DEPTH`]. One pass; keys are compared
+/// as borrowed slices (decoded only when they hold an escape), linearly within small objects
+/// and through a hash set beyond [`LINEAR_KEYS`] members, so the common small object costs
+/// no allocation beyond the two scratch vectors.
+pub(crate) fn check_members(text: &str) -> Result<(), String> {
+    if let Some(verdict) = check_flat(text) {
+        return verdict;
+    }
+    use std::borrow::Cow;
+    use std::collections::HashSet;
+    struct Frame<'t> {
+        object: bool,
+        expect_key: bool,
+        /// Where this object's keys start in `keys`.
+        start: usize,
+        /// All of this object's keys, once it has more than [`LINEAR_KEYS`].
+        set: Option<HashSet<Cow<'t, str>>>,
     }
     let bytes = text.as_bytes();
-    let mut stack: Vec<Frame> = Vec::new();
+    let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut keys: Vec<Cow<'_, str>> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -160,53 +170,72 @@ fn check_members(text: &str) -> Result<(), String> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(format!("nested deeper than {MAX_DEPTH} levels"));
                 }
-                stack.push(if bytes[i] == b'{' {
-                    Frame::Object {
-                        keys: std::collections::HashSet::new(),
-                        expect_key: true,
-                    }
-                } else {
-                    Frame::Array
+                stack.push(Frame {
+                    object: bytes[i] == b'{',
+                    expect_key: bytes[i] == b'{',
+                    start: keys.len(),
+                    set: None,
                 });
             }
             b'}' | b']' => {
-                stack.pop();
+                if let Some(f) = stack.pop() {
+                    keys.truncate(f.start);
+                }
             }
             b',' => {
-                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
-                    *expect_key = true;
+                if let Some(f) = stack.last_mut() {
+                    f.expect_key = f.object;
                 }
             }
             b'"' => {
                 // The string's end: the next quote not escaped.
                 let start = i;
-                i += 1;
                 let mut escaped = false;
+                let mut has_escape = false;
+                i += 1;
                 while i < bytes.len() {
                     match bytes[i] {
-                        b'\\' if !escaped => escaped = true,
+                        b'\\' if !escaped => {
+                            escaped = true;
+                            has_escape = true;
+                        }
                         b'"' if !escaped => break,
                         _ => escaped = false,
                     }
                     i += 1;
                 }
-                if let Some(Frame::Object { keys, expect_key }) = stack.last_mut() {
-                    if *expect_key {
-                        *expect_key = false;
-                        let raw = &text[start..=i.min(text.len() - 1)];
-                        let key = if raw.contains('\\') {
-                            serde_json::from_str::<String>(raw).map_err(|e| e.to_string())?
-                        } else {
-                            raw[1..raw.len() - 1].to_owned()
-                        };
-                        if keys.contains(&key) {
-                            return Err(format!(
-                                "duplicate field `{}`",
-                                crate::validate::excerpt(&key)
-                            ));
+                let Some(f) = stack.last_mut() else {
+                    i += 1;
+                    continue;
+                };
+                if f.expect_key {
+                    f.expect_key = false;
+                    let raw = &text[start..=i.min(text.len() - 1)];
+                    let key: Cow<'_, str> = if has_escape {
+                        Cow::Owned(serde_json::from_str::<String>(raw).map_err(|e| e.to_string())?)
+                    } else {
+                        Cow::Borrowed(&raw[1..raw.len() - 1])
+                    };
+                    let duplicate = match &mut f.set {
+                        Some(set) => !set.insert(key.clone()),
+                        None => {
+                            let dup = keys[f.start..].contains(&key);
+                            if !dup && keys.len() - f.start >= LINEAR_KEYS {
+                                let mut set: HashSet<Cow<'_, str>> =
+                                    keys[f.start..].iter().cloned().collect();
+                                set.insert(key.clone());
+                                f.set = Some(set);
+                            }
+                            dup
                         }
-                        keys.insert(key);
+                    };
+                    if duplicate {
+                        return Err(format!(
+                            "duplicate field `{}`",
+                            crate::validate::excerpt(&key)
+                        ));
                     }
+                    keys.push(key);
                 }
             }
             _ => {}
@@ -216,9 +245,70 @@ fn check_members(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// [`check_members`] without allocating, for the common case: one object of at most
+/// [`FLAT_KEYS`] members, none of them an object or array and no key holding an escape (what
+/// `SupplementaryData` usually is). `None` when the text is not such an object.
+fn check_flat(text: &str) -> Option<Result<(), String>> {
+    let bytes = text.as_bytes();
+    if bytes.first() != Some(&b'{') {
+        return None;
+    }
+    let mut keys: [&str; FLAT_KEYS] = [""; FLAT_KEYS];
+    let mut n = 0;
+    let mut expect_key = true;
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'[' => return None,
+            b',' => expect_key = true,
+            b'"' => {
+                let start = i + 1;
+                let mut escaped = false;
+                let mut has_escape = false;
+                i += 1;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' if !escaped => {
+                            escaped = true;
+                            has_escape = true;
+                        }
+                        b'"' if !escaped => break,
+                        _ => escaped = false,
+                    }
+                    i += 1;
+                }
+                if expect_key {
+                    expect_key = false;
+                    if has_escape || n == FLAT_KEYS {
+                        return None;
+                    }
+                    let key = text.get(start..i)?;
+                    if keys[..n].contains(&key) {
+                        return Some(Err(format!(
+                            "duplicate field `{}`",
+                            crate::validate::excerpt(key)
+                        )));
+                    }
+                    keys[n] = key;
+                    n += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(Ok(()))
+}
+
+/// The most members [`check_flat`] handles.
+const FLAT_KEYS: usize = 8;
+
+/// How many members an object has before duplicates are looked for through a hash set.
+const LINEAR_KEYS: usize = 16;
+
 /// `text` without insignificant whitespace, or `None` when it has none (valid JSON in, one pass,
 /// allocating only when something is removed).
-fn minify(text: &str) -> Option<String> {
+pub(crate) fn minify(text: &str) -> Option<String> {
     let mut out: Option<String> = None;
     let mut in_string = false;
     let mut escaped = false;

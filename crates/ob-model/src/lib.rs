@@ -19,7 +19,7 @@
 //!
 //! Models keep the spec's names (`OBReadTransaction6`) and field order. Decoding is lenient and
 //! lossless: unknown fields and codes are kept, missing required fields are tolerated, and
-//! amounts and date-times keep their text. [`Validate::validate`] is strict and reports every
+//! amounts, numbers ([`Number`]), date-times and unknown members keep their exact text. [`Validate::validate`] is strict and reports every
 //! spec violation with its JSON path; a code outside an open code list is a note, not a
 //! violation ([`Validate::validate_all`] lists notes too, [`Validate::validate_strict`] refuses
 //! them as a bank does; see [`code`]). Each API also has an operation table (`OPERATIONS`) and a
@@ -47,6 +47,7 @@ mod datetime;
 pub mod decode;
 mod error;
 mod json;
+mod number;
 pub mod object;
 pub mod operation;
 #[cfg(feature = "schemars")]
@@ -62,6 +63,7 @@ pub use decode::DecodeError;
 pub use error::Error;
 pub use generated::*;
 pub use json::JsonObject;
+pub use number::{Number, NumberError};
 pub use object::{Extra, Object};
 pub use operation::{Endpoint, Method, Operation, Param, ParamLocation, Response};
 pub use validate::{CheckRules, Problem, Rules, Validate, Violation, Violations};

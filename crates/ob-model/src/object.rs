@@ -12,9 +12,52 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
-type JsonMap = Map<String, Value>;
+/// Unknown members: name to exact compact JSON text, in document order.
+type Members = indexmap::IndexMap<String, ExactJson>;
+
+/// A JSON value kept as its exact compact text (numbers keep their digits, even beyond `f64`).
+#[derive(Clone)]
+pub(crate) struct ExactJson(Box<RawValue>);
+
+impl ExactJson {
+    fn text(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl PartialEq for ExactJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl fmt::Debug for ExactJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
+impl Serialize for ExactJson {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExactJson {
+    /// Any JSON value, refused as typed decoding refuses it (a member twice, too deep), kept as
+    /// its compact text.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        crate::json::check_members(raw.get()).map_err(de::Error::custom)?;
+        Ok(match crate::json::minify(raw.get()) {
+            Some(compact) => Self(RawValue::from_string(compact).map_err(de::Error::custom)?),
+            None => Self(raw),
+        })
+    }
+}
 
 /// What a decoded object carried beyond its spec: unknown fields and missing required fields.
 ///
@@ -24,7 +67,7 @@ pub struct Extra(Option<Box<ExtraInner>>);
 
 #[derive(Clone, Default, PartialEq)]
 struct ExtraInner {
-    fields: JsonMap,
+    fields: Members,
     missing: Vec<&'static str>,
     /// The document's field order, kept only when it differs from spec order (known fields
     /// first in spec order, then unknown ones), so that re-encoding reproduces it.
@@ -48,31 +91,47 @@ impl Extra {
         self.0.get_or_insert_with(Default::default)
     }
 
-    /// Fields the spec does not name, in document order.
-    pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> {
+    /// Fields the spec does not name, in document order: each name with its value's exact
+    /// compact JSON text (numbers keep their digits).
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0
             .iter()
-            .flat_map(|i| i.fields.iter().map(|(k, v)| (k.as_str(), v)))
+            .flat_map(|i| i.fields.iter().map(|(k, v)| (k.as_str(), v.text())))
     }
 
-    /// The value of a field the spec does not name.
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.as_ref().and_then(|i| i.fields.get(name))
+    /// The exact compact JSON text of a field the spec does not name.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .as_ref()
+            .and_then(|i| i.fields.get(name))
+            .map(ExactJson::text)
     }
 
-    /// Adds a field the spec does not name; returns the previous value under that name.
-    pub fn insert(&mut self, name: impl Into<String>, value: Value) -> Option<Value> {
-        self.inner().fields.insert(name.into(), value)
+    /// The value of a field the spec does not name, as a [`Value`]: an error, never a wrong
+    /// value, for what a `Value` cannot hold (a number beyond `f64`; [`get`](Self::get) has
+    /// its exact text).
+    pub fn get_value(&self, name: &str) -> Option<Result<Value, serde_json::Error>> {
+        self.get(name).map(serde_json::from_str)
     }
 
-    /// Removes a field the spec does not name.
-    pub fn remove(&mut self, name: &str) -> Option<Value> {
+    /// Adds a field the spec does not name; returns the previous value's JSON text.
+    pub fn insert(&mut self, name: impl Into<String>, value: Value) -> Option<String> {
+        let text = serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned());
+        let raw = RawValue::from_string(text).ok()?;
+        self.inner()
+            .fields
+            .insert(name.into(), ExactJson(raw))
+            .map(|old| old.text().to_owned())
+    }
+
+    /// Removes a field the spec does not name; returns its JSON text.
+    pub fn remove(&mut self, name: &str) -> Option<String> {
         let inner = self.0.as_mut()?;
         // Positions of later unknown fields shift: forget the recorded order.
         inner.order = None;
         let v = inner.fields.shift_remove(name);
         self.normalize();
-        v
+        v.map(|v| v.text().to_owned())
     }
 
     /// Required fields that the decoded document left out.
@@ -251,10 +310,17 @@ fn fill<'de, T: Object, A: MapAccess<'de>>(out: &mut T, mut map: A) -> Result<()
                 out.decode_field(i, &mut map)?;
             }
             None => {
-                let value: Value = map.next_value()?;
-                if out.extra_mut().insert(key.as_ref(), value).is_some() {
+                let value: ExactJson = map.next_value()?;
+                if out
+                    .extra_mut()
+                    .inner()
+                    .fields
+                    .insert(key.to_string(), value)
+                    .is_some()
+                {
                     return Err(de::Error::custom(format_args!(
-                        "duplicate field `{key}` in {}",
+                        "duplicate field `{}` in {}",
+                        crate::validate::excerpt(&key),
                         T::NAME
                     )));
                 }
@@ -423,8 +489,10 @@ pub fn serialize_object<T: Object, S: Serializer>(
     {
         None => {
             value.encode_fields(&mut map)?;
-            for (k, v) in extra.fields() {
-                map.serialize_entry(k, v)?;
+            if let Some(inner) = extra.0.as_ref() {
+                for (k, v) in &inner.fields {
+                    map.serialize_entry(k, v)?;
+                }
             }
         }
         Some((inner, order)) => {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
-use crate::{Amount, DateTime, JsonObject, Object, Rules};
+use crate::{Amount, DateTime, JsonObject, Number, Object, Rules};
 
 /// How to describe one field of an object: its type's schema and its [`Rules`] (see
 /// [`object_of`]).
@@ -168,6 +168,20 @@ impl JsonSchema for Amount {
             "pattern": r"^-?\d+(\.\d+)?$"
         }))
         .unwrap_or_default()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
+impl JsonSchema for Number {
+    fn schema_name() -> Cow<'static, str> {
+        "Number".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        Schema::try_from(json!({ "type": "number" })).unwrap_or_default()
     }
 
     fn inline_schema() -> bool {

@@ -5642,7 +5642,7 @@ pub struct OBWriteFile2DataInitiation {
     /// `NumberOfTransactions`: Number of individual transactions contained in the payment information group.
     pub number_of_transactions: Option<rt::Text>,
     /// `ControlSum`: Total of all individual amounts included in the group, irrespective of currencies.
-    pub control_sum: Option<f64>,
+    pub control_sum: Option<rt::Number>,
     /// `RequestedExecutionDateTime`: Date at which the initiating party requests the clearing agent to process the payment.
     /// Usage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
@@ -5830,7 +5830,7 @@ impl rt::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
                 rt::schema::field::<rt::Text>(&RULES_14),
                 rt::schema::field::<rt::Text>(&RULES_12),
                 rt::schema::field::<rt::Text>(&RULES_15),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
                 rt::schema::field::<

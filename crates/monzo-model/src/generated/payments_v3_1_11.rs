@@ -3650,7 +3650,7 @@ pub struct OBWriteInternational3DataInitiationExchangeRateInformation {
     /// `UnitCurrency`: Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.
     pub unit_currency: rt::Text,
     /// `ExchangeRate`: The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.
-    pub exchange_rate: Option<f64>,
+    pub exchange_rate: Option<rt::Number>,
     /// `RateType`: Specifies the type used to complete the currency exchange.
     ///
     /// Monzo: only indicative exchange rates are supported.
@@ -3751,7 +3751,7 @@ for OBWriteInternational3DataInitiationExchangeRateInformation {
             DOCS,
             &[
                 rt::schema::field::<rt::Text>(&RULES_5),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
                 >(&RULES_10),
@@ -4689,7 +4689,7 @@ pub struct OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     /// `UnitCurrency`: Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.
     pub unit_currency: rt::Text,
     /// `ExchangeRate`: The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.
-    pub exchange_rate: f64,
+    pub exchange_rate: rt::Number,
     /// `RateType`: Specifies the type used to complete the currency exchange.
     pub rate_type: OBWriteInternational3DataInitiationExchangeRateInformationRateType,
     /// `ContractIdentification`: Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.
@@ -4809,7 +4809,7 @@ for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
             DOCS,
             &[
                 rt::schema::field::<rt::Text>(&RULES_5),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
                 >(&rt::Rules::NONE),
@@ -5138,7 +5138,7 @@ pub struct OBWriteInternationalConsentResponse6DataInitiationExchangeRateInforma
     /// `UnitCurrency`: Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.
     pub unit_currency: rt::Text,
     /// `ExchangeRate`: The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.
-    pub exchange_rate: Option<f64>,
+    pub exchange_rate: Option<rt::Number>,
     /// `RateType`: Specifies the type used to complete the currency exchange.
     pub rate_type: OBWriteInternational3DataInitiationExchangeRateInformationRateType,
     /// `ContractIdentification`: Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.
@@ -5243,7 +5243,7 @@ for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation {
             DOCS,
             &[
                 rt::schema::field::<rt::Text>(&RULES_5),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
                 >(&rt::Rules::NONE),

@@ -84,6 +84,24 @@ fn proprietary_codes_are_an_open_list() {
     assert_eq!(v.0, notes);
 }
 
+proptest::proptest! {
+    /// Any code outside Monzo's open list of transaction codes decodes, re-encodes unchanged
+    /// and is a note, never a violation; a strict reader refuses it.
+    #[test]
+    fn any_unlisted_proprietary_code_is_a_note(code in "[a-z][a-z0-9_]{0,30}") {
+        proptest::prop_assume!(!MonzoProprietaryTransactionCode::CODES.contains(&code.as_str()));
+        let text = format!(
+            r#"{{"Data":{{"Transaction":[{{"AccountId":"a","CreditDebitIndicator":"Debit","Status":"Booked","BookingDateTime":"2022-02-25T10:35:39.636Z","Amount":{{"Amount":"1.00","Currency":"GBP"}},"ProprietaryBankTransactionCode":{{"Code":"{code}","Issuer":"Monzo"}}}}]}},"Links":{{"Self":"https://x/"}},"Meta":{{}}}}"#
+        );
+        let doc: OBReadTransaction6 = decode::from_str(&text).unwrap();
+        proptest::prop_assert_eq!(serde_json::to_string(&doc).unwrap(), text);
+        proptest::prop_assert!(doc.validate().is_ok());
+        let all = doc.validate_all();
+        proptest::prop_assert!(all.len() == 1 && all[0].is_note(), "{:?}", all);
+        proptest::prop_assert!(doc.validate_strict().is_err());
+    }
+}
+
 #[test]
 fn monzo_error_codes_are_known_in_the_profile_only() {
     assert!(OBError1ErrorCode::from_code("UK.MONZO.Forbidden").is_known());

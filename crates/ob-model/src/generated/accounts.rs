@@ -3840,7 +3840,7 @@ pub struct OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     /// `MinMaxType`: Min Max type
     pub min_max_type: OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType,
     /// `FeeCapOccurrence`: fee/charges are captured dependent on the number of occurrences rather than capped at a particular amount
-    pub fee_cap_occurrence: Option<f64>,
+    pub fee_cap_occurrence: Option<rt::Number>,
     /// `FeeCapAmount`: Cap amount charged for a fee/charge (where it is charged in terms of an amount rather than a rate)
     pub fee_cap_amount: Option<rt::Amount>,
     /// `CappingPeriod`: Period e.g. day, week, month etc. for which the fee/charge is capped
@@ -3987,7 +3987,7 @@ for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
                 rt::schema::field::<
                     OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType,
                 >(&rt::Rules::NONE),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<rt::Amount>(&RULES_8),
                 rt::schema::field::<
                     OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod,
@@ -4776,9 +4776,9 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     /// `RepresentativeAPR`: An annual percentage rate (APR) is the annual rate charged for borrowing or earned through an investment. APR is expressed as a percentage that represents the actual yearly cost of funds over the term of a loan. This includes any fees or additional costs associated with the transaction but does not take compounding into account.
     pub representative_apr: Option<rt::Amount>,
     /// `AgreementLengthMin`: Specifies the minimum length of a band for a fixed overdraft agreement
-    pub agreement_length_min: Option<f64>,
+    pub agreement_length_min: Option<rt::Number>,
     /// `AgreementLengthMax`: Specifies the maximum length of a band for a fixed overdraft agreement
-    pub agreement_length_max: Option<f64>,
+    pub agreement_length_max: Option<rt::Number>,
     /// `AgreementPeriod`: Specifies the period of a fixed length overdraft agreement
     pub agreement_period: Option<
         OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod,
@@ -4995,8 +4995,8 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
                 rt::schema::field::<rt::Amount>(&RULES_8),
                 rt::schema::field::<rt::Amount>(&RULES_9),
                 rt::schema::field::<rt::Amount>(&RULES_9),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod,
                 >(&rt::Rules::NONE),
@@ -5224,7 +5224,7 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     /// `MinMaxType`: Min Max type
     pub min_max_type: OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType,
     /// `FeeCapOccurrence`: Indicates whether the advertised overdraft rate is guaranteed to be offered to a borrower by the bank e.g. if it’s part of a government scheme, or whether the rate may vary dependent on the applicant’s circumstances.
-    pub fee_cap_occurrence: Option<f64>,
+    pub fee_cap_occurrence: Option<rt::Number>,
     /// `FeeCapAmount`: Cap amount charged for a fee/charge
     pub fee_cap_amount: Option<rt::Amount>,
     /// `CappingPeriod`: Period e.g. day, week, month etc. for which the fee/charge is capped
@@ -5379,7 +5379,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
                 rt::schema::field::<
                     OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType,
                 >(&rt::Rules::NONE),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<rt::Amount>(&RULES_8),
                 rt::schema::field::<
                     OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod,
@@ -6723,7 +6723,7 @@ pub struct OBBCAData1ProductDetails {
     /// With respect to BCA products, they are segmented in relation to different markets that they wish to focus on.
     pub segment: Option<Vec<OBBCAData1ProductDetailsSegment>>,
     /// `FeeFreeLength`: The length/duration of the fee free period
-    pub fee_free_length: Option<f64>,
+    pub fee_free_length: Option<rt::Number>,
     /// `FeeFreeLengthPeriod`: The unit of period (days, weeks, months etc.) of the promotional length
     pub fee_free_length_period: Option<OBBCAData1ProductDetailsFeeFreeLengthPeriod>,
     /// `Notes`: Optional additional notes to supplement the Core product details
@@ -6828,7 +6828,7 @@ impl rt::__private::schemars::JsonSchema for OBBCAData1ProductDetails {
                 rt::schema::field::<
                     Vec<OBBCAData1ProductDetailsSegment>,
                 >(&rt::Rules::NONE),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBBCAData1ProductDetailsFeeFreeLengthPeriod,
                 >(&rt::Rules::NONE),
@@ -8723,7 +8723,7 @@ pub struct OBCurrencyExchange5 {
     pub unit_currency: Option<rt::Text>,
     /// `ExchangeRate`: Factor used to convert an amount from one currency into another. This reflects the price at which one currency was bought with another currency.
     /// Usage: ExchangeRate expresses the ratio between UnitCurrency and QuotedCurrency (ExchangeRate = UnitCurrency/QuotedCurrency).
-    pub exchange_rate: f64,
+    pub exchange_rate: rt::Number,
     /// `ContractIdentification`: Unique identification to unambiguously identify the foreign exchange contract.
     pub contract_identification: Option<rt::Text>,
     /// `QuotationDate`: Date and time at which an exchange rate is quoted.All dates in the JSON payloads are represented in ISO 8601 date-time format.
@@ -8857,7 +8857,7 @@ impl rt::__private::schemars::JsonSchema for OBCurrencyExchange5 {
                 rt::schema::field::<rt::Text>(&RULES_1),
                 rt::schema::field::<rt::Text>(&RULES_1),
                 rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<rt::Text>(&RULES_2),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<
@@ -11726,7 +11726,7 @@ pub struct OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     /// `MinMaxType`: Indicates that this is the minimum/ maximum fee/charge that can be applied by the financial institution
     pub min_max_type: OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType,
     /// `FeeCapOccurrence`: fee/charges are captured dependent on the number of occurrences rather than capped at a particular amount
-    pub fee_cap_occurrence: Option<f64>,
+    pub fee_cap_occurrence: Option<rt::Number>,
     /// `FeeCapAmount`: Cap amount charged for a fee/charge (where it is charged in terms of an amount rather than a rate)
     pub fee_cap_amount: Option<rt::Amount>,
     /// `CappingPeriod`: Period e.g. day, week, month etc. for which the fee/charge is capped
@@ -11873,7 +11873,7 @@ for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
                 rt::schema::field::<
                     OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType,
                 >(&rt::Rules::NONE),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<rt::Amount>(&RULES_8),
                 rt::schema::field::<
                     OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod,
@@ -12627,7 +12627,7 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     /// `MinMaxType`: Indicates that this is the minimum/ maximum fee/charge that can be applied by the financial institution
     pub min_max_type: OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType,
     /// `FeeCapOccurrence`: fee/charges are captured dependent on the number of occurrences rather than capped at a particular amount
-    pub fee_cap_occurrence: Option<f64>,
+    pub fee_cap_occurrence: Option<rt::Number>,
     /// `FeeCapAmount`: Cap amount charged for a fee/charge
     pub fee_cap_amount: Option<rt::Amount>,
     /// `CappingPeriod`: Period e.g. day, week, month etc. for which the fee/charge is capped
@@ -12798,7 +12798,7 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
                 rt::schema::field::<
                     OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType,
                 >(&rt::Rules::NONE),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<rt::Amount>(&RULES_8),
                 rt::schema::field::<
                     OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod,
@@ -13721,7 +13721,7 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     /// `MinMaxType`: Indicates that this is the minimum/ maximum fee/charge that can be applied by the financial institution
     pub min_max_type: OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType,
     /// `FeeCapOccurrence`: fee/charges are captured dependent on the number of occurrences rather than capped at a particular amount
-    pub fee_cap_occurrence: Option<f64>,
+    pub fee_cap_occurrence: Option<rt::Number>,
     /// `FeeCapAmount`: Cap amount charged for a fee/charge
     pub fee_cap_amount: Option<rt::Amount>,
     /// `CappingPeriod`: Period e.g. day, week, month etc. for which the fee/charge is capped
@@ -13892,7 +13892,7 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
                 rt::schema::field::<
                     OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType,
                 >(&rt::Rules::NONE),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<rt::Amount>(&RULES_8),
                 rt::schema::field::<
                     OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod,
@@ -14922,9 +14922,9 @@ impl rt::__private::schemars::JsonSchema for OBPostalAddress6 {
     }
 }
 /// Rate charged for Statement Fee (where it is charged in terms of a rate rather than an amount)
-pub type OBRate1_0 = f64;
+pub type OBRate1_0 = rt::Number;
 /// field representing a percentage (e.g. 0.05 represents 5% and 0.9525 represents 95.25%). Note the number of decimal places may vary.
-pub type OBRate1_1 = f64;
+pub type OBRate1_1 = rt::Number;
 /// `OBReadAccount6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadAccount6 {

@@ -6036,7 +6036,7 @@ pub struct OBWriteFile2DataInitiation {
     /// `NumberOfTransactions`: Number of individual transactions contained in the payment information group.
     pub number_of_transactions: Option<rt::Text>,
     /// `ControlSum`: Total of all individual amounts included in the group, irrespective of currencies.
-    pub control_sum: Option<f64>,
+    pub control_sum: Option<rt::Number>,
     /// `RequestedExecutionDateTime`: Date at which the initiating party requests the clearing agent to process the payment.
     /// Usage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
@@ -6222,7 +6222,7 @@ impl rt::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
                 rt::schema::field::<rt::Text>(&RULES_12),
                 rt::schema::field::<rt::Text>(&RULES_4),
                 rt::schema::field::<rt::Text>(&RULES_13),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
                 rt::schema::field::<
@@ -8065,7 +8065,7 @@ pub struct OBWriteInternational3DataInitiationExchangeRateInformation {
     /// `UnitCurrency`: Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.
     pub unit_currency: rt::Text,
     /// `ExchangeRate`: The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.
-    pub exchange_rate: Option<f64>,
+    pub exchange_rate: Option<rt::Number>,
     /// `RateType`: Specifies the type used to complete the currency exchange.
     pub rate_type: OBWriteInternational3DataInitiationExchangeRateInformationRateType,
     /// `ContractIdentification`: Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.
@@ -8164,7 +8164,7 @@ for OBWriteInternational3DataInitiationExchangeRateInformation {
             DOCS,
             &[
                 rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
                 >(&rt::Rules::NONE),
@@ -8841,7 +8841,7 @@ pub struct OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     /// `UnitCurrency`: Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.
     pub unit_currency: rt::Text,
     /// `ExchangeRate`: The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.
-    pub exchange_rate: f64,
+    pub exchange_rate: rt::Number,
     /// `RateType`: Specifies the type used to complete the currency exchange.
     pub rate_type: OBWriteInternational3DataInitiationExchangeRateInformationRateType,
     /// `ContractIdentification`: Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.
@@ -8961,7 +8961,7 @@ for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
             DOCS,
             &[
                 rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
                 >(&rt::Rules::NONE),

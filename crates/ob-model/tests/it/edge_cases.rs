@@ -105,7 +105,11 @@ fn unknown_fields_are_kept_and_reported() {
     ));
     let doc = round_trip(&text);
     let tx = &doc.data.transaction.as_ref().unwrap()[0];
-    assert_eq!(tx.extra.get("PotId").unwrap(), "pot_1");
+    assert_eq!(tx.extra.get("PotId").unwrap(), r#""pot_1""#);
+    assert_eq!(
+        tx.extra.get_value("PotId").unwrap().unwrap(),
+        serde_json::json!("pot_1")
+    );
     let paths: Vec<String> = doc
         .validate()
         .unwrap_err()
@@ -286,4 +290,56 @@ fn free_form_objects_are_as_strict_as_typed_ones() {
     assert!(big.to_map().is_err());
     assert!(big.get("n").is_err());
     assert_eq!(serde_json::to_string(&big).unwrap(), r#"{"n":1e400}"#);
+}
+
+/// Numbers keep their exact text everywhere: spec `number` fields, unknown members, free-form
+/// objects; amounts keep leading zeros and a negative zero, and `validate()` judges that text.
+#[test]
+fn numbers_keep_their_exact_text() {
+    // An unknown member holding numbers beyond f64, with trailing zeros, and a member twice
+    // in a nested object (refused, as typed decoding refuses it).
+    let text = doc_with(&tx_with_tail(
+        r#","Rates":[1.10,1e400,-0.0,12345678901234567890123],"Deep":{"x":0.30000000000000004}"#,
+    ));
+    let doc = round_trip(&text);
+    let tx = &doc.data.transaction.as_ref().unwrap()[0];
+    assert_eq!(
+        tx.extra.get("Rates").unwrap(),
+        "[1.10,1e400,-0.0,12345678901234567890123]"
+    );
+    assert!(
+        tx.extra.get_value("Rates").unwrap().is_err(),
+        "1e400 is beyond a Value"
+    );
+    let dup = doc_with(&tx_with_tail(r#","Deep":{"x":1,"x":2}"#));
+    assert!(ob_model::decode::from_str::<ob_model::accounts::OBReadTransaction6>(&dup).is_err());
+    // A spec number field (the currency exchange rate of a transaction).
+    let text = doc_with(&tx_with_tail(
+        r#","CurrencyExchange":{"SourceCurrency":"EUR","ExchangeRate":1.1000000000000000001}"#,
+    ));
+    let doc = round_trip(&text);
+    let rate = &doc.data.transaction.as_ref().unwrap()[0]
+        .currency_exchange
+        .as_ref()
+        .unwrap()
+        .exchange_rate;
+    assert_eq!(rate.as_str(), "1.1000000000000000001");
+    // Amounts: leading zeros and a negative zero stay, and the pattern judges them as written
+    // (a minus sign, or 14 integer digits, break `^\d{1,13}$|^\d{1,13}\.\d{1,5}$` even where
+    // the value is 0 or 1).
+    for (written, breaks) in [
+        ("0001.00", false),
+        ("-0.00", true),
+        ("00000000000001.00", true),
+    ] {
+        let text = doc_with(&tx_with_tail(""))
+            .replace(r#""Amount":"1.00""#, &format!(r#""Amount":"{written}""#));
+        assert!(text.contains(written));
+        let doc = round_trip(&text);
+        let flagged = doc.validate().err().is_some_and(|v| {
+            v.0.iter()
+                .any(|v| v.path == "$.Data.Transaction[0].Amount.Amount")
+        });
+        assert_eq!(flagged, breaks, "{written}");
+    }
 }

@@ -454,7 +454,7 @@ pub struct OBWidget1 {
     /// `Weight`: Optional.
     pub weight: Option<i32>,
     /// `Ratio`: Optional.
-    pub ratio: Option<f64>,
+    pub ratio: Option<rt::Number>,
     /// `Fragile`: Optional.
     pub fragile: Option<bool>,
     /// Optional.
@@ -614,7 +614,7 @@ impl rt::__private::schemars::JsonSchema for OBWidget1 {
                 rt::schema::field::<ISODateTime>(&rt::Rules::NONE),
                 rt::schema::field::<Vec<rt::Text>>(&RULES_5),
                 rt::schema::field::<i32>(&RULES_6),
-                rt::schema::field::<f64>(&rt::Rules::NONE),
+                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<bool>(&rt::Rules::NONE),
                 rt::schema::field::<rt::Text>(&rt::Rules::NONE),
                 rt::schema::field::<rt::JsonObject>(&rt::Rules::NONE),

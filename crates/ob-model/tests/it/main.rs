@@ -1,6 +1,7 @@
 //! Integration tests of the OBIE model crate (one binary, modules per concern).
 
 mod edge_cases;
+mod exact;
 #[cfg(feature = "dynamic")]
 mod examples;
 #[cfg(feature = "dynamic")]
