@@ -69,6 +69,7 @@ pub fn filter_direct_debits(
     let since = sub(now, HISTORY);
     items.retain(|d| {
         d.previous_payment_date_time
+            .as_ref()
             .is_some_and(|t| t.utc() >= since)
     });
 }
@@ -81,8 +82,14 @@ pub fn filter_standing_orders(items: &mut Vec<OBStandingOrder6>, last_sca: Insta
     }
     let since = sub(now, HISTORY);
     items.retain(|o| {
-        let recently_paid = o.last_payment_date_time.is_some_and(|t| t.utc() >= since);
-        let not_started = o.first_payment_date_time.is_some_and(|t| t.utc() > now);
+        let recently_paid = o
+            .last_payment_date_time
+            .as_ref()
+            .is_some_and(|t| t.utc() >= since);
+        let not_started = o
+            .first_payment_date_time
+            .as_ref()
+            .is_some_and(|t| t.utc() > now);
         recently_paid || not_started
     });
 }

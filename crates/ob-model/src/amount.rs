@@ -5,6 +5,11 @@
 //! same text, so the scale is kept: `"150.0000"` never becomes `"150"`; so are leading zeros
 //! (`"007.50"`) and a negative zero (`"-0.00"`), which `validate()` then checks against the
 //! spec's pattern as written.
+//!
+//! Format is validation, type is decoding: a JSON string that is no amount (`"12,50"`) still
+//! decodes, keeps its text, reads as zero and is a violation of `validate()`
+//! ([`Amount::is_valid`]); a JSON number where an amount is due fails to decode. [`FromStr`]
+//! stays strict.
 
 use std::fmt;
 use std::str::FromStr;
@@ -25,15 +30,26 @@ use serde::ser::{Serialize, Serializer};
 /// assert_eq!(a.value(), rust_decimal::Decimal::new(150, 0));
 /// ```
 ///
-/// Equality, hashing and order are by value (`"7.5"` equals `"7.50"` and `"007.50"`); the text
-/// form is what [`Display`](fmt::Display) and serialization write.
-#[derive(Clone, Copy, Default)]
+/// Equality, hashing and order are by value (`"7.5"` equals `"7.50"` and `"007.50"`; a decoded
+/// text that is no amount equals only the same text); the text form is what
+/// [`Display`](fmt::Display) and serialization write.
+#[derive(Clone, Default)]
 pub struct Amount {
     value: Decimal,
+    /// How the text differs from the decimal's own form, when it does (rare: boxed, so that
+    /// the common amount stays small).
+    form: Option<Box<Form>>,
+}
+
+/// What an amount's text has beyond its decimal.
+#[derive(Clone, Default, PartialEq, Eq)]
+struct Form {
     /// Zeros written before the integer part's first significant digit (`"007.50"`: 2).
     leading_zeros: u16,
     /// Written `-0`, `-0.00`: a zero with a minus sign (the decimal has no signed zero).
     negative_zero: bool,
+    /// A decoded text that is no amount: kept, written back, reported by `validate()`.
+    invalid: Option<AmountError>,
 }
 
 impl Amount {
@@ -41,9 +57,20 @@ impl Amount {
     pub const fn new(value: Decimal) -> Self {
         Self {
             value,
-            leading_zeros: 0,
-            negative_zero: false,
+            form: None,
         }
+    }
+
+    /// Whether the decoded text was an amount. A text that is not one (`"12,50"`) still
+    /// decodes (the document stays readable and re-encodes unchanged), reads as zero and is
+    /// reported by `validate()`.
+    pub fn is_valid(&self) -> bool {
+        self.invalid().is_none()
+    }
+
+    /// Why the decoded text is no amount, when it is not (its text is in the error).
+    pub fn invalid(&self) -> Option<&AmountError> {
+        self.form.as_ref().and_then(|f| f.invalid.as_ref())
     }
 
     /// The decimal value.
@@ -61,15 +88,15 @@ impl Amount {
         self.value.is_sign_negative() && !self.value.is_zero()
     }
 
-    /// Whether the text form is the decimal's own (no leading zeros, no negative zero).
+    /// Whether the text form is the decimal's own (no leading zeros, no negative zero, valid).
     fn is_plain(&self) -> bool {
-        self.leading_zeros == 0 && !self.negative_zero
+        self.form.is_none()
     }
 }
 
 impl PartialEq for Amount {
     fn eq(&self, other: &Self) -> bool {
-        self.value == other.value
+        self.value == other.value && self.invalid() == other.invalid()
     }
 }
 
@@ -89,7 +116,10 @@ impl PartialOrd for Amount {
 
 impl Ord for Amount {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.value.cmp(&other.value)
+        let text = |a: &Self| a.invalid().map(|e| e.text.clone());
+        self.value
+            .cmp(&other.value)
+            .then_with(|| text(self).cmp(&text(other)))
     }
 }
 
@@ -110,6 +140,18 @@ impl From<Amount> for Decimal {
 pub struct AmountError {
     text: String,
     reason: &'static str,
+}
+
+impl AmountError {
+    /// The text that is not an amount.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Why it is not one.
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
 }
 
 impl fmt::Display for AmountError {
@@ -159,10 +201,16 @@ impl FromStr for Amount {
             u16::try_from(leading).map_err(|_| err("more than 65535 leading zeros"))?;
         let value =
             Decimal::from_str_exact(s).map_err(|_| err("out of range for a 96-bit decimal"))?;
+        let negative_zero = bytes.first() == Some(&b'-') && value.is_zero();
         Ok(Self {
             value,
-            leading_zeros,
-            negative_zero: bytes.first() == Some(&b'-') && value.is_zero(),
+            form: (leading_zeros > 0 || negative_zero).then(|| {
+                Box::new(Form {
+                    leading_zeros,
+                    negative_zero,
+                    invalid: None,
+                })
+            }),
         })
     }
 }
@@ -172,10 +220,16 @@ impl fmt::Display for Amount {
         if self.is_plain() {
             return fmt::Display::fmt(&self.value, f);
         }
-        if self.negative_zero || self.is_negative() {
+        let Some(form) = self.form.as_deref() else {
+            return fmt::Display::fmt(&self.value, f);
+        };
+        if let Some(invalid) = &form.invalid {
+            return f.write_str(&invalid.text);
+        }
+        if form.negative_zero || self.is_negative() {
             f.write_str("-")?;
         }
-        for _ in 0..self.leading_zeros {
+        for _ in 0..form.leading_zeros {
             f.write_str("0")?;
         }
         fmt::Display::fmt(&self.value.abs(), f)
@@ -210,7 +264,13 @@ impl Visitor<'_> for AmountVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
-        v.parse().map_err(E::custom)
+        Ok(v.parse().unwrap_or_else(|e| Amount {
+            form: Some(Box::new(Form {
+                invalid: Some(e),
+                ..Form::default()
+            })),
+            ..Amount::default()
+        }))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
@@ -303,6 +363,15 @@ mod tests {
         assert_eq!(a.value(), Decimal::new(750, 2));
         let z: Amount = "-0.00".parse().unwrap();
         assert!(!z.is_negative());
+    }
+
+    #[test]
+    fn a_text_that_is_no_amount_decodes_and_keeps_its_text() {
+        let a: Amount = serde_json::from_str("\"12,50\"").unwrap();
+        assert!(!a.is_valid());
+        assert_eq!(a.invalid().unwrap().text(), "12,50");
+        assert_eq!(a.value(), Decimal::ZERO);
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"12,50\"");
     }
 
     #[test]

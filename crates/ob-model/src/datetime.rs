@@ -4,6 +4,11 @@
 //! sometimes no zone at all or only a date). Decoding accepts all of these; encoding writes the
 //! value back in the form it came in, so a decoded document re-encodes to the same text.
 //! [`crate::Validate`] reports the forms OBIE does not allow in responses (no time zone, date only).
+//!
+//! Format is validation, type is decoding: a JSON string that is no date-time at all
+//! (`"01-05-2002"`) still decodes, keeps its text (written back unchanged), reads as the Unix
+//! epoch, and is a violation of `validate()` ([`DateTime::is_valid`]). Only a value that is not a
+//! string fails to decode. [`FromStr`] stays strict.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -71,16 +76,38 @@ impl Form {
 /// let t: DateTime = "2017-04-05T10:43:07+00:00".parse().unwrap();
 /// assert_eq!(t.to_string(), "2017-04-05T10:43:07+00:00");
 /// ```
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DateTime {
     value: chrono::DateTime<FixedOffset>,
     form: Form,
+    /// A decoded text that is no date-time: kept, written back, reported by `validate()`.
+    invalid: Option<Box<Invalid>>,
+}
+
+/// A decoded text that is not a date-time, and why.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Invalid {
+    text: String,
+    reason: &'static str,
 }
 
 impl DateTime {
-    /// The instant with the offset it was written with.
+    /// The instant with the offset it was written with (the Unix epoch for a text that is no
+    /// date-time: see [`is_valid`](Self::is_valid)).
     pub fn value(&self) -> chrono::DateTime<FixedOffset> {
         self.value
+    }
+
+    /// Whether the decoded text was a date-time. A text that is not one (`"01-05-2002"`) still
+    /// decodes (the document stays readable and re-encodes unchanged), reads as the Unix epoch
+    /// and is reported by `validate()`.
+    pub fn is_valid(&self) -> bool {
+        self.invalid.is_none()
+    }
+
+    /// The decoded text when it is no date-time, with why it is not.
+    pub fn invalid_text(&self) -> Option<(&str, &'static str)> {
+        self.invalid.as_deref().map(|i| (i.text.as_str(), i.reason))
     }
 
     /// The instant in UTC.
@@ -133,6 +160,7 @@ impl<Tz: TimeZone> From<chrono::DateTime<Tz>> for DateTime {
                 zone,
                 ..Form::CANONICAL
             },
+            invalid: None,
         }
     }
 }
@@ -142,6 +170,7 @@ impl PartialEq for DateTime {
         self.value == other.value
             && self.value.offset() == other.value.offset()
             && self.form == other.form
+            && self.invalid == other.invalid
     }
 }
 
@@ -151,6 +180,7 @@ impl std::hash::Hash for DateTime {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.value.hash(state);
         self.form.hash(state);
+        self.invalid.hash(state);
     }
 }
 
@@ -229,7 +259,11 @@ impl FromStr for DateTime {
                         .single()
                 })
                 .ok_or_else(|| err("no such date"))?;
-            return Ok(Self { value, form });
+            return Ok(Self {
+                value,
+                form,
+                invalid: None,
+            });
         }
         form.sep = match b.get(10) {
             Some(c @ (b'T' | b't' | b' ')) => *c,
@@ -319,13 +353,20 @@ impl FromStr for DateTime {
         let value = FixedOffset::east_opt(offset_secs)
             .and_then(|z| z.from_local_datetime(&date.and_time(time)).single())
             .ok_or_else(|| err("the offset is out of range"))?;
-        Ok(Self { value, form })
+        Ok(Self {
+            value,
+            form,
+            invalid: None,
+        })
     }
 }
 
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use chrono::{Datelike, Timelike};
+        if let Some(invalid) = &self.invalid {
+            return f.write_str(&invalid.text);
+        }
         let v = self.value.naive_local();
         write!(f, "{:04}-{:02}-{:02}", v.year(), v.month(), v.day())?;
         if self.form.date_only {
@@ -374,6 +415,9 @@ impl fmt::Debug for DateTime {
 
 impl Serialize for DateTime {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if let Some(invalid) = &self.invalid {
+            return serializer.serialize_str(&invalid.text);
+        }
         let mut buf = StackStr::<48>::new();
         fmt::write(&mut buf, format_args!("{self}")).map_err(serde::ser::Error::custom)?;
         serializer.serialize_str(buf.as_str())
@@ -390,7 +434,13 @@ impl Visitor<'_> for DateTimeVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<DateTime, E> {
-        v.parse().map_err(E::custom)
+        Ok(v.parse().unwrap_or_else(|e: DateTimeError| DateTime {
+            invalid: Some(Box::new(Invalid {
+                text: v.to_owned(),
+                reason: e.reason,
+            })),
+            ..DateTime::default()
+        }))
     }
 }
 
@@ -452,6 +502,20 @@ mod tests {
         ] {
             assert!(text.parse::<DateTime>().is_err(), "{text:?} parsed");
         }
+    }
+
+    #[test]
+    fn a_text_that_is_no_date_time_decodes_and_keeps_its_text() {
+        let t: DateTime = serde_json::from_str("\"01-05-2002\"").unwrap();
+        assert!(!t.is_valid());
+        assert_eq!(
+            t.invalid_text(),
+            Some(("01-05-2002", "the date is not YYYY-MM-DD"))
+        );
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"01-05-2002\"");
+        assert_eq!(t.utc(), chrono::DateTime::<Utc>::UNIX_EPOCH);
+        // Not a string: a decode error.
+        assert!(serde_json::from_str::<DateTime>("1645785339").is_err());
     }
 
     #[test]

@@ -167,6 +167,20 @@ pub enum Problem {
         /// The number found.
         found: String,
     },
+    /// A string that is not an amount at all (it decoded, and keeps its text).
+    NotAnAmount {
+        /// Why.
+        reason: &'static str,
+        /// The text found.
+        found: String,
+    },
+    /// A string that is not a date-time at all (it decoded, and keeps its text).
+    NotADateTime {
+        /// Why.
+        reason: &'static str,
+        /// The text found.
+        found: String,
+    },
     /// A date-time without a time zone.
     NoTimeZone {
         /// The text found.
@@ -204,6 +218,14 @@ impl Problem {
             Problem::UnknownCode { found } => Problem::UnknownCode { found: cut(found) },
             Problem::UnlistedCode { found } => Problem::UnlistedCode { found: cut(found) },
             Problem::NoTimeZone { found } => Problem::NoTimeZone { found: cut(found) },
+            Problem::NotADateTime { reason, found } => Problem::NotADateTime {
+                reason,
+                found: cut(found),
+            },
+            Problem::NotAnAmount { reason, found } => Problem::NotAnAmount {
+                reason,
+                found: cut(found),
+            },
             Problem::DateOnly { found } => Problem::DateOnly { found: cut(found) },
             Problem::BelowMinimum { min, found } => Problem::BelowMinimum {
                 min,
@@ -262,6 +284,12 @@ impl fmt::Display for Problem {
             }
             Problem::BelowMinimum { min, found } => {
                 write!(f, "too small: expected at least {min}, found {found}")
+            }
+            Problem::NotAnAmount { reason, found } => {
+                write!(f, "not a decimal amount ({reason}): found {found:?}")
+            }
+            Problem::NotADateTime { reason, found } => {
+                write!(f, "not an RFC 3339 date-time ({reason}): found {found:?}")
             }
             Problem::NoTimeZone { found } => {
                 write!(
@@ -421,14 +449,29 @@ no_rules!(
     i32,
     i64,
     f64,
-    Amount,
     serde_json::Value,
     JsonObject
 );
 
+impl Validate for Amount {
+    fn validate_at(&self, report: &mut Report) {
+        if let Some(e) = self.invalid() {
+            report.add(Problem::NotAnAmount {
+                reason: e.reason(),
+                found: excerpt(e.text()),
+            });
+        }
+    }
+}
+
 impl Validate for DateTime {
     fn validate_at(&self, report: &mut Report) {
-        if self.is_date_only() {
+        if let Some((text, reason)) = self.invalid_text() {
+            report.add(Problem::NotADateTime {
+                reason,
+                found: excerpt(text),
+            });
+        } else if self.is_date_only() {
             report.add(Problem::DateOnly {
                 found: self.to_string(),
             });
@@ -626,6 +669,10 @@ impl CheckRules for String {
 
 impl CheckRules for Amount {
     fn check_rules(&self, rules: &Rules, report: &mut Report) {
+        if !self.is_valid() {
+            // Not an amount at all: that, rather than its pattern.
+            return self.validate_at(report);
+        }
         if !rules.allowed.is_empty() {
             check_allowed(report, &self.to_string(), rules.allowed);
         }

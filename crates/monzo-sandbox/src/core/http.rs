@@ -217,7 +217,7 @@ pub(crate) fn violation_error(v: &ob_model::Violation) -> ApiError {
     let (code, kind) = match &v.problem {
         Problem::Missing => (ErrorCode::FieldMissing, "missing_field"),
         Problem::Unexpected => (ErrorCode::FieldUnexpected, "unexpected_field"),
-        Problem::NoTimeZone { .. } | Problem::DateOnly { .. } => {
+        Problem::NoTimeZone { .. } | Problem::DateOnly { .. } | Problem::NotADateTime { .. } => {
             (ErrorCode::FieldInvalidDate, "invalid_date")
         }
         Problem::Rule { .. } => match field {

@@ -53,9 +53,29 @@ fn every_rfc3339_form_decodes_and_keeps_its_text() {
         let doc = round_trip(&text);
         let v = doc.data.transaction.as_ref().unwrap()[0]
             .value_date_time
+            .clone()
             .unwrap();
         assert_eq!(v.to_string(), dt);
     }
+}
+
+/// Format is validation, type is decoding: a date-time written `01-05-2002` decodes, keeps its
+/// text and is a violation; a number where a date-time is due is a decode error.
+#[test]
+fn a_text_that_is_no_date_time_is_a_violation_not_a_decode_error() {
+    let text = doc_with(&tx_with(r#","ValueDateTime":"01-05-2002""#));
+    let doc = round_trip(&text);
+    let v = doc.validate().unwrap_err();
+    assert_eq!(v.0[0].path, "$.Data.Transaction[0].ValueDateTime");
+    assert!(
+        matches!(v.0[0].problem, Problem::NotADateTime { .. }),
+        "{v}"
+    );
+    let tx = &doc.data.transaction.as_ref().unwrap()[0];
+    assert!(!tx.value_date_time.as_ref().unwrap().is_valid());
+    let text = doc_with(&tx_with(r#","ValueDateTime":20020501"#));
+    let err = decode::from_str::<OBReadTransaction6>(&text).unwrap_err();
+    assert_eq!(err.path, "$.Data.Transaction[0].ValueDateTime");
 }
 
 #[test]
@@ -175,7 +195,7 @@ fn wrong_types_and_malformed_json_are_errors_not_panics() {
         doc_with(&tx_with("").replace(r#""Status":"Booked""#, r#""Status":7"#)),
         doc_with(&tx_with("").replace(
             r#""BookingDateTime":"2022-02-25T10:35:39.636Z""#,
-            r#""BookingDateTime":"yesterday""#,
+            r#""BookingDateTime":20220225"#,
         )),
         doc_with(r#""not an object""#),
         r#"{"Data":{"Transaction":{}}}"#.to_owned(),

@@ -109,11 +109,6 @@ const TYPE_ERRORS: &[(&str, &str)] = &[
         "resources-and-data-models__pisp__international-scheduled-payment-consents__02.json",
         "$.Data.Initiation.InstructedAmount.Amount",
     ),
-    // `OpeningDate` written "01-05-2002", not a date-time.
-    (
-        "resources-and-data-models__aisp__Accounts__01.json",
-        "$.Data.Account[0].OpeningDate",
-    ),
     // `Relationships` as an array / `Address` as an object, against the spec.
     (
         "resources-and-data-models__aisp__Parties__02.json",

@@ -5,6 +5,7 @@
 use ob_model::accounts::{OBReadBalance1, OBReadTransaction6};
 use ob_model::validate::{excerpt, EXCERPT_CHARS};
 use ob_model::{decode, Amount, Problem, Validate};
+
 use proptest::prelude::*;
 
 /// A transactions document whose first transaction's `member` is `value` (JSON text).
@@ -18,20 +19,37 @@ fn transaction_with(member: &str, value: &str) -> String {
 
 #[test]
 fn a_huge_bad_value_makes_a_small_message() {
-    // A 50 MB amount that is not a number: the decode error quotes a prefix of it.
+    // A 50 MB string where an object is due: the decode error quotes a prefix of it.
     let huge = "9".repeat(25_000_000) + &"x".repeat(25_000_000);
-    let doc = transaction_with(
-        "ChargeAmount",
-        &format!(r#"{{"Amount":"{huge}","Currency":"GBP"}}"#),
-    );
-    let err = decode::from_str::<OBReadTransaction6>(&doc).unwrap_err();
+    let doc = transaction_with("ChargeAmount", &format!("\"{huge}\""));
+    let Err(err) = decode::from_str::<OBReadTransaction6>(&doc) else {
+        panic!("a string where an object is due decoded");
+    };
     assert!(
         err.to_string().len() < 1_000,
         "{} bytes",
         err.to_string().len()
     );
-    assert_eq!(err.path, "$.Data.Transaction[0].ChargeAmount.Amount");
+    assert_eq!(err.path, "$.Data.Transaction[0].ChargeAmount");
     assert!(err.message.contains("bytes in all"), "{}", err.message);
+    // A 50 MB amount that is not a number decodes (format is validation); validate() quotes
+    // a prefix of it.
+    let doc = transaction_with(
+        "ChargeAmount",
+        &format!(r#"{{"Amount":"{huge}","Currency":"GBP"}}"#),
+    );
+    let Ok(tx) = decode::from_str::<OBReadTransaction6>(&doc) else {
+        panic!("a string amount did not decode");
+    };
+    let Err(v) = tx.validate() else {
+        panic!("a 50 MB amount validated");
+    };
+    assert!(v.to_string().len() < 2_000, "{} bytes", v.to_string().len());
+    assert!(v
+        .0
+        .iter()
+        .any(|v| v.path == "$.Data.Transaction[0].ChargeAmount.Amount"
+            && matches!(v.problem, Problem::NotAnAmount { .. })));
     // A 5 MB text breaking its length and pattern: validate() quotes a prefix too.
     let long = "A".repeat(5_000_000);
     let doc = transaction_with("TransactionReference", &format!("\"{long}\""));
@@ -135,12 +153,17 @@ proptest! {
         prop_assert_eq!(read, name);
     }
 
-    /// Decoding a bad amount of any length gives a message of bounded size.
+    /// A bad amount of any length decodes, keeps its text, and validates with a message of
+    /// bounded size.
     #[test]
     fn amount_errors_are_bounded(text in "[0-9a-z.]{0,3000}") {
         let body = format!("\"{text}\"");
-        if let Err(e) = decode::from_str::<Amount>(&body) {
-            prop_assert!(e.message.len() < 400, "{}", e.message.len());
+        let a = decode::from_str::<Amount>(&body).unwrap();
+        prop_assert_eq!(a.to_string(), text.clone());
+        let problems = a.validate_all();
+        prop_assert_eq!(problems.is_empty(), text.parse::<Amount>().is_ok());
+        for p in problems {
+            prop_assert!(p.to_string().len() < 400, "{}", p.to_string().len());
         }
     }
 }
