@@ -55,10 +55,7 @@ struct Form {
 impl Amount {
     /// Wraps a decimal; its scale decides the text form.
     pub const fn new(value: Decimal) -> Self {
-        Self {
-            value,
-            form: None,
-        }
+        Self { value, form: None }
     }
 
     /// Whether the decoded text was an amount. A text that is not one (`"12,50"`) still

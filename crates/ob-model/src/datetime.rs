@@ -77,11 +77,14 @@ impl Form {
 /// assert_eq!(t.to_string(), "2017-04-05T10:43:07+00:00");
 /// ```
 #[derive(Clone)]
-pub struct DateTime {
-    value: chrono::DateTime<FixedOffset>,
-    form: Form,
-    /// A decoded text that is no date-time: kept, written back, reported by `validate()`.
-    invalid: Option<Box<Invalid>>,
+pub struct DateTime(Repr);
+
+/// A date-time read from its text, or (rare, boxed so that the common one stays small) a
+/// decoded text that is no date-time: kept, written back, reported by `validate()`.
+#[derive(Clone)]
+enum Repr {
+    Valid(chrono::DateTime<FixedOffset>, Form),
+    Invalid(Box<Invalid>),
 }
 
 /// A decoded text that is not a date-time, and why.
@@ -92,37 +95,60 @@ struct Invalid {
 }
 
 impl DateTime {
+    fn valid(value: chrono::DateTime<FixedOffset>, form: Form) -> Self {
+        Self(Repr::Valid(value, form))
+    }
+
+    /// The instant and its written form (the Unix epoch, written canonically, for a text that
+    /// is no date-time).
+    fn parts(&self) -> (chrono::DateTime<FixedOffset>, Form) {
+        match &self.0 {
+            Repr::Valid(value, form) => (*value, *form),
+            Repr::Invalid(_) => (
+                chrono::DateTime::<Utc>::UNIX_EPOCH.fixed_offset(),
+                Form::CANONICAL,
+            ),
+        }
+    }
+
+    fn invalid(&self) -> Option<&Invalid> {
+        match &self.0 {
+            Repr::Valid(..) => None,
+            Repr::Invalid(i) => Some(i),
+        }
+    }
+
     /// The instant with the offset it was written with (the Unix epoch for a text that is no
     /// date-time: see [`is_valid`](Self::is_valid)).
     pub fn value(&self) -> chrono::DateTime<FixedOffset> {
-        self.value
+        self.parts().0
     }
 
     /// Whether the decoded text was a date-time. A text that is not one (`"01-05-2002"`) still
     /// decodes (the document stays readable and re-encodes unchanged), reads as the Unix epoch
     /// and is reported by `validate()`.
     pub fn is_valid(&self) -> bool {
-        self.invalid.is_none()
+        self.invalid().is_none()
     }
 
     /// The decoded text when it is no date-time, with why it is not.
     pub fn invalid_text(&self) -> Option<(&str, &'static str)> {
-        self.invalid.as_deref().map(|i| (i.text.as_str(), i.reason))
+        self.invalid().map(|i| (i.text.as_str(), i.reason))
     }
 
     /// The instant in UTC.
     pub fn utc(&self) -> chrono::DateTime<Utc> {
-        self.value.with_timezone(&Utc)
+        self.value().with_timezone(&Utc)
     }
 
     /// Whether the text carried a time zone (`Z` or an offset). Without one the time was read as UTC.
     pub fn has_time_zone(&self) -> bool {
-        self.form.zone != Zone::Missing
+        self.parts().1.zone != Zone::Missing
     }
 
     /// Whether the text was a bare date (`2021-08-23`), read as midnight UTC.
     pub fn is_date_only(&self) -> bool {
-        self.form.date_only
+        self.parts().1.date_only
     }
 }
 
@@ -153,24 +179,21 @@ impl<Tz: TimeZone> From<chrono::DateTime<Tz>> for DateTime {
         } else {
             Zone::Colon
         };
-        Self {
+        Self::valid(
             value,
-            form: Form {
+            Form {
                 frac_digits,
                 zone,
                 ..Form::CANONICAL
             },
-            invalid: None,
-        }
+        )
     }
 }
 
 impl PartialEq for DateTime {
     fn eq(&self, other: &Self) -> bool {
-        self.value == other.value
-            && self.value.offset() == other.value.offset()
-            && self.form == other.form
-            && self.invalid == other.invalid
+        let ((a, fa), (b, fb)) = (self.parts(), other.parts());
+        a == b && a.offset() == b.offset() && fa == fb && self.invalid() == other.invalid()
     }
 }
 
@@ -178,9 +201,10 @@ impl Eq for DateTime {}
 
 impl std::hash::Hash for DateTime {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.value.hash(state);
-        self.form.hash(state);
-        self.invalid.hash(state);
+        let (value, form) = self.parts();
+        value.hash(state);
+        form.hash(state);
+        self.invalid().hash(state);
     }
 }
 
@@ -193,8 +217,8 @@ impl PartialOrd for DateTime {
 impl Ord for DateTime {
     /// Orders by instant; equal instants written differently order by their text.
     fn cmp(&self, other: &Self) -> Ordering {
-        self.value
-            .cmp(&other.value)
+        self.value()
+            .cmp(&other.value())
             .then_with(|| self.to_string().cmp(&other.to_string()))
     }
 }
@@ -259,11 +283,7 @@ impl FromStr for DateTime {
                         .single()
                 })
                 .ok_or_else(|| err("no such date"))?;
-            return Ok(Self {
-                value,
-                form,
-                invalid: None,
-            });
+            return Ok(Self::valid(value, form));
         }
         form.sep = match b.get(10) {
             Some(c @ (b'T' | b't' | b' ')) => *c,
@@ -353,23 +373,20 @@ impl FromStr for DateTime {
         let value = FixedOffset::east_opt(offset_secs)
             .and_then(|z| z.from_local_datetime(&date.and_time(time)).single())
             .ok_or_else(|| err("the offset is out of range"))?;
-        Ok(Self {
-            value,
-            form,
-            invalid: None,
-        })
+        Ok(Self::valid(value, form))
     }
 }
 
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use chrono::{Datelike, Timelike};
-        if let Some(invalid) = &self.invalid {
+        if let Some(invalid) = self.invalid() {
             return f.write_str(&invalid.text);
         }
-        let v = self.value.naive_local();
+        let (value, form) = self.parts();
+        let v = value.naive_local();
         write!(f, "{:04}-{:02}-{:02}", v.year(), v.month(), v.day())?;
-        if self.form.date_only {
+        if form.date_only {
             return Ok(());
         }
         let nanos = v.nanosecond();
@@ -378,25 +395,19 @@ impl fmt::Display for DateTime {
         } else {
             (v.second(), nanos)
         };
-        write!(
-            f,
-            "{}{:02}:{:02}",
-            self.form.sep as char,
-            v.hour(),
-            v.minute()
-        )?;
-        if !self.form.no_seconds {
+        write!(f, "{}{:02}:{:02}", form.sep as char, v.hour(), v.minute())?;
+        if !form.no_seconds {
             write!(f, ":{second:02}")?;
-            let n = usize::from(self.form.frac_digits);
+            let n = usize::from(form.frac_digits);
             if n > 0 {
                 let frac = nanos / 10u32.pow(9 - n as u32);
                 write!(f, ".{frac:0n$}")?;
             }
         }
-        let off = self.value.offset().local_minus_utc();
+        let off = value.offset().local_minus_utc();
         let sign = if off < 0 { '-' } else { '+' };
         let (oh, om) = (off.abs() / 3600, off.abs() % 3600 / 60);
-        match self.form.zone {
+        match form.zone {
             Zone::Z => f.write_str("Z"),
             Zone::LowerZ => f.write_str("z"),
             Zone::Colon => write!(f, "{sign}{oh:02}:{om:02}"),
@@ -415,7 +426,7 @@ impl fmt::Debug for DateTime {
 
 impl Serialize for DateTime {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if let Some(invalid) = &self.invalid {
+        if let Some(invalid) = self.invalid() {
             return serializer.serialize_str(&invalid.text);
         }
         let mut buf = StackStr::<48>::new();
@@ -434,12 +445,11 @@ impl Visitor<'_> for DateTimeVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<DateTime, E> {
-        Ok(v.parse().unwrap_or_else(|e: DateTimeError| DateTime {
-            invalid: Some(Box::new(Invalid {
+        Ok(v.parse().unwrap_or_else(|e: DateTimeError| {
+            DateTime(Repr::Invalid(Box::new(Invalid {
                 text: v.to_owned(),
                 reason: e.reason,
-            })),
-            ..DateTime::default()
+            })))
         }))
     }
 }
