@@ -37,8 +37,28 @@ fn arg(args: &[String], name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
-/// Runs the measurement; `allocator` names the allocator in the output.
+/// A decoder under measurement: the document's transaction count, and the decoded value (dropped
+/// after the clock stops).
+pub type Decoder = fn(&[u8]) -> Result<(usize, Box<dyn std::any::Any>), String>;
+
+/// ob-model's decoder.
+pub fn ob_model_decoder(doc: &[u8]) -> Result<(usize, Box<dyn std::any::Any>), String> {
+    let model: OBReadTransaction6 = ob_model::decode::from_slice(doc).map_err(|e| e.to_string())?;
+    let n = model.data.transaction.as_ref().map_or(0, Vec::len);
+    Ok((n, Box::new(model)))
+}
+
+/// Runs the measurement of ob-model; `allocator` names the allocator in the output.
 pub fn run(allocator: &str) -> Result<(), Box<dyn std::error::Error>> {
+    run_decoder(allocator, "ob-model", ob_model_decoder)
+}
+
+/// Runs the measurement of `decoder`, named `name` in the output.
+pub fn run_decoder(
+    allocator: &str,
+    name: &str,
+    decoder: Decoder,
+) -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let count: usize = arg(&args, "--count").map_or(Ok(100_000), |v| v.parse())?;
     let repeat: usize = arg(&args, "--repeat").map_or(Ok(5), |v| v.parse())?;
@@ -59,10 +79,10 @@ pub fn run(allocator: &str) -> Result<(), Box<dyn std::error::Error>> {
         let before = LIVE.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
         let start = Instant::now();
-        let model: OBReadTransaction6 = ob_model::decode::from_slice(&doc)?;
+        let (n, model) = decoder(&doc)?;
         times.push(start.elapsed().as_secs_f64());
         peak_extra = PEAK.load(Ordering::Relaxed) - before;
-        transactions = model.data.transaction.as_ref().map_or(0, Vec::len);
+        transactions = n;
         drop(model);
     }
     times.sort_by(f64::total_cmp);
@@ -70,7 +90,7 @@ pub fn run(allocator: &str) -> Result<(), Box<dyn std::error::Error>> {
     let median = times[times.len() / 2];
     let mb = doc.len() as f64 / 1e6;
     println!(
-        "{{\"impl\":\"ob-model\",\"allocator\":\"{allocator}\",\"bytes\":{},\"transactions\":{},\"best_s\":{:.4},\"median_s\":{:.4},\"mb_per_s\":{:.1},\"peak_heap_mb\":{:.1},\"peak_heap_over_input\":{:.2}}}",
+        "{{\"impl\":\"{name}\",\"allocator\":\"{allocator}\",\"bytes\":{},\"transactions\":{},\"best_s\":{:.4},\"median_s\":{:.4},\"mb_per_s\":{:.1},\"peak_heap_mb\":{:.1},\"peak_heap_over_input\":{:.2}}}",
         doc.len(),
         transactions,
         best,
