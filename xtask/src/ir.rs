@@ -730,12 +730,99 @@ pub fn build(spec: &Value) -> Result<Module, String> {
             }
         }
     }
+    let mut schemas = b.schemas;
+    merge_same_shapes(&mut schemas);
     Ok(Module {
         title: spec["info"]["title"]
             .as_str()
             .unwrap_or_default()
             .to_owned(),
-        schemas: b.schemas,
+        schemas,
         ops,
     })
+}
+
+/// A type's shape: everything that decides its layout and its checks, docs aside, with the
+/// types it refers to named by their representatives in `rep`. `None` for aliases.
+fn shape_key(s: &Schema, rep: &BTreeMap<String, String>) -> Option<String> {
+    fn ty(t: &Ty, rep: &BTreeMap<String, String>) -> String {
+        match t {
+            Ty::Ref(n) => format!("Ref({})", rep.get(n).unwrap_or(n)),
+            Ty::Vec(t) => format!("Vec({})", ty(t, rep)),
+            other => format!("{other:?}"),
+        }
+    }
+    match s {
+        Schema::Struct {
+            fields,
+            open,
+            extension,
+            ..
+        } => {
+            let mut key = format!("struct {open} {extension}");
+            for f in fields {
+                key.push_str(&format!(
+                    "|{}:{}:{}:{:?}",
+                    f.json,
+                    ty(&f.ty, rep),
+                    f.required,
+                    f.checks
+                ));
+            }
+            Some(key)
+        }
+        Schema::Enum {
+            codes,
+            extension,
+            open,
+            ..
+        } => Some(format!("enum {open} {extension} {codes:?}")),
+        Schema::Alias { .. } => None,
+    }
+}
+
+/// Types of one spec with the same shape, docs aside (OBIE's
+/// `OBActiveOrHistoricCurrencyAndAmount_0` to `_11` differ only in their descriptions), become
+/// one type: the first name keeps the definition, the others become aliases of it with their
+/// own description. Computed to a fixed point, so types that differ only in which of those
+/// they refer to merge too.
+fn merge_same_shapes(schemas: &mut BTreeMap<String, Schema>) {
+    let mut rep: BTreeMap<String, String> =
+        schemas.keys().map(|n| (n.clone(), n.clone())).collect();
+    loop {
+        let mut first_of: HashMap<String, String> = HashMap::new();
+        let mut next = rep.clone();
+        for (name, s) in schemas.iter() {
+            if let Some(key) = shape_key(s, &rep) {
+                let first = first_of.entry(key).or_insert_with(|| name.clone());
+                next.insert(name.clone(), first.clone());
+            }
+        }
+        if next == rep {
+            break;
+        }
+        rep = next;
+    }
+    for (name, target) in rep {
+        if name == target {
+            continue;
+        }
+        if let Some(s) = schemas.get_mut(&name) {
+            let doc = match s {
+                Schema::Struct { doc, .. }
+                | Schema::Enum { doc, .. }
+                | Schema::Alias { doc, .. } => doc.clone(),
+            };
+            let doc = if doc.is_empty() {
+                format!("The same type as `{target}` (the spec names it apart).")
+            } else {
+                format!("{doc}\n\nThe same type as `{target}`, whose shape it has (the spec names it apart).")
+            };
+            *s = Schema::Alias {
+                doc,
+                ty: Ty::Ref(target),
+                checks: Checks::default(),
+            };
+        }
+    }
 }

@@ -36,7 +36,6 @@ pub use ob_model::payments::{
     OBWriteDomesticConsentResponse5DataStatus,
     OBWriteDomesticResponse5DataMultiAuthorisation,
     OBWriteDomesticResponse5DataMultiAuthorisationStatus,
-    OBWriteDomesticResponse5DataRefund, OBWriteDomesticResponse5DataRefundAccount,
     OBWriteDomesticResponse5DataStatus, OBWriteDomesticScheduledConsent4DataPermission,
     OBWriteDomesticScheduledResponse5DataStatus, OBWriteFile2DataInitiationFileType,
     OBWriteFileConsentResponse4DataStatus, OBWriteFileResponse3DataStatus,
@@ -48,11 +47,10 @@ pub use ob_model::payments::{
     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
     OBWriteInternational3DataInitiationInstructionPriority,
     OBWriteInternationalConsentResponse6DataExchangeRateInformation,
-    OBWriteInternationalResponse5DataRefund,
     OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
     OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
-    OBWriteInternationalStandingOrderResponse7DataRefund, OBWritePaymentDetailsResponse1,
-    OBWritePaymentDetailsResponse1Data, OBWritePaymentDetailsResponse1DataPaymentStatus,
+    OBWritePaymentDetailsResponse1, OBWritePaymentDetailsResponse1Data,
+    OBWritePaymentDetailsResponse1DataPaymentStatus,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatus,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason, PostCode,
@@ -2237,6 +2235,83 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data {
         )
     }
 }
+/// Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBWriteDomesticResponse5DataRefund {
+    /// `Account`: Provides the details to identify an account.
+    pub account: OBWriteDomesticResponse5DataRefundAccount,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: rt::Extra,
+}
+impl rt::Object for OBWriteDomesticResponse5DataRefund {
+    const NAME: &'static str = "OBWriteDomesticResponse5DataRefund";
+    const FIELDS: &'static [&'static str] = &["Account"];
+    const REQUIRED: u128 = 1;
+    const OPEN: bool = false;
+    #[inline]
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "Account" => Some(0usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.account = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => rt::__private::ereq(map, self, 0usize, &self.account),
+            _ => Ok(()),
+        }
+    }
+    rt::__object_extra!();
+}
+rt::__object_impls!(OBWriteDomesticResponse5DataRefund);
+impl rt::Validate for OBWriteDomesticResponse5DataRefund {
+    #[inline]
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.account, &rt::Rules::NONE);
+    }
+}
+#[cfg(feature = "schemars")]
+impl rt::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefund {
+    rt::__schema_names!("OBWriteDomesticResponse5DataRefund");
+    fn json_schema(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["Provides the details to identify an account."];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBWriteDomesticResponse5DataRefundAccount,
+                >(&rt::Rules::NONE),
+            ],
+        )
+    }
+}
+/// Provides the details to identify an account.
+///
+/// The same type as `OBWriteDomesticConsentResponse5DataInitiationCreditorAccount`, whose shape it has (the spec names it apart).
+pub type OBWriteDomesticResponse5DataRefundAccount = OBWriteDomesticConsentResponse5DataInitiationCreditorAccount;
 /// `OBWriteDomesticScheduled2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduled2 {
@@ -4284,91 +4359,9 @@ for OBWriteDomesticStandingOrder3DataInitiation {
 /// The amount of the recurring Standing Order
 ///
 /// Monzo: not used; a request that includes it is rejected.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount {
-    /// `Amount`: Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
-    pub amount: OBActiveCurrencyAndAmount_SimpleType,
-    /// `Currency`: A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-    ///
-    /// Monzo: only `GBP`; other currencies are rejected.
-    pub currency: ActiveOrHistoricCurrencyCode,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount {
-    const NAME: &'static str = "OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount";
-    const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Amount" => Some(0usize),
-            "Currency" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.amount = map.next_value()?,
-            1usize => self.currency = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.amount),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.currency),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount);
-impl rt::Validate for OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_7);
-        rt::__private::vreq(r, self, 1usize, &self.currency, &RULES_8);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount {
-    rt::__schema_names!(
-        "OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount"
-    );
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.",
-            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".\n\nMonzo: only `GBP`; other currencies are rejected.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "The amount of the recurring Standing Order\n\nMonzo: not used; a request that includes it is rejected.",
-            DOCS,
-            &[
-                rt::schema::field::<OBActiveCurrencyAndAmount_SimpleType>(&RULES_7),
-                rt::schema::field::<ActiveOrHistoricCurrencyCode>(&RULES_8),
-            ],
-        )
-    }
-}
+///
+/// The same type as `OBWriteDomestic2DataInitiationInstructedAmount`, whose shape it has (the spec names it apart).
+pub type OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount = OBWriteDomestic2DataInitiationInstructedAmount;
 /// A standing order payment consent request.
 ///
 /// Monzo: a payment consent must be turned into a payment order within 24 hours of its creation, and within one hour once the customer has approved it. Monzo pays only in GBP, by Faster Payments (`UK.OBIE.FPS`), to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. If the account has insufficient funds, authorisation fails and the redirect carries `access_denied` with "Insufficient funds in selected account to make requested payment.". Times are RFC 3339. Monzo supports a subset of frequencies (see `Frequency`), repeats payments from `FirstPaymentDateTime`, rejects `RecurringPaymentDateTime` and `RecurringPaymentAmount`, accepts `NumberOfPayments` or `FinalPaymentDateTime` but not both, and does not serve the payment-details endpoint.
@@ -7961,6 +7954,101 @@ impl rt::__private::schemars::JsonSchema for OBWriteInternationalResponse5Data {
         )
     }
 }
+/// `OBWriteInternationalResponse5DataRefund` (the spec gives no description).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBWriteInternationalResponse5DataRefund {
+    /// `Creditor`: Set of elements used to identify a person or an organisation.
+    pub creditor: Option<Box<OBWriteInternational3DataInitiationCreditor>>,
+    /// `Agent`: Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.
+    pub agent: Option<Box<OBWriteInternational3DataInitiationCreditorAgent>>,
+    /// `Account`: Provides the details to identify an account.
+    pub account: OBWriteDomesticResponse5DataRefundAccount,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: rt::Extra,
+}
+impl rt::Object for OBWriteInternationalResponse5DataRefund {
+    const NAME: &'static str = "OBWriteInternationalResponse5DataRefund";
+    const FIELDS: &'static [&'static str] = &["Creditor", "Agent", "Account"];
+    const REQUIRED: u128 = 4;
+    const OPEN: bool = false;
+    #[inline]
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "Creditor" => Some(0usize),
+            "Agent" => Some(1usize),
+            "Account" => Some(2usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.creditor = map.next_value()?,
+            1usize => self.agent = map.next_value()?,
+            2usize => self.account = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.creditor),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.agent),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.account),
+            _ => Ok(()),
+        }
+    }
+    rt::__object_extra!();
+}
+rt::__object_impls!(OBWriteInternationalResponse5DataRefund);
+impl rt::Validate for OBWriteInternationalResponse5DataRefund {
+    #[inline]
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.creditor, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.agent, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.account, &rt::Rules::NONE);
+    }
+}
+#[cfg(feature = "schemars")]
+impl rt::__private::schemars::JsonSchema for OBWriteInternationalResponse5DataRefund {
+    rt::__schema_names!("OBWriteInternationalResponse5DataRefund");
+    fn json_schema(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
+            "Set of elements used to identify a person or an organisation.",
+            "Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.",
+            "Provides the details to identify an account.",
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBWriteInternationalResponse5DataRefund` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBWriteInternational3DataInitiationCreditor,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteInternational3DataInitiationCreditorAgent,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticResponse5DataRefundAccount,
+                >(&rt::Rules::NONE),
+            ],
+        )
+    }
+}
 /// `OBWriteInternationalScheduled3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduled3 {
@@ -10797,314 +10885,9 @@ for OBWriteInternationalStandingOrderConsentResponse7Data {
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
-    /// `Frequency`: Individual Definitions:
-    /// EvryDay - Every day
-    /// EvryWorkgDay - Every working day
-    /// IntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)
-    /// WkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)
-    /// IntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)
-    /// QtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).
-    /// ENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.
-    /// SCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.
-    /// RECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.
-    /// Individual Patterns:
-    /// EvryDay (ScheduleCode)
-    /// EvryWorkgDay (ScheduleCode)
-    /// IntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)
-    /// WkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)
-    /// IntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)
-    /// QtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay
-    /// The regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:
-    /// EvryDay
-    /// EvryWorkgDay
-    /// IntrvlWkDay:0\[1-9\]:0\[1-7\]
-    /// WkInMnthDay:0\[1-5\]:0\[1-7\]
-    /// IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\])
-    /// QtrDay:(ENGLISH|SCOTTISH|RECEIVED)
-    /// Full Regular Expression:
-    /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
-    pub frequency: rt::Text,
-    /// `Reference`: Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
-    /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
-    /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
-    pub reference: Option<rt::Text>,
-    /// `NumberOfPayments`: Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
-    pub number_of_payments: Option<rt::Text>,
-    /// `FirstPaymentDateTime`: The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub first_payment_date_time: rt::DateTime,
-    /// `FinalPaymentDateTime`: The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub final_payment_date_time: Option<rt::DateTime>,
-    /// `Purpose`: Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
-    /// The list of valid codes is an external code list published separately.
-    /// External code sets can be downloaded from www.iso20022.org.
-    pub purpose: Option<rt::Text>,
-    /// `ExtendedPurpose`: Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
-    pub extended_purpose: Option<rt::Text>,
-    /// `ChargeBearer`: Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
-    pub charge_bearer: Option<OBChargeBearerType1Code>,
-    /// `CurrencyOfTransfer`: Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
-    pub currency_of_transfer: rt::Text,
-    /// `DestinationCountryCode`: Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
-    pub destination_country_code: Option<rt::Text>,
-    /// `InstructedAmount`: Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
-    /// Usage: This amount has to be transported unchanged through the transaction chain.
-    pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
-    pub debtor_account: Option<
-        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
-    >,
-    /// `Creditor`: Party to which an amount of money is due.
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
-    /// `CreditorAgent`: Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
-    /// This is the servicer of the beneficiary account.
-    pub creditor_agent: Option<
-        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
-    >,
-    /// `CreditorAccount`: Provides the details to identify the beneficiary account.
-    pub creditor_account: OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
-    /// `SupplementaryData`: Additional information that can not be captured in the structured fields and/or any other specific block.
-    pub supplementary_data: Option<OBSupplementaryData1>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
-    const NAME: &'static str = "OBWriteInternationalStandingOrderConsentResponse7DataInitiation";
-    const FIELDS: &'static [&'static str] = &[
-        "Frequency",
-        "Reference",
-        "NumberOfPayments",
-        "FirstPaymentDateTime",
-        "FinalPaymentDateTime",
-        "Purpose",
-        "ExtendedPurpose",
-        "ChargeBearer",
-        "CurrencyOfTransfer",
-        "DestinationCountryCode",
-        "InstructedAmount",
-        "DebtorAccount",
-        "Creditor",
-        "CreditorAgent",
-        "CreditorAccount",
-        "SupplementaryData",
-    ];
-    const REQUIRED: u128 = 17673;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Frequency" => Some(0usize),
-            "Reference" => Some(1usize),
-            "NumberOfPayments" => Some(2usize),
-            "FirstPaymentDateTime" => Some(3usize),
-            "FinalPaymentDateTime" => Some(4usize),
-            "Purpose" => Some(5usize),
-            "ExtendedPurpose" => Some(6usize),
-            "ChargeBearer" => Some(7usize),
-            "CurrencyOfTransfer" => Some(8usize),
-            "DestinationCountryCode" => Some(9usize),
-            "InstructedAmount" => Some(10usize),
-            "DebtorAccount" => Some(11usize),
-            "Creditor" => Some(12usize),
-            "CreditorAgent" => Some(13usize),
-            "CreditorAccount" => Some(14usize),
-            "SupplementaryData" => Some(15usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.frequency = map.next_value()?,
-            1usize => self.reference = map.next_value()?,
-            2usize => self.number_of_payments = map.next_value()?,
-            3usize => self.first_payment_date_time = map.next_value()?,
-            4usize => self.final_payment_date_time = map.next_value()?,
-            5usize => self.purpose = map.next_value()?,
-            6usize => self.extended_purpose = map.next_value()?,
-            7usize => self.charge_bearer = map.next_value()?,
-            8usize => self.currency_of_transfer = map.next_value()?,
-            9usize => self.destination_country_code = map.next_value()?,
-            10usize => self.instructed_amount = map.next_value()?,
-            11usize => self.debtor_account = map.next_value()?,
-            12usize => self.creditor = map.next_value()?,
-            13usize => self.creditor_agent = map.next_value()?,
-            14usize => self.creditor_account = map.next_value()?,
-            15usize => self.supplementary_data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.frequency),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.reference),
-            2usize => {
-                rt::__private::eopt::<Self, _, _>(map, 2usize, &self.number_of_payments)
-            }
-            3usize => {
-                rt::__private::ereq(map, self, 3usize, &self.first_payment_date_time)
-            }
-            4usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 4usize, &self.final_payment_date_time)
-            }
-            5usize => rt::__private::eopt::<Self, _, _>(map, 5usize, &self.purpose),
-            6usize => {
-                rt::__private::eopt::<Self, _, _>(map, 6usize, &self.extended_purpose)
-            }
-            7usize => rt::__private::eopt::<Self, _, _>(map, 7usize, &self.charge_bearer),
-            8usize => rt::__private::ereq(map, self, 8usize, &self.currency_of_transfer),
-            9usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 9usize, &self.destination_country_code)
-            }
-            10usize => rt::__private::ereq(map, self, 10usize, &self.instructed_amount),
-            11usize => {
-                rt::__private::eopt::<Self, _, _>(map, 11usize, &self.debtor_account)
-            }
-            12usize => rt::__private::eopt::<Self, _, _>(map, 12usize, &self.creditor),
-            13usize => {
-                rt::__private::eopt::<Self, _, _>(map, 13usize, &self.creditor_agent)
-            }
-            14usize => rt::__private::ereq(map, self, 14usize, &self.creditor_account),
-            15usize => {
-                rt::__private::eopt::<Self, _, _>(map, 15usize, &self.supplementary_data)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalStandingOrderConsentResponse7DataInitiation);
-impl rt::Validate for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_13);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.reference, &RULES_1);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.number_of_payments, &RULES_1);
-        rt::__private::vreq(
-            r,
-            self,
-            3usize,
-            &self.first_payment_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 4usize, &self.final_payment_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 5usize, &self.purpose, &RULES_16);
-        rt::__private::vopt::<Self, _>(r, 6usize, &self.extended_purpose, &RULES_17);
-        rt::__private::vopt::<Self, _>(r, 7usize, &self.charge_bearer, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 8usize, &self.currency_of_transfer, &RULES_18);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 9usize, &self.destination_country_code, &RULES_19);
-        rt::__private::vreq(r, self, 10usize, &self.instructed_amount, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 11usize, &self.debtor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 12usize, &self.creditor, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 13usize, &self.creditor_agent, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 14usize, &self.creditor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 15usize, &self.supplementary_data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
-    rt::__schema_names!(
-        "OBWriteInternationalStandingOrderConsentResponse7DataInitiation"
-    );
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
-            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
-            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
-            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
-            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
-            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
-            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
-            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
-            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
-            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
-            "Party to which an amount of money is due.",
-            "Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.\nThis is the servicer of the beneficiary account.",
-            "Provides the details to identify the beneficiary account.",
-            "Additional information that can not be captured in the structured fields and/or any other specific block.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_13),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_16),
-                rt::schema::field::<rt::Text>(&RULES_17),
-                rt::schema::field::<OBChargeBearerType1Code>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_18),
-                rt::schema::field::<rt::Text>(&RULES_19),
-                rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSupplementaryData1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
+///
+/// The same type as `OBWriteInternationalStandingOrder4DataInitiation`, whose shape it has (the spec names it apart).
+pub type OBWriteInternationalStandingOrderConsentResponse7DataInitiation = OBWriteInternationalStandingOrder4DataInitiation;
 /// `OBWriteInternationalStandingOrderResponse7` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrderResponse7 {
@@ -11396,6 +11179,104 @@ for OBWriteInternationalStandingOrderResponse7Data {
                     OBWriteDomesticResponse5DataMultiAuthorisation,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
+            ],
+        )
+    }
+}
+/// `OBWriteInternationalStandingOrderResponse7DataRefund` (the spec gives no description).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBWriteInternationalStandingOrderResponse7DataRefund {
+    /// `Creditor`: Set of elements used to identify a person or an organisation.
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
+    /// `Agent`: Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.
+    pub agent: Option<Box<OBWriteInternational3DataInitiationCreditorAgent>>,
+    /// `Account`: Provides the details to identify an account.
+    pub account: OBWriteDomesticResponse5DataRefundAccount,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: rt::Extra,
+}
+impl rt::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
+    const NAME: &'static str = "OBWriteInternationalStandingOrderResponse7DataRefund";
+    const FIELDS: &'static [&'static str] = &["Creditor", "Agent", "Account"];
+    const REQUIRED: u128 = 4;
+    const OPEN: bool = false;
+    #[inline]
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "Creditor" => Some(0usize),
+            "Agent" => Some(1usize),
+            "Account" => Some(2usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.creditor = map.next_value()?,
+            1usize => self.agent = map.next_value()?,
+            2usize => self.account = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.creditor),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.agent),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.account),
+            _ => Ok(()),
+        }
+    }
+    rt::__object_extra!();
+}
+rt::__object_impls!(OBWriteInternationalStandingOrderResponse7DataRefund);
+impl rt::Validate for OBWriteInternationalStandingOrderResponse7DataRefund {
+    #[inline]
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.creditor, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.agent, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.account, &rt::Rules::NONE);
+    }
+}
+#[cfg(feature = "schemars")]
+impl rt::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderResponse7DataRefund {
+    rt::__schema_names!("OBWriteInternationalStandingOrderResponse7DataRefund");
+    fn json_schema(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
+            "Set of elements used to identify a person or an organisation.",
+            "Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.",
+            "Provides the details to identify an account.",
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBWriteInternationalStandingOrderResponse7DataRefund` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteInternational3DataInitiationCreditorAgent,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticResponse5DataRefundAccount,
+                >(&rt::Rules::NONE),
             ],
         )
     }

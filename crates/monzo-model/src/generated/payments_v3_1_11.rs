@@ -26,14 +26,13 @@ pub use crate::payments::{
     OBWriteDomesticConsentResponse5Data, OBWriteDomesticConsentResponse5DataInitiation,
     OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
     OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
-    OBWriteDomesticResponse5Data, OBWriteDomesticScheduled2DataInitiation,
+    OBWriteDomesticResponse5DataRefundAccount, OBWriteDomesticScheduled2DataInitiation,
     OBWriteDomesticScheduledConsentResponse5Data,
     OBWriteDomesticScheduledConsentResponse5DataInitiation,
-    OBWriteDomesticScheduledResponse5Data, OBWriteDomesticStandingOrder3DataInitiation,
+    OBWriteDomesticStandingOrder3DataInitiation,
     OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount,
     OBWriteDomesticStandingOrderConsentResponse6DataInitiation,
     OBWriteFile2DataInitiation, OBWriteInternationalStandingOrder4DataInitiation,
-    OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
 };
 pub use ob_model::payments_v3_1_11::{
     ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision,
@@ -55,7 +54,6 @@ pub use ob_model::payments_v3_1_11::{
     OBWriteDomesticConsentResponse5DataStatus,
     OBWriteDomesticResponse5DataMultiAuthorisation,
     OBWriteDomesticResponse5DataMultiAuthorisationStatus,
-    OBWriteDomesticResponse5DataRefund, OBWriteDomesticResponse5DataRefundAccount,
     OBWriteDomesticResponse5DataStatus, OBWriteDomesticScheduledConsent4DataPermission,
     OBWriteDomesticScheduledResponse5DataStatus, OBWriteFile2DataInitiationFileType,
     OBWriteFileConsentResponse4DataStatus, OBWriteFileResponse3DataStatus,
@@ -64,11 +62,10 @@ pub use ob_model::payments_v3_1_11::{
     OBWriteInternational3DataInitiationCreditor,
     OBWriteInternational3DataInitiationCreditorAgent,
     OBWriteInternational3DataInitiationInstructionPriority,
-    OBWriteInternationalResponse5DataRefund,
     OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
     OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
-    OBWriteInternationalStandingOrderResponse7DataRefund, OBWritePaymentDetailsResponse1,
-    OBWritePaymentDetailsResponse1Data, OBWritePaymentDetailsResponse1DataPaymentStatus,
+    OBWritePaymentDetailsResponse1, OBWritePaymentDetailsResponse1Data,
+    OBWritePaymentDetailsResponse1DataPaymentStatus,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatus,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason, PostCode,
@@ -622,6 +619,313 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticResponse5 {
                 rt::schema::field::<OBWriteDomesticResponse5Data>(&rt::Rules::NONE),
                 rt::schema::field::<Links>(&rt::Rules::NONE),
                 rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
+    }
+}
+/// `OBWriteDomesticResponse5Data` (the spec gives no description).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBWriteDomesticResponse5Data {
+    /// `DomesticPaymentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
+    pub domestic_payment_id: rt::Text,
+    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    pub creation_date_time: rt::DateTime,
+    /// `Status`: Specifies the status of the payment information group.
+    pub status: OBWriteDomesticResponse5DataStatus,
+    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    pub status_update_date_time: rt::DateTime,
+    /// `ExpectedExecutionDateTime`: Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    pub expected_execution_date_time: Option<rt::DateTime>,
+    /// `ExpectedSettlementDateTime`: Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    pub expected_settlement_date_time: Option<rt::DateTime>,
+    /// `Refund`: Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.
+    pub refund: Option<Box<OBWriteDomesticResponse5DataRefund>>,
+    /// `Charges`: Optional.
+    pub charges: Option<Vec<OBWriteDomesticConsentResponse5DataCharges>>,
+    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.
+    pub initiation: OBWriteDomesticConsentResponse5DataInitiation,
+    /// `MultiAuthorisation`: The multiple authorisation flow response from the ASPSP.
+    pub multi_authorisation: Option<Box<OBWriteDomesticResponse5DataMultiAuthorisation>>,
+    /// `Debtor`: ^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.
+    pub debtor: Option<Box<OBCashAccountDebtor4>>,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: rt::Extra,
+}
+impl rt::Object for OBWriteDomesticResponse5Data {
+    const NAME: &'static str = "OBWriteDomesticResponse5Data";
+    const FIELDS: &'static [&'static str] = &[
+        "DomesticPaymentId",
+        "ConsentId",
+        "CreationDateTime",
+        "Status",
+        "StatusUpdateDateTime",
+        "ExpectedExecutionDateTime",
+        "ExpectedSettlementDateTime",
+        "Refund",
+        "Charges",
+        "Initiation",
+        "MultiAuthorisation",
+        "Debtor",
+    ];
+    const REQUIRED: u128 = 543;
+    const OPEN: bool = false;
+    #[inline]
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "DomesticPaymentId" => Some(0usize),
+            "ConsentId" => Some(1usize),
+            "CreationDateTime" => Some(2usize),
+            "Status" => Some(3usize),
+            "StatusUpdateDateTime" => Some(4usize),
+            "ExpectedExecutionDateTime" => Some(5usize),
+            "ExpectedSettlementDateTime" => Some(6usize),
+            "Refund" => Some(7usize),
+            "Charges" => Some(8usize),
+            "Initiation" => Some(9usize),
+            "MultiAuthorisation" => Some(10usize),
+            "Debtor" => Some(11usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.domestic_payment_id = map.next_value()?,
+            1usize => self.consent_id = map.next_value()?,
+            2usize => self.creation_date_time = map.next_value()?,
+            3usize => self.status = map.next_value()?,
+            4usize => self.status_update_date_time = map.next_value()?,
+            5usize => self.expected_execution_date_time = map.next_value()?,
+            6usize => self.expected_settlement_date_time = map.next_value()?,
+            7usize => self.refund = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        rt::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
+            9usize => self.initiation = map.next_value()?,
+            10usize => self.multi_authorisation = map.next_value()?,
+            11usize => self.debtor = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => rt::__private::ereq(map, self, 0usize, &self.domestic_payment_id),
+            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.status),
+            4usize => {
+                rt::__private::ereq(map, self, 4usize, &self.status_update_date_time)
+            }
+            5usize => {
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 5usize, &self.expected_execution_date_time)
+            }
+            6usize => {
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 6usize, &self.expected_settlement_date_time)
+            }
+            7usize => rt::__private::eopt::<Self, _, _>(map, 7usize, &self.refund),
+            8usize => rt::__private::eopt::<Self, _, _>(map, 8usize, &self.charges),
+            9usize => rt::__private::ereq(map, self, 9usize, &self.initiation),
+            10usize => {
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 10usize, &self.multi_authorisation)
+            }
+            11usize => rt::__private::eopt::<Self, _, _>(map, 11usize, &self.debtor),
+            _ => Ok(()),
+        }
+    }
+    rt::__object_extra!();
+}
+rt::__object_impls!(OBWriteDomesticResponse5Data);
+impl rt::Validate for OBWriteDomesticResponse5Data {
+    #[inline]
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.domestic_payment_id, &RULES_1);
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            4usize,
+            &self.status_update_date_time,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 5usize, &self.expected_execution_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 6usize, &self.expected_settlement_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 7usize, &self.refund, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 8usize, &self.charges, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 9usize, &self.initiation, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 10usize, &self.multi_authorisation, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 11usize, &self.debtor, &rt::Rules::NONE);
+    }
+}
+#[cfg(feature = "schemars")]
+impl rt::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data {
+    rt::__schema_names!("OBWriteDomesticResponse5Data");
+    fn json_schema(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            "Specifies the status of the payment information group.",
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            "",
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            "The multiple authorisation flow response from the ASPSP.",
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBWriteDomesticResponse5Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticResponse5DataStatus,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticResponse5DataRefund,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    Vec<OBWriteDomesticConsentResponse5DataCharges>,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticConsentResponse5DataInitiation,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticResponse5DataMultiAuthorisation,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
+            ],
+        )
+    }
+}
+/// Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBWriteDomesticResponse5DataRefund {
+    /// `Account`: Provides the details to identify an account.
+    pub account: OBWriteDomesticResponse5DataRefundAccount,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: rt::Extra,
+}
+impl rt::Object for OBWriteDomesticResponse5DataRefund {
+    const NAME: &'static str = "OBWriteDomesticResponse5DataRefund";
+    const FIELDS: &'static [&'static str] = &["Account"];
+    const REQUIRED: u128 = 1;
+    const OPEN: bool = false;
+    #[inline]
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "Account" => Some(0usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.account = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => rt::__private::ereq(map, self, 0usize, &self.account),
+            _ => Ok(()),
+        }
+    }
+    rt::__object_extra!();
+}
+rt::__object_impls!(OBWriteDomesticResponse5DataRefund);
+impl rt::Validate for OBWriteDomesticResponse5DataRefund {
+    #[inline]
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(r, self, 0usize, &self.account, &rt::Rules::NONE);
+    }
+}
+#[cfg(feature = "schemars")]
+impl rt::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefund {
+    rt::__schema_names!("OBWriteDomesticResponse5DataRefund");
+    fn json_schema(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &["Provides the details to identify an account."];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBWriteDomesticResponse5DataRefundAccount,
+                >(&rt::Rules::NONE),
             ],
         )
     }
@@ -1193,6 +1497,253 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5 {
                 >(&rt::Rules::NONE),
                 rt::schema::field::<Links>(&rt::Rules::NONE),
                 rt::schema::field::<Meta>(&rt::Rules::NONE),
+            ],
+        )
+    }
+}
+/// `OBWriteDomesticScheduledResponse5Data` (the spec gives no description).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBWriteDomesticScheduledResponse5Data {
+    /// `DomesticScheduledPaymentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.
+    pub domestic_scheduled_payment_id: rt::Text,
+    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
+    pub consent_id: rt::Text,
+    /// `CreationDateTime`: Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    pub creation_date_time: rt::DateTime,
+    /// `Status`: Specifies the status of the payment order resource.
+    pub status: OBWriteDomesticScheduledResponse5DataStatus,
+    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    pub status_update_date_time: rt::DateTime,
+    /// `ExpectedExecutionDateTime`: Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    pub expected_execution_date_time: Option<rt::DateTime>,
+    /// `ExpectedSettlementDateTime`: Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    pub expected_settlement_date_time: Option<rt::DateTime>,
+    /// `Refund`: Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.
+    pub refund: Option<Box<OBWriteDomesticResponse5DataRefund>>,
+    /// `Charges`: Optional.
+    pub charges: Option<Vec<OBWriteDomesticConsentResponse5DataCharges>>,
+    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.
+    pub initiation: OBWriteDomesticScheduledConsentResponse5DataInitiation,
+    /// `MultiAuthorisation`: The multiple authorisation flow response from the ASPSP.
+    pub multi_authorisation: Option<Box<OBWriteDomesticResponse5DataMultiAuthorisation>>,
+    /// `Debtor`: ^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.
+    pub debtor: Option<Box<OBCashAccountDebtor4>>,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: rt::Extra,
+}
+impl rt::Object for OBWriteDomesticScheduledResponse5Data {
+    const NAME: &'static str = "OBWriteDomesticScheduledResponse5Data";
+    const FIELDS: &'static [&'static str] = &[
+        "DomesticScheduledPaymentId",
+        "ConsentId",
+        "CreationDateTime",
+        "Status",
+        "StatusUpdateDateTime",
+        "ExpectedExecutionDateTime",
+        "ExpectedSettlementDateTime",
+        "Refund",
+        "Charges",
+        "Initiation",
+        "MultiAuthorisation",
+        "Debtor",
+    ];
+    const REQUIRED: u128 = 543;
+    const OPEN: bool = false;
+    #[inline]
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "DomesticScheduledPaymentId" => Some(0usize),
+            "ConsentId" => Some(1usize),
+            "CreationDateTime" => Some(2usize),
+            "Status" => Some(3usize),
+            "StatusUpdateDateTime" => Some(4usize),
+            "ExpectedExecutionDateTime" => Some(5usize),
+            "ExpectedSettlementDateTime" => Some(6usize),
+            "Refund" => Some(7usize),
+            "Charges" => Some(8usize),
+            "Initiation" => Some(9usize),
+            "MultiAuthorisation" => Some(10usize),
+            "Debtor" => Some(11usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.domestic_scheduled_payment_id = map.next_value()?,
+            1usize => self.consent_id = map.next_value()?,
+            2usize => self.creation_date_time = map.next_value()?,
+            3usize => self.status = map.next_value()?,
+            4usize => self.status_update_date_time = map.next_value()?,
+            5usize => self.expected_execution_date_time = map.next_value()?,
+            6usize => self.expected_settlement_date_time = map.next_value()?,
+            7usize => self.refund = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        rt::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
+            9usize => self.initiation = map.next_value()?,
+            10usize => self.multi_authorisation = map.next_value()?,
+            11usize => self.debtor = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                rt::__private::ereq(
+                    map,
+                    self,
+                    0usize,
+                    &self.domestic_scheduled_payment_id,
+                )
+            }
+            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
+            3usize => rt::__private::ereq(map, self, 3usize, &self.status),
+            4usize => {
+                rt::__private::ereq(map, self, 4usize, &self.status_update_date_time)
+            }
+            5usize => {
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 5usize, &self.expected_execution_date_time)
+            }
+            6usize => {
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 6usize, &self.expected_settlement_date_time)
+            }
+            7usize => rt::__private::eopt::<Self, _, _>(map, 7usize, &self.refund),
+            8usize => rt::__private::eopt::<Self, _, _>(map, 8usize, &self.charges),
+            9usize => rt::__private::ereq(map, self, 9usize, &self.initiation),
+            10usize => {
+                rt::__private::eopt::<
+                    Self,
+                    _,
+                    _,
+                >(map, 10usize, &self.multi_authorisation)
+            }
+            11usize => rt::__private::eopt::<Self, _, _>(map, 11usize, &self.debtor),
+            _ => Ok(()),
+        }
+    }
+    rt::__object_extra!();
+}
+rt::__object_impls!(OBWriteDomesticScheduledResponse5Data);
+impl rt::Validate for OBWriteDomesticScheduledResponse5Data {
+    #[inline]
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vreq(
+            r,
+            self,
+            0usize,
+            &self.domestic_scheduled_payment_id,
+            &RULES_1,
+        );
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
+        rt::__private::vreq(
+            r,
+            self,
+            4usize,
+            &self.status_update_date_time,
+            &rt::Rules::NONE,
+        );
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 5usize, &self.expected_execution_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 6usize, &self.expected_settlement_date_time, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 7usize, &self.refund, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 8usize, &self.charges, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 9usize, &self.initiation, &rt::Rules::NONE);
+        rt::__private::vopt::<
+            Self,
+            _,
+        >(r, 10usize, &self.multi_authorisation, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 11usize, &self.debtor, &rt::Rules::NONE);
+    }
+}
+#[cfg(feature = "schemars")]
+impl rt::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5Data {
+    rt::__schema_names!("OBWriteDomesticScheduledResponse5Data");
+    fn json_schema(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.",
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            "Specifies the status of the payment order resource.",
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            "",
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            "The multiple authorisation flow response from the ASPSP.",
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBWriteDomesticScheduledResponse5Data` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticScheduledResponse5DataStatus,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticResponse5DataRefund,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    Vec<OBWriteDomesticConsentResponse5DataCharges>,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticScheduledConsentResponse5DataInitiation,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticResponse5DataMultiAuthorisation,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
             ],
         )
     }
@@ -3526,124 +4077,9 @@ impl rt::__private::schemars::JsonSchema for OBWriteInternational3DataInitiation
     }
 }
 /// Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternational3DataInitiationCreditorAccount {
-    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
-    pub scheme_name: OBExternalAccountIdentification4Code,
-    /// `Identification`: Identification assigned by an institution to identify an account. This identification is known by the account owner.
-    pub identification: Identification_0,
-    /// `Name`: The account name is the name or names of the account owner(s) represented at an account level.
-    /// Note, the account name is not the product name or the nickname of the account.
-    /// OB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.
-    ///
-    /// Monzo: required for every currency (already required by the OBIE schema).
-    pub name: rt::Text,
-    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
-    /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-    pub secondary_identification: Option<SecondaryIdentification>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternational3DataInitiationCreditorAccount {
-    const NAME: &'static str = "OBWriteInternational3DataInitiationCreditorAccount";
-    const FIELDS: &'static [&'static str] = &[
-        "SchemeName",
-        "Identification",
-        "Name",
-        "SecondaryIdentification",
-    ];
-    const REQUIRED: u128 = 7;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "SchemeName" => Some(0usize),
-            "Identification" => Some(1usize),
-            "Name" => Some(2usize),
-            "SecondaryIdentification" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.scheme_name = map.next_value()?,
-            1usize => self.identification = map.next_value()?,
-            2usize => self.name = map.next_value()?,
-            3usize => self.secondary_identification = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.name),
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.secondary_identification)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternational3DataInitiationCreditorAccount);
-impl rt::Validate for OBWriteInternational3DataInitiationCreditorAccount {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_7);
-        rt::__private::vreq(r, self, 2usize, &self.name, &RULES_8);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.secondary_identification, &RULES_9);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternational3DataInitiationCreditorAccount {
-    rt::__schema_names!("OBWriteInternational3DataInitiationCreditorAccount");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Name of the identification scheme, in a coded form as published in an external list.",
-            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
-            "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.\n\nMonzo: required for every currency (already required by the OBIE schema).",
-            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBExternalAccountIdentification4Code,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<Identification_0>(&RULES_7),
-                rt::schema::field::<rt::Text>(&RULES_8),
-                rt::schema::field::<SecondaryIdentification>(&RULES_9),
-            ],
-        )
-    }
-}
+///
+/// The same type as `OBWriteDomesticConsentResponse5DataInitiationCreditorAccount`, whose shape it has (the spec names it apart).
+pub type OBWriteInternational3DataInitiationCreditorAccount = OBWriteDomesticConsentResponse5DataInitiationCreditorAccount;
 /// Provides details on the currency exchange rate and contract.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternational3DataInitiationExchangeRateInformation {
@@ -3723,11 +4159,11 @@ impl rt::Validate for OBWriteInternational3DataInitiationExchangeRateInformation
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.unit_currency, &RULES_5);
         rt::__private::vopt::<Self, _>(r, 1usize, &self.exchange_rate, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.rate_type, &RULES_10);
+        rt::__private::vreq(r, self, 2usize, &self.rate_type, &RULES_7);
         rt::__private::vopt::<
             Self,
             _,
-        >(r, 3usize, &self.contract_identification, &RULES_7);
+        >(r, 3usize, &self.contract_identification, &RULES_8);
     }
 }
 #[cfg(feature = "schemars")]
@@ -3754,8 +4190,8 @@ for OBWriteInternational3DataInitiationExchangeRateInformation {
                 rt::schema::field::<rt::Number>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
-                >(&RULES_10),
-                rt::schema::field::<rt::Text>(&RULES_7),
+                >(&RULES_7),
+                rt::schema::field::<rt::Text>(&RULES_8),
             ],
         )
     }
@@ -3809,89 +4245,9 @@ rt::open_enum_traits!(
 );
 /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
 /// Usage: This amount has to be transported unchanged through the transaction chain.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternational3DataInitiationInstructedAmount {
-    /// `Amount`: Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
-    pub amount: OBActiveCurrencyAndAmount_SimpleType,
-    /// `Currency`: A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-    ///
-    /// Monzo: only `GBP` (the currency the customer pays in); the currency the creditor receives is `CurrencyOfTransfer`.
-    pub currency: ActiveOrHistoricCurrencyCode,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternational3DataInitiationInstructedAmount {
-    const NAME: &'static str = "OBWriteInternational3DataInitiationInstructedAmount";
-    const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Amount" => Some(0usize),
-            "Currency" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.amount = map.next_value()?,
-            1usize => self.currency = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.amount),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.currency),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternational3DataInitiationInstructedAmount);
-impl rt::Validate for OBWriteInternational3DataInitiationInstructedAmount {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_11);
-        rt::__private::vreq(r, self, 1usize, &self.currency, &RULES_12);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternational3DataInitiationInstructedAmount {
-    rt::__schema_names!("OBWriteInternational3DataInitiationInstructedAmount");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.",
-            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".\n\nMonzo: only `GBP` (the currency the customer pays in); the currency the creditor receives is `CurrencyOfTransfer`.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
-            DOCS,
-            &[
-                rt::schema::field::<OBActiveCurrencyAndAmount_SimpleType>(&RULES_11),
-                rt::schema::field::<ActiveOrHistoricCurrencyCode>(&RULES_12),
-            ],
-        )
-    }
-}
+///
+/// The same type as `OBWriteDomestic2DataInitiationInstructedAmount`, whose shape it has (the spec names it apart).
+pub type OBWriteInternational3DataInitiationInstructedAmount = OBWriteDomestic2DataInitiationInstructedAmount;
 /// The Risk section is sent by the initiating party to the ASPSP.
 /// It is used to specify additional details for risk scoring for Payments.
 ///
@@ -4043,11 +4399,11 @@ impl rt::Validate for OBWriteInternational3Risk {
         rt::__private::vopt::<
             Self,
             _,
-        >(r, 1usize, &self.merchant_category_code, &RULES_13);
+        >(r, 1usize, &self.merchant_category_code, &RULES_9);
         rt::__private::vopt::<
             Self,
             _,
-        >(r, 2usize, &self.merchant_customer_identification, &RULES_14);
+        >(r, 2usize, &self.merchant_customer_identification, &RULES_10);
         rt::__private::vopt::<
             Self,
             _,
@@ -4056,8 +4412,8 @@ impl rt::Validate for OBWriteInternational3Risk {
             Self,
             _,
         >(r, 4usize, &self.beneficiary_prepopulated_indicator, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 5usize, &self.payment_purpose_code, &RULES_13);
-        rt::__private::vreq(r, self, 6usize, &self.beneficiary_account_type, &RULES_15);
+        rt::__private::vopt::<Self, _>(r, 5usize, &self.payment_purpose_code, &RULES_9);
+        rt::__private::vreq(r, self, 6usize, &self.beneficiary_account_type, &RULES_11);
         rt::__private::vopt::<
             Self,
             _,
@@ -4088,12 +4444,12 @@ impl rt::__private::schemars::JsonSchema for OBWriteInternational3Risk {
             DOCS,
             &[
                 rt::schema::field::<OBRisk1PaymentContextCode>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_13),
-                rt::schema::field::<rt::Text>(&RULES_14),
+                rt::schema::field::<rt::Text>(&RULES_9),
+                rt::schema::field::<rt::Text>(&RULES_10),
                 rt::schema::field::<bool>(&rt::Rules::NONE),
                 rt::schema::field::<bool>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_13),
-                rt::schema::field::<OBExternalExtendedAccountType1Code>(&RULES_15),
+                rt::schema::field::<rt::Text>(&RULES_9),
+                rt::schema::field::<OBExternalExtendedAccountType1Code>(&RULES_11),
                 rt::schema::field::<OBRisk1DeliveryAddress>(&rt::Rules::NONE),
             ],
         )
@@ -4778,7 +5134,7 @@ impl rt::Validate for OBWriteInternationalConsentResponse6DataExchangeRateInform
         rt::__private::vopt::<
             Self,
             _,
-        >(r, 3usize, &self.contract_identification, &RULES_7);
+        >(r, 3usize, &self.contract_identification, &RULES_8);
         rt::__private::vopt::<
             Self,
             _,
@@ -4813,7 +5169,7 @@ for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
                 rt::schema::field::<
                     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
                 >(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_7),
+                rt::schema::field::<rt::Text>(&RULES_8),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
             ],
         )
@@ -5217,7 +5573,7 @@ for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation {
         rt::__private::vopt::<
             Self,
             _,
-        >(r, 3usize, &self.contract_identification, &RULES_7);
+        >(r, 3usize, &self.contract_identification, &RULES_8);
     }
 }
 #[cfg(feature = "schemars")]
@@ -5247,7 +5603,7 @@ for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation {
                 rt::schema::field::<
                     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
                 >(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_7),
+                rt::schema::field::<rt::Text>(&RULES_8),
             ],
         )
     }
@@ -5595,6 +5951,101 @@ impl rt::__private::schemars::JsonSchema for OBWriteInternationalResponse5Data {
                     OBWriteDomesticResponse5DataMultiAuthorisation,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
+            ],
+        )
+    }
+}
+/// `OBWriteInternationalResponse5DataRefund` (the spec gives no description).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBWriteInternationalResponse5DataRefund {
+    /// `Creditor`: Set of elements used to identify a person or an organisation.
+    pub creditor: Option<Box<OBWriteInternational3DataInitiationCreditor>>,
+    /// `Agent`: Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.
+    pub agent: Option<Box<OBWriteInternational3DataInitiationCreditorAgent>>,
+    /// `Account`: Provides the details to identify an account.
+    pub account: OBWriteDomesticResponse5DataRefundAccount,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: rt::Extra,
+}
+impl rt::Object for OBWriteInternationalResponse5DataRefund {
+    const NAME: &'static str = "OBWriteInternationalResponse5DataRefund";
+    const FIELDS: &'static [&'static str] = &["Creditor", "Agent", "Account"];
+    const REQUIRED: u128 = 4;
+    const OPEN: bool = false;
+    #[inline]
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "Creditor" => Some(0usize),
+            "Agent" => Some(1usize),
+            "Account" => Some(2usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.creditor = map.next_value()?,
+            1usize => self.agent = map.next_value()?,
+            2usize => self.account = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.creditor),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.agent),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.account),
+            _ => Ok(()),
+        }
+    }
+    rt::__object_extra!();
+}
+rt::__object_impls!(OBWriteInternationalResponse5DataRefund);
+impl rt::Validate for OBWriteInternationalResponse5DataRefund {
+    #[inline]
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.creditor, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.agent, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.account, &rt::Rules::NONE);
+    }
+}
+#[cfg(feature = "schemars")]
+impl rt::__private::schemars::JsonSchema for OBWriteInternationalResponse5DataRefund {
+    rt::__schema_names!("OBWriteInternationalResponse5DataRefund");
+    fn json_schema(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
+            "Set of elements used to identify a person or an organisation.",
+            "Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.",
+            "Provides the details to identify an account.",
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBWriteInternationalResponse5DataRefund` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBWriteInternational3DataInitiationCreditor,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteInternational3DataInitiationCreditorAgent,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticResponse5DataRefundAccount,
+                >(&rt::Rules::NONE),
             ],
         )
     }
@@ -8127,6 +8578,10 @@ for OBWriteInternationalStandingOrderConsentResponse7Data {
         )
     }
 }
+/// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
+///
+/// The same type as `OBWriteInternationalStandingOrder4DataInitiation`, whose shape it has (the spec names it apart).
+pub type OBWriteInternationalStandingOrderConsentResponse7DataInitiation = OBWriteInternationalStandingOrder4DataInitiation;
 /// `OBWriteInternationalStandingOrderResponse7` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrderResponse7 {
@@ -8418,6 +8873,104 @@ for OBWriteInternationalStandingOrderResponse7Data {
                     OBWriteDomesticResponse5DataMultiAuthorisation,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
+            ],
+        )
+    }
+}
+/// `OBWriteInternationalStandingOrderResponse7DataRefund` (the spec gives no description).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBWriteInternationalStandingOrderResponse7DataRefund {
+    /// `Creditor`: Set of elements used to identify a person or an organisation.
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
+    /// `Agent`: Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.
+    pub agent: Option<Box<OBWriteInternational3DataInitiationCreditorAgent>>,
+    /// `Account`: Provides the details to identify an account.
+    pub account: OBWriteDomesticResponse5DataRefundAccount,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: rt::Extra,
+}
+impl rt::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
+    const NAME: &'static str = "OBWriteInternationalStandingOrderResponse7DataRefund";
+    const FIELDS: &'static [&'static str] = &["Creditor", "Agent", "Account"];
+    const REQUIRED: u128 = 4;
+    const OPEN: bool = false;
+    #[inline]
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "Creditor" => Some(0usize),
+            "Agent" => Some(1usize),
+            "Account" => Some(2usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.creditor = map.next_value()?,
+            1usize => self.agent = map.next_value()?,
+            2usize => self.account = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.creditor),
+            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.agent),
+            2usize => rt::__private::ereq(map, self, 2usize, &self.account),
+            _ => Ok(()),
+        }
+    }
+    rt::__object_extra!();
+}
+rt::__object_impls!(OBWriteInternationalStandingOrderResponse7DataRefund);
+impl rt::Validate for OBWriteInternationalStandingOrderResponse7DataRefund {
+    #[inline]
+    fn validate_at(&self, r: &mut rt::__private::Report) {
+        rt::__private::check_extra::<Self>(r, &self.extra);
+        rt::__private::vopt::<Self, _>(r, 0usize, &self.creditor, &rt::Rules::NONE);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.agent, &rt::Rules::NONE);
+        rt::__private::vreq(r, self, 2usize, &self.account, &rt::Rules::NONE);
+    }
+}
+#[cfg(feature = "schemars")]
+impl rt::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderResponse7DataRefund {
+    rt::__schema_names!("OBWriteInternationalStandingOrderResponse7DataRefund");
+    fn json_schema(
+        g: &mut rt::__private::schemars::SchemaGenerator,
+    ) -> rt::__private::schemars::Schema {
+        const DOCS: &[&str] = &[
+            "Set of elements used to identify a person or an organisation.",
+            "Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.",
+            "Provides the details to identify an account.",
+        ];
+        rt::schema::object_of::<
+            Self,
+        >(
+            g,
+            "`OBWriteInternationalStandingOrderResponse7DataRefund` (the spec gives no description).",
+            DOCS,
+            &[
+                rt::schema::field::<
+                    OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteInternational3DataInitiationCreditorAgent,
+                >(&rt::Rules::NONE),
+                rt::schema::field::<
+                    OBWriteDomesticResponse5DataRefundAccount,
+                >(&rt::Rules::NONE),
             ],
         )
     }
@@ -8979,10 +9532,6 @@ pub mod ops {
 static PATTERN_0: rt::__private::Pattern = rt::__private::Pattern::new("^[A-Z]{3,3}$");
 /// Spec pattern `[A-Z]{2,2}`.
 static PATTERN_1: rt::__private::Pattern = rt::__private::Pattern::new("[A-Z]{2,2}");
-/// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`.
-static PATTERN_2: rt::__private::Pattern = rt::__private::Pattern::new(
-    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$",
-);
 static RULES_0: rt::Rules = rt::Rules {
     min_len: Some(1u64),
     max_len: Some(128u64),
@@ -9017,44 +9566,25 @@ static RULES_6: rt::Rules = rt::Rules {
     ..rt::Rules::NONE
 };
 static RULES_7: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(256u64),
+    allowed: &["Indicative"],
     ..rt::Rules::NONE
 };
 static RULES_8: rt::Rules = rt::Rules {
     min_len: Some(1u64),
-    max_len: Some(350u64),
+    max_len: Some(256u64),
     ..rt::Rules::NONE
 };
 static RULES_9: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(34u64),
-    ..rt::Rules::NONE
-};
-static RULES_10: rt::Rules = rt::Rules {
-    allowed: &["Indicative"],
-    ..rt::Rules::NONE
-};
-static RULES_11: rt::Rules = rt::Rules {
-    pattern: Some(&PATTERN_2),
-    ..rt::Rules::NONE
-};
-static RULES_12: rt::Rules = rt::Rules {
-    pattern: Some(&PATTERN_0),
-    allowed: &["GBP"],
-    ..rt::Rules::NONE
-};
-static RULES_13: rt::Rules = rt::Rules {
     min_len: Some(3u64),
     max_len: Some(4u64),
     ..rt::Rules::NONE
 };
-static RULES_14: rt::Rules = rt::Rules {
+static RULES_10: rt::Rules = rt::Rules {
     min_len: Some(1u64),
     max_len: Some(70u64),
     ..rt::Rules::NONE
 };
-static RULES_15: rt::Rules = rt::Rules {
+static RULES_11: rt::Rules = rt::Rules {
     allowed: &[
         "Personal",
         "JointPersonal",
