@@ -13,6 +13,8 @@ mod plan;
 
 #[cfg(test)]
 mod golden;
+#[cfg(test)]
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
