@@ -190,6 +190,10 @@ pub fn missing_files(document: &str, dir: &Path, root: &Path) -> Vec<String> {
         !(c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' || c == '/')
     }) {
         let base = w.rsplit('/').next().unwrap_or(w);
+        if w.contains("//") {
+            // Part of a URL.
+            continue;
+        }
         if base.ends_with(".md")
             && base.len() > 3
             && base[..base.len() - 3]
