@@ -179,7 +179,12 @@ pub fn missing_files(document: &str, dir: &Path, root: &Path) -> Vec<String> {
         let after = &rest[i + 2..];
         if let Some(end) = after.find(')') {
             let target = after[..end].split('#').next().unwrap_or_default();
-            if !target.is_empty() && !target.contains("://") && !target.starts_with("mailto:") {
+            // A path (not a URL, nor a rustdoc intra-doc link such as `Type::method`).
+            let is_path = (target.contains('/') || target.contains('.'))
+                && !target.contains("::")
+                && !target.contains("://")
+                && !target.starts_with("mailto:");
+            if is_path {
                 named.insert(target.to_owned());
             }
         }
@@ -368,7 +373,7 @@ May depend on: nothing.
     // A document naming a file that is not there.
     let root = workspace_root();
     let missing = missing_files(
-        "See [the guide](GUIDE-NOT-HERE.md), STYLE.md and ARCHITECTURE.md; [site](https://x.y/Z.md).",
+        "See [the guide](GUIDE-NOT-HERE.md), STYLE.md and ARCHITECTURE.md; [site](https://x.y/Z.md), [`f`](Type::f), [`T`](T).",
         &root,
         &root,
     );

@@ -1,36 +1,4 @@
-//! A typed client for Monzo's Open Banking API (and any ASPSP that follows the same OBIE
-//! profile), over mutual TLS.
-//!
-//! It is the thin I/O shell around the project's sans-IO crates: `ob-oidc` prepares discovery,
-//! token and authorization requests and checks their answers, `ob-dcr` registration, `ob-jose`
-//! the detached `x-jws-signature`, `ob-errors` reads every error shape. This crate sends what
-//! they prepare with `reqwest` (rustls, the client certificate as identity), and adds what a
-//! transport must: retries that honour `Retry-After`, idempotency keys, pagination over
-//! `Links.Next`, and `tracing` spans.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), monzo_client::ClientError> {
-//! use monzo_client::{Client, ClientConfig, Endpoints, TransactionQuery};
-//!
-//! let config = ClientConfig::new(Endpoints::local("https://127.0.0.1:8443"))
-//!     .identity_pem(std::fs::read_to_string("client.pem")?, std::fs::read_to_string("client.key")?)
-//!     .root_ca_pem(std::fs::read_to_string("ca.pem")?);
-//! let client = Client::new(config)?;
-//! let token = "an access token for an authorised account-access consent";
-//! for account in client.accounts(token).await?.data.account.unwrap_or_default() {
-//!     let mut pages = client.transaction_pages(token, &account.account_id, TransactionQuery::default());
-//!     while let Some(page) = pages.next_page().await? {
-//!         println!("{} transactions", page.data.transaction.map_or(0, |t| t.len()));
-//!     }
-//! }
-//! # Ok(()) }
-//! ```
-//!
-//! The `examples/journey.rs` example runs a whole account-information and payment journey
-//! against the local emulator; `examples/pot_budget.rs` is a budgeting tool's view of pots:
-//! every pot's history reconciled to the penny, a webhook for a new pot transaction, and the
-//! today's-data mode on main-account transactions alone.
-
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

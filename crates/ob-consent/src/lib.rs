@@ -1,48 +1,4 @@
-//! Consent rules of Monzo's Open Banking API, sans-IO: no I/O, and time is always an argument.
-//!
-//! - [`ais`], [`payment`], [`vrp`], [`funds`]: the consent state machines (enums of per-state
-//!   structs; a transition consumes the old state and returns the new one, or gives the old one
-//!   back with the reason), with OBIE's statuses and Monzo's timing;
-//! - [`tokens`]: token lifetimes, single-use rotating refresh tokens, and the limit of active
-//!   consents per user and client, oldest evicted;
-//! - [`permissions`]: account-access permission rules and redaction for Basic permissions;
-//! - [`access`]: the transaction window and Monzo's "5 minutes after SCA" rules;
-//! - [`payment_rules`]: what Monzo accepts in payment, VRP and funds-confirmation consents
-//!   (currency, schemes, rails, frequencies, control parameters), daily outbound limits, and
-//!   the payment-order-matches-consent check;
-//! - [`frequency`]: standing-order frequencies, the full OBIE grammar and Monzo's subset, and
-//!   when a standing order pays ([`frequency::StandingOrderPlan`]);
-//! - [`rejection`]: the reasons Monzo gives for rejecting a payment, with their exact texts;
-//! - [`idempotency`]: the `x-idempotency-key` rules as a ledger.
-//!
-//! Every rejection is a [`ConsentError`], which maps to the error response Monzo's API gives
-//! ([`ConsentError::to_api_error`]).
-//!
-//! Every time limit is half-open: something that lasts `d` from `t` is allowed while
-//! `now < t + d` and refused from `t + d` on (payment deadlines, `CutOffDateTime`,
-//! `ExpirationDateTime`, `ValidToDateTime`, token and SCA ages, idempotency keys). Time
-//! arithmetic saturates at the end of representable time instead of overflowing.
-//!
-//! ```
-//! use chrono::{TimeZone, Utc};
-//! use ob_consent::payment::{AwaitingAuthorisation, PaymentKind};
-//!
-//! let created = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
-//! let consent = AwaitingAuthorisation::new("pdc_1", "client_1", PaymentKind::Domestic, created);
-//!
-//! // The customer approves ten minutes later; the order must follow within the hour.
-//! let approved = created + chrono::Duration::minutes(10);
-//! let consent = consent.authorise("user_1", "acc_1", approved).map_err(|r| r.error)?;
-//! assert_eq!(consent.order_deadline(), approved + chrono::Duration::hours(1));
-//!
-//! // Too late: the consent is given back unchanged, with the error Monzo would return.
-//! let refused = consent.consume("pay_1", approved + chrono::Duration::minutes(61)).unwrap_err();
-//! let api = refused.error.to_api_error();
-//! assert_eq!(api.details[0].code.as_str(), "UK.OBIE.Resource.InvalidConsentStatus");
-//! let consumed = refused.state.consume("pay_1", approved + chrono::Duration::minutes(59)).map_err(|r| r.error)?;
-//! assert_eq!(consumed.payment_id, "pay_1");
-//! # Ok::<(), ob_consent::ConsentError>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // A refused transition gives the state back by value (`Refused<S>`), so the error is as large

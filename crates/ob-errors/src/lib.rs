@@ -1,42 +1,4 @@
-//! The error model of Monzo's Open Banking API, sans-IO: one typed [`ApiError`] that is read
-//! from, and written as, every shape a Monzo or OBIE endpoint uses.
-//!
-//! | shape ([`Shape`]) | where | body |
-//! |---|---|---|
-//! | `Obie` | every resource endpoint | `OBErrorResponse1`: `Code` (`<prefix.type>`), `Id`, `Message`, `Errors` (Monzo: exactly one `OBError1`) |
-//! | `MonzoLegacy` | resource endpoints when the request had `X-Open-Banking-Legacy-Errors` | `{"Code", "Message"}` |
-//! | `OAuth` | token and registration endpoints (RFC 6749 / RFC 7591) | `{"error", "error_description"}` |
-//! | `DeveloperApi` | Monzo's developer API | `{"code", "message", "params"?, "retryable"?}` |
-//! | `Empty` | an expired access token | 401 with no body |
-//!
-//! A server renders with [`render`], which honours the legacy-errors header and echoes
-//! `x-fapi-interaction-id`; a client reads any response with [`parse_response`], which keeps the raw
-//! body when the body is not an error it recognises. [`ApiError`] then says what a caller can do:
-//! [`is_retryable`](ApiError::is_retryable), [`rate_limit`](ApiError::rate_limit),
-//! [`needs_reauthentication`](ApiError::needs_reauthentication),
-//! [`is_consent_problem`](ApiError::is_consent_problem), [`field_path`](ApiError::field_path).
-//!
-//! ```
-//! use ob_errors::{parse_response, render, ApiError, ErrorCode, Prefix};
-//!
-//! // Server side: one error, rendered for a client that asked for legacy errors.
-//! let err = ApiError::obie(Prefix::BadRequest, "consent_status", "Invalid consent status")
-//!     .with_detail(ErrorCode::ResourceInvalidConsentStatus, "Consent is not authorised");
-//! let request = http::Request::builder()
-//!     .header("x-open-banking-legacy-errors", "true")
-//!     .header("x-fapi-interaction-id", "93bac548-d2de-4546-b106-880a5018460d")
-//!     .body(())
-//!     .unwrap();
-//! let response = render(request.headers(), &err);
-//! assert_eq!(response.status(), 400);
-//! assert_eq!(response.body(), br#"{"Code":"bad_request.consent_status","Message":"Consent is not authorised"}"#);
-//!
-//! // Client side: any error response back into the same type.
-//! let back = parse_response(&response).unwrap();
-//! assert_eq!(back.code, "bad_request.consent_status");
-//! assert!(back.is_consent_problem());
-//! assert!(!back.is_retryable());
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -1,43 +1,4 @@
-//! Typed models of the UK Open Banking (OBIE) Read/Write APIs, generated from the pinned specs.
-//!
-//! One module per API, each behind a Cargo feature so that you compile only what you use:
-//!
-//! | module | feature | spec |
-//! |---|---|---|
-//! | [`common`] | always | types identical in several APIs (errors, links, addresses) |
-//! | `accounts` | `accounts` | Account and Transaction API v3.1.10 |
-//! | `payments` | `payments` | Payment Initiation API v3.1.10 |
-//! | `payments_v3_1_11` | `payments` | what v3.1.11 changes (Monzo's international payments) |
-//! | `vrp` | `vrp` | Variable Recurring Payments API v3.1.10 |
-//! | `funds` | `funds` | Confirmation of Funds API v3.1.10 |
-//! | `events`, `event_notifications` | `events` | Events and Event Notification APIs v3.1.10 |
-//! | `registration` | `registration` | Dynamic Client Registration v3.2 |
-//!
-//! Other features: `schemars` (JSON Schema of every type, from the spec) and `dynamic`
-//! (`check_json` in each module: decode and validate a body by its spec type name; it makes
-//! release builds several times slower, so it is off by default).
-//!
-//! Models keep the spec's names (`OBReadTransaction6`) and field order. Decoding is lenient and
-//! lossless: unknown fields and codes are kept, missing required fields are tolerated, and
-//! amounts, numbers ([`Number`]), date-times and unknown members keep their exact text. [`Validate::validate`] is strict and reports every
-//! spec violation with its JSON path; a code outside an open code list is a note, not a
-//! violation ([`Validate::validate_all`] lists notes too, [`Validate::validate_strict`] refuses
-//! them as a bank does; see [`code`]). Each API also has an operation table (`OPERATIONS`) and a
-//! typed [`Endpoint`] per operation.
-//!
-//! ```
-//! # #[cfg(feature = "accounts")] {
-//! use ob_model::{accounts::OBReadTransaction6, decode, Validate};
-//!
-//! let body = br#"{"Data":{"Transaction":[{"AccountId":"acc_1","CreditDebitIndicator":"Credit",
-//!   "Status":"Booked","BookingDateTime":"2022-02-25T10:35:39.636Z",
-//!   "Amount":{"Amount":"150.0000","Currency":"GBP"}}]},"Links":{"Self":"https://x/"},"Meta":{}}"#;
-//! let doc: OBReadTransaction6 = decode::from_slice(body).unwrap();
-//! let tx = &doc.data.transaction.as_ref().unwrap()[0];
-//! assert_eq!(tx.amount.amount.to_string(), "150.0000");
-//! assert!(doc.validate().is_ok());
-//! # }
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

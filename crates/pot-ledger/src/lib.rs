@@ -1,43 +1,4 @@
-//! Pot reconciliation: from the transactions of Monzo pots, a ledger per pot with its running
-//! balance, checked to the penny against every balance stated along the way.
-//!
-//! Monzo's API gives a pot's balance but not the transactions that make it (the community
-//! request this crate answers: a complete, ordered history per pot, so that pot balances can be
-//! reconciled). Given pot transactions, as the `GET /pots/{PotId}/transactions` extension this
-//! project proposes serves them, [`reconcile`] builds each pot's ledger and checks it:
-//!
-//! - the opening balance plus every movement equals the closing balance, exactly (`Decimal`);
-//! - every balance stated on the way (a transaction's running balance, a balance snapshot)
-//!   equals the ledger's running balance at that point.
-//!
-//! A stated balance that differs is a [`Break`]: it names where, by how much, and the
-//! transactions around it. After a break the ledger continues from the stated balance, so one
-//! missing or wrong transaction makes exactly one break, at the first stated balance after it.
-//!
-//! Without pot transactions (what Monzo's APIs give today), [`partial`] rebuilds each pot's
-//! ledger from the main account's pot transfers and a series of balance snapshots, and names
-//! what the transfers do not explain as unattributed activity per interval, with bounds.
-//!
-//! The crate is pure computation: no I/O, no clock. [`report`] renders the results as JSON, CSV
-//! or a readable report. Feature `monzo` (on by default) reads transfers and balances from
-//! Monzo's Open Banking and developer-API types.
-//!
-//! ```
-//! use chrono::{TimeZone, Utc};
-//! use pot_ledger::{reconcile, Entry, Source, Statement};
-//! use rust_decimal::Decimal;
-//!
-//! let at = |d| Utc.with_ymd_and_hms(2026, 11, d, 9, 0, 0).unwrap();
-//! let entries = vec![
-//!     Entry::new("tx_1", "pot_1", at(1), Decimal::new(5000, 2), Source::TransferIn),
-//!     Entry::new("tx_2", "pot_1", at(2), Decimal::new(-1250, 2), Source::CardPayment),
-//! ];
-//! let statement = Statement::new("pot_1", Decimal::ZERO).closing(at(3), Decimal::new(3750, 2));
-//! let result = reconcile(entries, vec![statement]);
-//! assert!(result.is_reconciled());
-//! assert_eq!(result.pots[0].closing, Decimal::new(3750, 2));
-//! ```
-
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
