@@ -12,6 +12,7 @@ mod fuzz;
 mod journey;
 mod payment_kinds;
 mod payments;
+mod permissions;
 mod pot_transactions;
 mod seed;
 #[cfg(feature = "server")]
