@@ -7,9 +7,9 @@ use http::Request;
 use monzo_model::accounts::OBReadAccount6;
 use serde_json::{json, Value};
 
-use crate::journey::Tpp;
 use crate::payment_kinds::{consent_and_order, creditor, valid};
 use crate::payments::Payer;
+use crate::support::Tpp;
 
 const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 const MEDIUM: &str = "user_0000A4C4nqORb7K9YYW3r0";

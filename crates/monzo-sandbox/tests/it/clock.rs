@@ -11,9 +11,9 @@ use ob_oidc::token::{parse_token_response, prepare_refresh, TokenResponse};
 use ob_oidc::Secret;
 use serde_json::{json, Value};
 
-use crate::journey::{keys, now, Tpp, Transport, BASE};
 use crate::payment_kinds::international_initiation;
 use crate::payments::Payer;
+use crate::support::{keys, now, Tpp, Transport, BASE};
 
 const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 

@@ -23,7 +23,7 @@ use ob_oidc::token::{
 };
 use serde_json::{json, Value};
 
-use crate::journey::{keys, now, tpp_key, Tpp, BASE};
+use crate::support::{keys, now, tpp_key, Tpp, BASE};
 
 const EU_USER: &str = "user_0000Av3bpksv3AAmdybBCr";
 const EU_ACCOUNT: &str = "acc_0000Av3bry7sn2XsI3eZ3C";

@@ -8,7 +8,7 @@ use ob_jose::{jws, Jwks};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use crate::journey::Tpp;
+use crate::support::Tpp;
 
 const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";
@@ -590,8 +590,8 @@ fn changes_after_creation_are_announced_on_the_resource() {
     // An account-information client with a consent covering the joint account.
     // The same software (event subscriptions are signed by it), a client for accounts.
     let (reader, reader_dn) = p.tpp.register_software(
-        crate::journey::SOFTWARE_ID,
-        crate::journey::ORG_ID,
+        crate::support::SOFTWARE_ID,
+        crate::support::ORG_ID,
         "openid accounts",
     );
     let payer = (

@@ -10,9 +10,9 @@ use ob_oidc::token::{parse_token_response, prepare_client_credentials};
 use serde_json::{json, Value};
 
 use crate::clock::advance;
-use crate::journey::Tpp;
 use crate::payment_kinds::{consent_and_order, creditor, valid, vrp_body, vrp_consent_body};
 use crate::payments::Payer;
+use crate::support::Tpp;
 
 const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";

@@ -11,8 +11,8 @@ use ob_jose::jws::{self, Object};
 use ob_jose::Jwks;
 use serde_json::{json, Value};
 
-use crate::journey::{tpp_key, Tpp, ORG_ID, SOFTWARE_ID};
 use crate::payments::Payer;
+use crate::support::{tpp_key, Tpp, ORG_ID, SOFTWARE_ID};
 
 const AISP: &str = "/open-banking/v3.1/aisp";
 const PISP: &str = "/open-banking/v3.1/pisp";

@@ -20,7 +20,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Value};
 
-use crate::journey::{tpp_key, Tpp, ORG_ID, SOFTWARE_ID};
+use crate::support::{tpp_key, Tpp, ORG_ID, SOFTWARE_ID};
 
 /// Cases per property, from `FUZZ_CASES` (default 1500).
 pub fn cases() -> u32 {

@@ -17,3 +17,4 @@ mod pot_transactions;
 mod seed;
 #[cfg(feature = "server")]
 mod server;
+mod support;

@@ -24,8 +24,8 @@ use ob_oidc::token::{parse_token_response, prepare_client_credentials};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use crate::journey::{tpp_key, Tpp, SOFTWARE_ID};
 use crate::payments::Payer;
+use crate::support::{tpp_key, Tpp, SOFTWARE_ID};
 
 const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";
@@ -595,7 +595,7 @@ fn a_client_reads_updates_and_deletes_its_registration() {
     let statement = {
         let body = json!({
             "software_statement_claims": {
-                "software_id": SOFTWARE_ID, "org_id": crate::journey::ORG_ID,
+                "software_id": SOFTWARE_ID, "org_id": crate::support::ORG_ID,
                 "software_client_name": "Budgeting App",
                 "software_redirect_uris": ["https://tpp.example/callback", "https://tpp.example/other"],
                 "software_roles": ["AISP"]

@@ -8,7 +8,7 @@ use ob_jose::Jwks;
 use ob_oidc::token::{parse_token_response, prepare_client_credentials};
 use serde_json::{json, Value};
 
-use crate::journey::{tpp_key, Tpp, ORG_ID, SOFTWARE_ID};
+use crate::support::{tpp_key, Tpp, ORG_ID, SOFTWARE_ID};
 
 const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";

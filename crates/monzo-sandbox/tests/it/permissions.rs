@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::journey::Tpp;
+use crate::support::Tpp;
 
 const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 const ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";

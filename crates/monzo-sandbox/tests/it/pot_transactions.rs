@@ -9,7 +9,7 @@ use pot_ledger::{reconcile, Entry, Source, Statement};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use crate::journey::Tpp;
+use crate::support::Tpp;
 
 const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 const AISP: &str = "/open-banking/v3.1/aisp";
@@ -289,7 +289,7 @@ fn without_the_proposals_responses_fit_the_upstream_schemas() {
         "ReadTransactionsDebits",
     ];
     let page = |proposals: bool, query: &str| -> (Tpp, String, Value) {
-        let config = Config::new(crate::journey::BASE);
+        let config = Config::new(crate::support::BASE);
         let config = if proposals {
             config
         } else {

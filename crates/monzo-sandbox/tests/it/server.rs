@@ -13,7 +13,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
 
-use crate::journey::{Tpp, Transport, ORG_ID, SOFTWARE_ID};
+use crate::support::{Tpp, Transport, ORG_ID, SOFTWARE_ID};
 
 /// An HTTPS client for the tests: one connection per request, HTTP/1.1.
 pub struct Client {
@@ -706,7 +706,7 @@ fn jwks_host(
     let port = listener.local_addr().unwrap().port();
     let served = Arc::new(AtomicUsize::new(0));
     let count = served.clone();
-    let keys = json!({"keys": [crate::journey::tpp_key().public_jwk()]}).to_string();
+    let keys = json!({"keys": [crate::support::tpp_key().public_jwk()]}).to_string();
     let task = rt.spawn(async move {
         loop {
             let Ok((mut tcp, _)) = listener.accept().await else {
@@ -773,7 +773,7 @@ fn an_eu_registration_fetches_the_tpps_keys_and_survives_a_restart() {
             let keys = monzo_sandbox::core::FetchedKeys::found(
                 uri,
                 ob_jose::Jwks {
-                    keys: vec![crate::journey::tpp_key().public_jwk()],
+                    keys: vec![crate::support::tpp_key().public_jwk()],
                 },
             );
             req.headers_mut().insert(
