@@ -146,7 +146,7 @@ impl TryFrom<JsonObject> for Map<String, Value> {
 /// as borrowed slices (decoded only when they hold an escape), linearly within small objects
 /// and through a hash set beyond [`LINEAR_KEYS`] members, so the common small object costs
 /// no allocation beyond the two scratch vectors.
-pub(crate) fn check_members(text: &str) -> Result<(), String> {
+fn check_members(text: &str) -> Result<(), String> {
     if let Some(verdict) = check_flat(text) {
         return verdict;
     }
@@ -188,22 +188,9 @@ pub(crate) fn check_members(text: &str) -> Result<(), String> {
                 }
             }
             b'"' => {
-                // The string's end: the next quote not escaped.
                 let start = i;
-                let mut escaped = false;
-                let mut has_escape = false;
-                i += 1;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'\\' if !escaped => {
-                            escaped = true;
-                            has_escape = true;
-                        }
-                        b'"' if !escaped => break,
-                        _ => escaped = false,
-                    }
-                    i += 1;
-                }
+                let has_escape;
+                (i, has_escape) = string_end(bytes, start);
                 let Some(f) = stack.last_mut() else {
                     i += 1;
                     continue;
@@ -263,20 +250,8 @@ fn check_flat(text: &str) -> Option<Result<(), String>> {
             b',' => expect_key = true,
             b'"' => {
                 let start = i + 1;
-                let mut escaped = false;
-                let mut has_escape = false;
-                i += 1;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'\\' if !escaped => {
-                            escaped = true;
-                            has_escape = true;
-                        }
-                        b'"' if !escaped => break,
-                        _ => escaped = false,
-                    }
-                    i += 1;
-                }
+                let has_escape;
+                (i, has_escape) = string_end(bytes, i);
                 if expect_key {
                     expect_key = false;
                     if has_escape || n == FLAT_KEYS {
@@ -300,6 +275,36 @@ fn check_flat(text: &str) -> Option<Result<(), String>> {
     Some(Ok(()))
 }
 
+/// The end of the JSON string whose opening quote is at `open`: the index of its closing quote
+/// (the text's length when there is none), and whether it holds an escape.
+fn string_end(bytes: &[u8], open: usize) -> (usize, bool) {
+    let mut escaped = false;
+    let mut has_escape = false;
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if !escaped => {
+                escaped = true;
+                has_escape = true;
+            }
+            b'"' if !escaped => break,
+            _ => escaped = false,
+        }
+        i += 1;
+    }
+    (i, has_escape)
+}
+
+/// A JSON value's raw text, refused as typed decoding refuses it ([`check_members`]) and kept
+/// compact: what free-form objects and unknown members store.
+pub(crate) fn compact_checked(raw: Box<RawValue>) -> Result<Box<RawValue>, String> {
+    check_members(raw.get())?;
+    match minify(raw.get()) {
+        Some(compact) => RawValue::from_string(compact).map_err(|e| e.to_string()),
+        None => Ok(raw),
+    }
+}
+
 /// The most members [`check_flat`] handles.
 const FLAT_KEYS: usize = 8;
 
@@ -308,7 +313,7 @@ const LINEAR_KEYS: usize = 16;
 
 /// `text` without insignificant whitespace, or `None` when it has none (valid JSON in, one pass,
 /// allocating only when something is removed).
-pub(crate) fn minify(text: &str) -> Option<String> {
+fn minify(text: &str) -> Option<String> {
     let mut out: Option<String> = None;
     let mut in_string = false;
     let mut escaped = false;
@@ -351,11 +356,7 @@ impl<'de> Deserialize<'de> for JsonObject {
                 "invalid type: {found}, expected a JSON object"
             )));
         }
-        check_members(text).map_err(de::Error::custom)?;
-        Ok(match minify(text) {
-            Some(compact) => Self::from_compact(compact),
-            None => Self(raw),
-        })
+        compact_checked(raw).map(Self).map_err(de::Error::custom)
     }
 }
 

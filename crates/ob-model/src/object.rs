@@ -51,11 +51,9 @@ impl<'de> Deserialize<'de> for ExactJson {
     /// its compact text.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(deserializer)?;
-        crate::json::check_members(raw.get()).map_err(de::Error::custom)?;
-        Ok(match crate::json::minify(raw.get()) {
-            Some(compact) => Self(RawValue::from_string(compact).map_err(de::Error::custom)?),
-            None => Self(raw),
-        })
+        crate::json::compact_checked(raw)
+            .map(Self)
+            .map_err(de::Error::custom)
     }
 }
 
