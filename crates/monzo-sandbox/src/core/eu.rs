@@ -48,7 +48,8 @@ impl FetchedKeys {
         }
     }
 
-    /// No keys at `uri`, for `reason` (printable ASCII is kept, the rest replaced).
+    /// No keys at `uri`, for `reason` (printable ASCII and spaces kept, the rest replaced by
+    /// `?`, at most 300 characters).
     pub fn failed(uri: impl Into<String>, reason: &str) -> Self {
         let reason = reason
             .chars()
@@ -71,17 +72,20 @@ impl FetchedKeys {
     /// The header value: compact JSON, visible ASCII only (keys are base64url; any other text
     /// is escaped).
     pub fn to_header_value(&self) -> Option<::http::HeaderValue> {
+        // serde_json escapes control characters; what is left beyond ASCII can only be inside
+        // a JSON string, where `\\uXXXX` (UTF-16 units, surrogate pairs beyond U+FFFF) is
+        // the same text.
         let text = serde_json::to_string(self).ok()?;
-        let ascii: String = text
-            .chars()
-            .map(|c| {
-                if c.is_ascii() && !c.is_ascii_control() {
-                    c.to_string()
-                } else {
-                    format!("\\u{:04x}", u32::from(c).min(0xFFFF))
+        let mut ascii = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c.is_ascii() {
+                ascii.push(c);
+            } else {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    ascii.push_str(&format!("\\u{unit:04x}"));
                 }
-            })
-            .collect();
+            }
+        }
         ::http::HeaderValue::from_str(&ascii).ok()
     }
 }
@@ -97,7 +101,10 @@ fn validator(config: &Config) -> ValidatorConfig {
 /// whose statement fails without needing keys).
 pub fn eu_keys_to_fetch(config: &Config, req: &Request<Vec<u8>>, now: Instant) -> Option<String> {
     let path = req.uri().path().trim_end_matches('/');
-    let rest = path.strip_prefix("/open-banking/eu")?;
+    if Region::of_path(path) != Region::Eu {
+        return None;
+    }
+    let rest = path.strip_prefix(Region::Eu.prefix())?;
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let registration = matches!(
         (req.method(), segments.as_slice()),

@@ -773,4 +773,25 @@ fn eu_registration_requests_name_the_keys_to_fetch() {
     let kept: FetchedKeys =
         serde_json::from_slice(logged.headers()[FETCHED_KEYS_HEADER].as_bytes()).unwrap();
     assert_eq!(kept, the_tpp_keys());
+    // Text beyond ASCII in a fetched key set (a `kid` with an accent, an emoji beyond U+FFFF)
+    // travels in the header as JSON escapes and reads back the same.
+    let mut key = serde_json::to_value(tpp_key().public_jwk()).unwrap();
+    key["kid"] = json!("clé-🔑");
+    let unusual = FetchedKeys::found(
+        JWKS_URI,
+        serde_json::from_value(json!({"keys": [key]})).unwrap(),
+    );
+    let header = unusual.to_header_value().unwrap();
+    assert!(header.as_bytes().is_ascii());
+    let back: FetchedKeys = serde_json::from_slice(header.as_bytes()).unwrap();
+    assert_eq!(back, unusual);
+    // A path that only starts like the EU prefix is not the EU interface.
+    let mut other = register_request(&jwt, None);
+    *other.uri_mut() = format!("{BASE}/open-banking/europe/register")
+        .parse()
+        .unwrap();
+    assert_eq!(
+        monzo_sandbox::core::eu_keys_to_fetch(&Config::new(BASE), &other, now()),
+        None
+    );
 }
