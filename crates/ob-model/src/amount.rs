@@ -113,7 +113,9 @@ impl PartialOrd for Amount {
 
 impl Ord for Amount {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        let text = |a: &Self| a.invalid().map(|e| e.text.clone());
+        fn text(a: &Amount) -> Option<&str> {
+            a.invalid().map(|e| e.text.as_str())
+        }
         self.value
             .cmp(&other.value)
             .then_with(|| text(self).cmp(&text(other)))

@@ -234,9 +234,7 @@ struct Access {
     user_id: String,
     last_sca: Instant,
     account_ids: Vec<String>,
-    /// The base URL of the interface read (for `Links`).
-    aisp_base: String,
-    /// The interface read: on the EU one, pots are accounts.
+    /// The interface read (its base URL in `Links`; on the EU one, pots are accounts).
     region: Region,
     permissions: Permissions,
     transaction_from: Option<Instant>,
@@ -503,7 +501,6 @@ impl Sandbox {
                 Some(_) => return Err(http::forbidden("the account is not in the consent")),
                 None => authorised.approval.account_ids.clone(),
             },
-            aisp_base: self.config.aisp_base_of(ctx.region),
             region: ctx.region,
             permissions: authorised.info.permissions.clone(),
             transaction_from: authorised.info.transaction_from,
@@ -629,7 +626,7 @@ impl Sandbox {
             .collect();
         Ok(json!({
             "Data": {"Account": accounts},
-            "Links": {"Self": format!("{}/accounts", access.aisp_base)},
+            "Links": {"Self": format!("{}/accounts", self.config.aisp_base_of(access.region))},
             "Meta": {"TotalPages": 1}
         }))
     }

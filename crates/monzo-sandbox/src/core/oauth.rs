@@ -25,7 +25,8 @@ const APP_TOKEN_LIFETIME: Duration = Duration::hours(30);
 
 /// A registration request that passed every check, not yet kept.
 struct CheckedRegistration {
-    valid: ob_dcr::server::ValidRegistration,
+    /// The registration to answer with and keep, its `client_id` still to set.
+    registration: ob_model::registration::OBClientRegistration1,
     software_id: String,
     org_id: String,
     dn: String,
@@ -345,11 +346,12 @@ impl Sandbox {
             .clone()
             .unwrap_or_default();
         self.seen_jtis.purge(ctx.wall);
-        let valid = pending
+        let registration = pending
             .verify(&jwks, dn, &mut self.seen_jtis, ctx.wall)
+            .and_then(|valid| valid.into_registration("", ctx.wall))
             .map_err(|e| e.to_api_error())?;
         Ok(CheckedRegistration {
-            valid,
+            registration,
             software_id,
             org_id,
             dn: dn.to_owned(),
@@ -360,16 +362,9 @@ impl Sandbox {
 
     /// Keeps an accepted registration: the client, and on the EU interface its software's
     /// keys as fetched (the request objects of the client are checked with them).
-    fn keep_registration(
-        &mut self,
-        client_id: &str,
-        checked: CheckedRegistration,
-        now: Instant,
-    ) -> Result<Value, ApiError> {
-        let registration = checked
-            .valid
-            .into_registration(client_id, now)
-            .map_err(|e| e.to_api_error())?;
+    fn keep_registration(&mut self, client_id: &str, checked: CheckedRegistration) -> Value {
+        let mut registration = checked.registration;
+        registration.client_id = Some(client_id.into());
         let body = serde_json::to_value(&registration).unwrap_or_default();
         if checked.region == Region::Eu {
             self.software.insert(
@@ -391,7 +386,7 @@ impl Sandbox {
                 region: checked.region,
             },
         );
-        Ok(body)
+        body
     }
 
     /// `POST /register`.
@@ -400,15 +395,10 @@ impl Sandbox {
         req: &Request<Vec<u8>>,
         ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
+        // Every check passes before the id is drawn: a refusal changes nothing.
         let checked = self.check_registration_request(req, ctx)?;
-        // The registration is checked before the id is drawn: a refusal changes nothing.
-        checked
-            .valid
-            .clone()
-            .into_registration("", ctx.wall)
-            .map_err(|e| e.to_api_error())?;
         let client_id = self.new_id("oauth2client");
-        let body = self.keep_registration(&client_id, checked, ctx.wall)?;
+        let body = self.keep_registration(&client_id, checked);
         Ok(http::json(StatusCode::CREATED, &body))
     }
 
@@ -487,7 +477,7 @@ impl Sandbox {
                 "the statement is for another software than the client's",
             ));
         }
-        let body = self.keep_registration(client_id, checked, ctx.wall)?;
+        let body = self.keep_registration(client_id, checked);
         Ok(http::json(StatusCode::OK, &body))
     }
 
