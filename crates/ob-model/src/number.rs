@@ -13,6 +13,9 @@ use serde_json::value::RawValue;
 
 /// A JSON number as it was written: `1.10` stays `1.10`, `1e400` keeps its value.
 ///
+/// It is read and written through serde_json's raw values, so it keeps its text with
+/// serde_json (the format of every model here); another serde format cannot carry it.
+///
 /// ```
 /// use ob_model::Number;
 /// let n: Number = serde_json::from_str("1.10").unwrap();

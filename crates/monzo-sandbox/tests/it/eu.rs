@@ -162,11 +162,7 @@ fn call(
         .body(body.map(|v| v.to_string().into_bytes()).unwrap_or_default())
         .unwrap();
     let resp = send(sandbox, req, Some(EU_DN));
-    (resp.status().as_u16(), body_of(&resp))
-}
-
-fn body_of(resp: &Response<Vec<u8>>) -> Value {
-    body(resp)
+    (resp.status().as_u16(), body(&resp))
 }
 
 /// An AIS consent on the EU interface, approved with `DesiredStatus` (by the EU user).
