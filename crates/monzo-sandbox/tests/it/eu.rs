@@ -149,17 +149,21 @@ fn call(
     method: &str,
     path: &str,
     token: &str,
-    body: Option<Value>,
+    payload: Option<Value>,
 ) -> (u16, Value) {
     let mut b = Request::builder()
         .method(method)
         .uri(format!("{BASE}{path}"))
         .header("authorization", format!("Bearer {token}"));
-    if body.is_some() {
+    if payload.is_some() {
         b = b.header("content-type", "application/json");
     }
     let req = b
-        .body(body.map(|v| v.to_string().into_bytes()).unwrap_or_default())
+        .body(
+            payload
+                .map(|v| v.to_string().into_bytes())
+                .unwrap_or_default(),
+        )
         .unwrap();
     let resp = send(sandbox, req, Some(EU_DN));
     (resp.status().as_u16(), body(&resp))
