@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::emit::{self, Emit};
 use crate::ir::{self, Module};
 use crate::lock::{self, Pin};
+use crate::narrow;
 use crate::overlay;
 use crate::plan::{self, Planned};
 
@@ -124,6 +125,7 @@ fn rt_ob() -> Emit {
         crate_prefix: "ob_model".into(),
         doc: String::new(),
         header: String::new(),
+        profile: false,
     }
 }
 
@@ -133,6 +135,7 @@ fn rt_monzo() -> Emit {
         crate_prefix: "monzo_model".into(),
         doc: String::new(),
         header: String::new(),
+        profile: true,
     }
 }
 
@@ -149,6 +152,35 @@ fn mod_rs(doc: &str, mods: &[(String, Option<String>)]) -> Result<String, String
         &header(&["specs/obie.lock".into(), "specs/monzo/profile.json".into()]),
         quote!(#(#![doc = #doc])* #(#items)*),
     )
+}
+
+/// The crate-wide `narrowing` lookup of a profile crate: each API module's, behind its feature.
+fn lookup_rs(mods: &[(String, Option<String>)]) -> Result<String, String> {
+    let tries = mods
+        .iter()
+        .filter(|(m, _)| m != "common")
+        .map(|(m, feature)| {
+            let id = proc_macro2::Ident::new(m, proc_macro2::Span::call_site());
+            let cfg = feature.as_ref().map(|f| quote!(#[cfg(feature = #f)]));
+            quote! {
+                #cfg
+                if let Some(n) = #id::narrowing(type_name) {
+                    return Some(n);
+                }
+            }
+        });
+    let file = quote! {
+        /// Monzo's narrowing of an OBIE type as a document's root, by the type's spec name, from
+        /// the API modules built (see each module's `narrowing`).
+        pub fn narrowing(type_name: &str) -> Option<&'static ob_model::Narrowing> {
+            let _ = type_name;
+            #(#tries)*
+            None
+        }
+    };
+    let file: syn::File =
+        syn::parse2(file).map_err(|e| format!("generated code does not parse: {e}"))?;
+    Ok(format!("\n{}", prettyplease::unparse(&file)))
 }
 
 /// A code list that a later version of a spec extends: every code, and the note its type's
@@ -337,6 +369,8 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
         let mut m =
             ir::build(&spec).map_err(|e| format!("{} with the Monzo extension: {e}", pin.local))?;
         apply_supersets(&mut m, &supersets);
+        let m = narrow::against(&m, &planned[index[&pin.module]].module)
+            .map_err(|e| format!("{}: {e}", pin.name))?;
         let all: Vec<&Planned> = planned.iter().chain(monzo_planned.iter()).collect();
         let mut bases: Vec<&Planned> = vec![all[index[&pin.module]]];
         if let Some(b) = pin.base.as_ref().and_then(|b| monzo_index.get(b)) {
@@ -366,7 +400,12 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
                 title: p.module.title.clone(),
                 ..Module::default()
             };
-            for n in &p.own {
+            // A type carrying a narrowing stays in its module (the narrowing is the module's).
+            for n in p
+                .own
+                .iter()
+                .filter(|n| !p.module.narrowing.contains_key(*n))
+            {
                 m.schemas.insert(n.clone(), p.module.schemas[n].clone());
             }
             m
@@ -420,13 +459,30 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
         files.insert(format!("{MONZO_DIR}/{}.rs", pin.module), text);
         monzo_mods.push((pin.module.clone(), Some(pin.feature.clone())));
     }
-    files.insert(
-        format!("{MONZO_DIR}/mod.rs"),
-        mod_rs(
-            "Generated Monzo profile modules; each API behind its Cargo feature.",
-            &monzo_mods,
-        )?,
-    );
+    // A type's narrowing as a document root must be one across modules: `narrowing(name)`
+    // looks it up by name.
+    let mut roots: BTreeMap<&str, (&str, &narrow::Node)> = BTreeMap::new();
+    for p in &monzo_planned {
+        for (name, node) in &p.module.narrowing {
+            if !p.reexports.contains_key(name) {
+                continue;
+            }
+            if let Some((other, seen)) = roots.insert(name, (&p.path, node)) {
+                if seen != node {
+                    return Err(format!(
+                        "Monzo narrows {name} differently in {other} and {}: `narrowing()` would be ambiguous",
+                        p.path
+                    ));
+                }
+            }
+        }
+    }
+    let mut text = mod_rs(
+        "Generated Monzo profile modules; each API behind its Cargo feature.",
+        &monzo_mods,
+    )?;
+    text.push_str(&lookup_rs(&monzo_mods)?);
+    files.insert(format!("{MONZO_DIR}/mod.rs"), text);
     Ok(files)
 }
 

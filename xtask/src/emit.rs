@@ -7,6 +7,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::ir::{pascal, Checks, Op, Schema, Ty};
+use crate::narrow::Node;
 use crate::plan::Planned;
 
 /// How generated code reaches the model runtime: `crate` inside ob-model, `ob_model` elsewhere.
@@ -18,6 +19,8 @@ pub struct Emit {
     pub doc: String,
     /// Header comment naming the command and sources.
     pub header: String,
+    /// A profile crate (monzo-model): modules carry a `narrowing` lookup.
+    pub profile: bool,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -118,6 +121,8 @@ struct Ctx<'a> {
     patterns: Vec<String>,
     /// Distinct field rules of the module: (key, `static RULES_n` item).
     rules: Vec<(String, TokenStream)>,
+    /// Distinct narrowings of the module: (key, `static NARROW_n` item).
+    narrowings: Vec<(String, TokenStream)>,
 }
 
 impl Ctx<'_> {
@@ -222,6 +227,107 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// The `static NARROW_n` holding a profile's narrowing (one per distinct tree).
+    fn narrowing(&mut self, node: &Node) -> Ident {
+        let key = format!("{node:?}");
+        if let Some(i) = self.narrowings.iter().position(|(k, _)| *k == key) {
+            return format_ident!("NARROW_{}", i);
+        }
+        let rt = self.rt.clone();
+        let fields: Vec<TokenStream> = node
+            .fields
+            .iter()
+            .map(|f| {
+                let (index, required) = (f.index, f.required);
+                let rules = match &f.checks {
+                    Some(c) => {
+                        let r = self.rules(c);
+                        quote!(Some(#r))
+                    }
+                    None => quote!(None),
+                };
+                let inner = match &f.inner {
+                    Some(n) => {
+                        let id = self.narrowing(n);
+                        quote!(Some(&#id))
+                    }
+                    None => quote!(None),
+                };
+                quote!(#rt::FieldNarrowing { index: #index, required: #required, rules: #rules, inner: #inner })
+            })
+            .collect();
+        let i = self.narrowings.len();
+        let id = format_ident!("NARROW_{}", i);
+        self.narrowings.push((
+            key,
+            quote!(static #id: #rt::Narrowing = #rt::Narrowing { fields: &[#(#fields),*] };),
+        ));
+        id
+    }
+}
+
+/// What a profile's narrowing adds, as Markdown lines for a type's docs: one per field it
+/// narrows, by path below the type.
+pub fn describe_narrowing(node: &Node, prefix: &str, out: &mut Vec<String>) {
+    for f in &node.fields {
+        let path = format!("{prefix}{}", f.json);
+        let mut what = Vec::new();
+        if f.required {
+            what.push("required".to_owned());
+        }
+        if let Some(c) = &f.checks {
+            let o = &f.obie_checks;
+            if !c.allowed.is_empty() && c.allowed != o.allowed {
+                let list: Vec<String> = c.allowed.iter().map(|a| format!("`{a}`")).collect();
+                what.push(format!("only {}", list.join(", ")));
+            }
+            if c.pattern.is_some() && c.pattern != o.pattern {
+                what.push(format!(
+                    "pattern `{}`",
+                    c.pattern.as_deref().unwrap_or_default()
+                ));
+            }
+            if c.min_len != o.min_len {
+                if let Some(n) = c.min_len {
+                    what.push(format!("at least {n} characters"));
+                }
+            }
+            if c.max_len != o.max_len {
+                if let Some(n) = c.max_len {
+                    what.push(format!("at most {n} characters"));
+                }
+            }
+            if c.minimum != o.minimum {
+                if let Some(m) = c.minimum {
+                    what.push(format!("at least {m}"));
+                }
+            }
+            if c.items != o.items || c.min_items != o.min_items || c.max_items != o.max_items {
+                what.push("rules on its items".to_owned());
+            }
+        }
+        let monzo: Vec<&str> = f
+            .doc
+            .split("\n\n")
+            .filter(|para| para.contains("Monzo"))
+            .collect();
+        if !what.is_empty() || !monzo.is_empty() {
+            let mut line = format!("- `{path}`");
+            if !what.is_empty() {
+                line.push_str(&format!(": {}", what.join("; ")));
+            }
+            if !monzo.is_empty() {
+                line.push_str(&format!(". {}", monzo.join(" ").replace('\n', " ")));
+            }
+            out.push(line);
+        }
+        if let Some(inner) = &f.inner {
+            describe_narrowing(inner, &format!("{path}."), out);
+        }
+    }
+}
+
 /// One field of a struct being printed: its spec field, Rust name and the rules `static` its
 /// checks use.
 struct FieldOut<'f> {
@@ -239,6 +345,8 @@ struct StructOut<'f> {
     doc: String,
     open: bool,
     fields: Vec<FieldOut<'f>>,
+    /// A profile's narrowing of the spec types below it.
+    narrowing: Option<Node>,
 }
 
 fn emit_struct(
@@ -256,6 +364,15 @@ fn emit_struct(
     };
     if ext {
         doc.push_str("\n\nMonzo extension: not part of the OBIE specification.");
+    }
+    let narrowing = cx.p.module.narrowing.get(name).cloned();
+    if let Some(node) = &narrowing {
+        let mut lines = Vec::new();
+        describe_narrowing(node, "", &mut lines);
+        doc.push_str(&format!(
+            "\n\nMonzo narrows the OBIE types of these fields (`validate()` checks it):\n{}",
+            lines.join("\n")
+        ));
     }
     let mut used = std::collections::BTreeSet::new();
     let fields = fields
@@ -280,6 +397,7 @@ fn emit_struct(
         doc,
         open,
         fields,
+        narrowing,
     };
     let decl = struct_decl(cx, &s);
     let object = object_impl(cx, &s);
@@ -413,7 +531,8 @@ fn object_impl(cx: &Ctx, s: &StructOut) -> TokenStream {
 }
 
 /// `Validate`: missing and unexpected fields, then each field present against its rules.
-fn validate_impl(cx: &Ctx, s: &StructOut) -> TokenStream {
+fn validate_impl(cx: &mut Ctx, s: &StructOut) -> TokenStream {
+    let own = s.narrowing.as_ref().map(|node| cx.narrowing(node));
     let rt = &cx.rt;
     let id = &s.id;
     let checks = s.fields.iter().map(|f| {
@@ -424,14 +543,29 @@ fn validate_impl(cx: &Ctx, s: &StructOut) -> TokenStream {
             quote!(#rt::__private::vopt::<Self, _>(r, #i, &self.#r, #rules);)
         }
     });
-    quote! {
-        impl #rt::Validate for #id {
-            #[inline]
-            fn validate_at(&self, r: &mut #rt::__private::Report) {
-                #rt::__private::check_extra::<Self>(r, &self.extra);
-                #(#checks)*
+    let checks: Vec<TokenStream> = checks.collect();
+    match own {
+        None => quote! {
+            impl #rt::Validate for #id {
+                #[inline]
+                fn validate_at(&self, r: &mut #rt::__private::Report) {
+                    #rt::__private::check_extra::<Self>(r, &self.extra);
+                    #(#checks)*
+                }
             }
-        }
+        },
+        // A profile type whose fields are spec types it narrows: it walks them with its
+        // narrowing.
+        Some(n) => quote! {
+            impl #rt::Validate for #id {
+                fn validate_at(&self, r: &mut #rt::__private::Report) {
+                    let outer = #rt::__private::enter(r, &#n);
+                    #rt::__private::check_extra::<Self>(r, &self.extra);
+                    #(#checks)*
+                    r.narrowing = outer;
+                }
+            }
+        },
     }
 }
 
@@ -475,6 +609,15 @@ fn emit_enum(
     };
     if ext {
         doc.push_str("\n\nMonzo extension: not part of the OBIE specification.");
+    }
+    let narrowing = cx.p.module.narrowing.get(name).cloned();
+    if let Some(node) = &narrowing {
+        let mut lines = Vec::new();
+        describe_narrowing(node, "", &mut lines);
+        doc.push_str(&format!(
+            "\n\nMonzo narrows the OBIE types of these fields (`validate()` checks it):\n{}",
+            lines.join("\n")
+        ));
     }
     doc.push_str(if open {
         "\n\nAn open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation."
@@ -657,15 +800,21 @@ pub fn module(p: &Planned, e: &Emit, with_ops: bool) -> Result<String, String> {
         rt: quote!(rt),
         patterns: Vec::new(),
         rules: Vec::new(),
+        narrowings: Vec::new(),
     };
     let mut items = Vec::new();
     // Re-exports, grouped by source module.
     let mut by_source: BTreeMap<&str, Vec<Ident>> = BTreeMap::new();
+    let mut roots = Vec::new();
     for (name, from) in &p.reexports {
-        by_source
-            .entry(from.as_str())
-            .or_default()
-            .push(ident(name));
+        match p.module.narrowing.get(name) {
+            // An OBIE type the profile narrows: re-exported on its own, with what it adds.
+            Some(node) => roots.push((name, from, node)),
+            None => by_source
+                .entry(from.as_str())
+                .or_default()
+                .push(ident(name)),
+        }
     }
     for (from, names) in by_source {
         let path = match from.strip_prefix(&e.crate_prefix) {
@@ -675,6 +824,24 @@ pub fn module(p: &Planned, e: &Emit, with_ops: bool) -> Result<String, String> {
         let path: syn::Path =
             syn::parse_str(&path).map_err(|err| format!("bad path {path}: {err}"))?;
         items.push(quote!(pub use #path::{#(#names),*};));
+    }
+    let mut lookup = Vec::new();
+    for (name, from, node) in roots {
+        let path = match from.strip_prefix(&e.crate_prefix) {
+            Some(rest) => format!("crate{rest}::{name}"),
+            None => format!("{from}::{name}"),
+        };
+        let path: syn::Path =
+            syn::parse_str(&path).map_err(|err| format!("bad path {path}: {err}"))?;
+        let mut lines = Vec::new();
+        describe_narrowing(node, "", &mut lines);
+        let doc = doc_attr(&format!(
+            "Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):\n{}",
+            lines.join("\n")
+        ));
+        items.push(quote!(#doc pub use #path;));
+        let n = cx.narrowing(node);
+        lookup.push(quote!(#name => Some(&#n),));
     }
     for name in &p.own {
         let item = match &p.module.schemas[name] {
@@ -706,6 +873,21 @@ pub fn module(p: &Planned, e: &Emit, with_ops: bool) -> Result<String, String> {
     if with_ops {
         items.push(emit_ops(&cx, &p.module.ops));
     }
+    if e.profile && with_ops {
+        let rt = &cx.rt;
+        items.push(quote! {
+            /// Monzo's narrowing of an OBIE type this module re-exports (by its spec name), as a
+            /// document's root: what `validate_monzo()` checks beyond `validate()`. `None` for a
+            /// type Monzo leaves as OBIE defines it, and for Monzo's own types (their
+            /// `validate()` applies Monzo's rules).
+            pub fn narrowing(type_name: &str) -> Option<&'static #rt::Narrowing> {
+                match type_name {
+                    #(#lookup)*
+                    _ => None,
+                }
+            }
+        });
+    }
     let rt = &cx.rt;
     let patterns = cx.patterns.iter().enumerate().map(|(i, src)| {
         let id = format_ident!("PATTERN_{}", i);
@@ -713,6 +895,7 @@ pub fn module(p: &Planned, e: &Emit, with_ops: bool) -> Result<String, String> {
         quote!(#[doc = #doc] static #id: #rt::__private::Pattern = #rt::__private::Pattern::new(#src);)
     });
     let rules = cx.rules.iter().map(|(_, item)| item);
+    let narrowings = cx.narrowings.iter().map(|(_, item)| item);
     let doc_lines = e.doc.lines().map(|l| format!(" {l}"));
     let file = quote! {
         #(#![doc = #doc_lines])*
@@ -721,6 +904,7 @@ pub fn module(p: &Planned, e: &Emit, with_ops: bool) -> Result<String, String> {
         #(#items)*
         #(#patterns)*
         #(#rules)*
+        #(#narrowings)*
     };
     format_file(&e.header, file)
 }

@@ -154,6 +154,8 @@ pub struct Module {
     /// Named types, sorted by name.
     pub schemas: BTreeMap<String, Schema>,
     pub ops: Vec<Op>,
+    /// A profile's narrowing per type name (see `narrow`): empty for OBIE's own modules.
+    pub narrowing: BTreeMap<String, crate::narrow::Node>,
 }
 
 /// Patterns the spec writes in a form the regex engine cannot take, and their equivalents.
@@ -739,6 +741,7 @@ pub fn build(spec: &Value) -> Result<Module, String> {
             .to_owned(),
         schemas,
         ops,
+        narrowing: BTreeMap::new(),
     })
 }
 

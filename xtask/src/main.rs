@@ -8,6 +8,7 @@ mod codegen;
 mod emit;
 mod ir;
 mod lock;
+mod narrow;
 mod overlay;
 mod plan;
 

@@ -42,17 +42,22 @@ pub fn plan_with_bases(
     bases: &[&Planned],
     all: &[&Planned],
 ) -> Planned {
-    let mut inherit: BTreeMap<String, usize> = BTreeMap::new();
+    // Per type, the bases defining it identically (tried in order), and the one in use.
+    let mut candidates: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (name, s) in &module.schemas {
-        if let Some(i) = bases
-            .iter()
-            .position(|b| b.module.schemas.get(name) == Some(s))
-        {
-            inherit.insert(name.clone(), i);
+        let same: Vec<usize> = (0..bases.len())
+            .filter(|&i| bases[i].module.schemas.get(name) == Some(s))
+            .collect();
+        if !same.is_empty() {
+            candidates.insert(name.clone(), same);
         }
     }
+    let mut inherit: BTreeMap<String, usize> =
+        candidates.iter().map(|(n, c)| (n.clone(), c[0])).collect();
     loop {
-        let mut drop = Vec::new();
+        // A type whose references would resolve elsewhere than in its base moves on to its
+        // next base, or is defined here when none is left.
+        let mut moves = Vec::new();
         for (name, &bi) in &inherit {
             for r in module.schemas[name].refs() {
                 let mine = match inherit.get(&r) {
@@ -60,16 +65,20 @@ pub fn plan_with_bases(
                     None => (path.to_owned(), r.clone()),
                 };
                 if mine != bases[bi].canon(&r, all) {
-                    drop.push(name.clone());
+                    let next = candidates[name].iter().copied().find(|&c| c > bi);
+                    moves.push((name.clone(), next));
                     break;
                 }
             }
         }
-        if drop.is_empty() {
+        if moves.is_empty() {
             break;
         }
-        for d in drop {
-            inherit.remove(&d);
+        for (name, next) in moves {
+            match next {
+                Some(b) => inherit.insert(name, b),
+                None => inherit.remove(&name),
+            };
         }
     }
     let reexports: BTreeMap<String, String> = inherit

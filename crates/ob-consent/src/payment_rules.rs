@@ -486,7 +486,12 @@ pub fn check_international(
             });
         }
     }
-    if !present(&initiation.destination_country_code) {
+    // Monzo requires what OBIE leaves optional here (Monzo's profile narrows OBIE's type).
+    if !initiation
+        .destination_country_code
+        .as_deref()
+        .is_some_and(present)
+    {
         return Err(ConsentError::FieldMissing {
             path: "Data.Initiation.DestinationCountryCode",
         });
@@ -496,8 +501,13 @@ pub fn check_international(
             path: "Data.Initiation.CreditorAccount.Name",
         });
     }
-    let account_type = risk.beneficiary_account_type.as_str();
-    if risk.extra.is_missing("BeneficiaryAccountType") || !present(account_type) {
+    let Some(beneficiary_account_type) = &risk.beneficiary_account_type else {
+        return Err(ConsentError::FieldMissing {
+            path: "Risk.BeneficiaryAccountType",
+        });
+    };
+    let account_type = beneficiary_account_type.as_str();
+    if !present(account_type) {
         return Err(ConsentError::FieldMissing {
             path: "Risk.BeneficiaryAccountType",
         });
@@ -630,7 +640,7 @@ pub fn check_international(
     }
     if row.business_only
         && !matches!(
-            risk.beneficiary_account_type,
+            beneficiary_account_type,
             BeneficiaryAccountType::Business | BeneficiaryAccountType::BusinessSavingsAccount
         )
     {

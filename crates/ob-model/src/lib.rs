@@ -27,7 +27,9 @@ pub use json::JsonObject;
 pub use number::{Number, NumberError};
 pub use object::{Extra, Object};
 pub use operation::{Endpoint, Method, Operation, Param, ParamLocation, Response};
-pub use validate::{CheckRules, Problem, Rules, Validate, Violation, Violations};
+pub use validate::{
+    CheckRules, FieldNarrowing, Narrowing, Problem, Rules, Validate, Violation, Violations,
+};
 
 /// The string type of every text field: a [`smol_str::SmolStr`], which keeps strings of up to 23
 /// bytes inline (currency codes, ids, transaction codes) and is cheap to clone, so decoding a
@@ -44,7 +46,7 @@ pub mod __private {
     };
     pub use crate::validate::{
         check_allowed, check_amount, check_extra, check_items, check_minimum, check_optional,
-        check_required, check_text, vopt, vreq, CheckRules, Pattern, Report, Rules,
+        check_required, check_text, enter, vopt, vreq, CheckRules, Pattern, Report, Rules,
     };
     #[cfg(feature = "schemars")]
     pub use schemars;

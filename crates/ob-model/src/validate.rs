@@ -350,9 +350,20 @@ pub struct Report {
     pub path: Path,
     /// Violations found so far.
     pub violations: Vec<Violation>,
+    /// A profile's narrowing of the object being validated, if any ([`Narrowing`]).
+    pub narrowing: Option<&'static Narrowing>,
 }
 
 impl Report {
+    /// A report that validates a document in a profile: `narrowing` is what the profile adds
+    /// to the rules of the document's root type.
+    pub fn narrowed(narrowing: Option<&'static Narrowing>) -> Self {
+        Self {
+            narrowing,
+            ..Self::default()
+        }
+    }
+
     /// Records a problem at the current path (a value it quotes cut to an [`excerpt`]).
     pub fn add(&mut self, problem: Problem) {
         self.violations.push(Violation {
@@ -754,8 +765,48 @@ pub fn check_optional<T: CheckRules>(
     }
 }
 
+/// A profile's narrowing of one object type at one place of a document: what a bank's profile
+/// (Monzo's, in `monzo-model`) adds to the spec's rules without changing the type's layout.
+///
+/// A profile that only narrows a spec type (fewer allowed values, a stricter pattern, a field
+/// the spec makes optional made required) uses the spec's type, and states what it adds as data:
+/// per field, the profile's rules in place of the spec's, whether the profile requires the
+/// field, and the narrowing of the field's own type (of each element, for an array). The same
+/// spec type can be narrowed differently in different places (an amount in GBP only in a
+/// domestic payment, in any currency in an international one), so narrowing hangs from the
+/// document's root down, not from the type. `validate()` applies it while walking: a
+/// [`Report`] holds the narrowing of the object being validated, and the generated field
+/// checks ([`vreq`], [`vopt`]) hand each field's narrowing on.
+#[derive(Debug)]
+pub struct Narrowing {
+    /// The fields the profile narrows, by field index.
+    pub fields: &'static [FieldNarrowing],
+}
+
+impl Narrowing {
+    /// The narrowing of the field `index`, if the profile narrows it.
+    pub fn field(&self, index: usize) -> Option<&'static FieldNarrowing> {
+        // A 'static narrowing's fields are 'static: re-borrow them as such.
+        let fields: &'static [FieldNarrowing] = self.fields;
+        fields.iter().find(|f| f.index == index)
+    }
+}
+
+/// A profile's narrowing of one field ([`Narrowing`]).
+#[derive(Debug)]
+pub struct FieldNarrowing {
+    /// The field's index in its object's field table ([`Object::FIELDS`]).
+    pub index: usize,
+    /// The profile requires a field the spec makes optional.
+    pub required: bool,
+    /// The profile's rules for the field, in place of the spec's (`None`: the spec's).
+    pub rules: Option<&'static Rules>,
+    /// The narrowing of the field's type, or of each element of an array.
+    pub inner: Option<&'static Narrowing>,
+}
+
 /// For generated code: [`check_required`] for the field `index` of `object` (its name from
-/// [`Object::FIELDS`]).
+/// [`Object::FIELDS`]), with the field's narrowing when the report carries one.
 pub fn vreq<T: Object, V: CheckRules>(
     report: &mut Report,
     object: &T,
@@ -764,11 +815,19 @@ pub fn vreq<T: Object, V: CheckRules>(
     rules: &Rules,
 ) {
     if let Some(name) = T::FIELDS.get(index) {
+        let node = report.narrowing.take();
+        let mut rules = rules;
+        if let Some(f) = node.and_then(|n| n.field(index)) {
+            report.narrowing = f.inner;
+            rules = f.rules.unwrap_or(rules);
+        }
         check_required(report, object.extra(), name, value, rules);
+        report.narrowing = node;
     }
 }
 
-/// For generated code: [`check_optional`] for the field `index` of an object of type `T`.
+/// For generated code: [`check_optional`] for the field `index` of an object of type `T`, with
+/// the field's narrowing when the report carries one (a profile may require the field).
 pub fn vopt<T: Object, V: CheckRules>(
     report: &mut Report,
     index: usize,
@@ -776,8 +835,24 @@ pub fn vopt<T: Object, V: CheckRules>(
     rules: &Rules,
 ) {
     if let Some(name) = T::FIELDS.get(index) {
+        let node = report.narrowing.take();
+        let mut rules = rules;
+        if let Some(f) = node.and_then(|n| n.field(index)) {
+            report.narrowing = f.inner;
+            rules = f.rules.unwrap_or(rules);
+            if f.required && value.is_none() {
+                report.add_at(name, Problem::Missing);
+            }
+        }
         check_optional(report, name, value, rules);
+        report.narrowing = node;
     }
+}
+
+/// For generated code: a profile type's `validate_at` starts with its own narrowing (of the
+/// spec types below it) and hands back the one it replaced, to restore at its end.
+pub fn enter(report: &mut Report, narrowing: &'static Narrowing) -> Option<&'static Narrowing> {
+    report.narrowing.replace(narrowing)
 }
 
 /// Checks for generated code: a profile's narrowing to a few allowed values (`x-allowed-values`).

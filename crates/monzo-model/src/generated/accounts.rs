@@ -126,14 +126,16 @@ pub use ob_model::accounts::{
     OBPCAData1OverdraftOverdraftTierBandSetTierBandMethod, OBPCAData1ProductDetails,
     OBPCAData1ProductDetailsSegment, OBParty2, OBParty2Address, OBPartyRelationships1,
     OBPartyRelationships1Account, OBPostalAddress6, OBRate1_0, OBRate1_1, OBReadAccount6,
-    OBReadAccount6Data, OBReadBalance1DataBalanceCreditLine,
-    OBReadBalance1DataBalanceCreditLineType, OBReadBeneficiary5, OBReadBeneficiary5Data,
-    OBReadConsentResponse1DataStatus, OBReadDataStatement2, OBReadDirectDebit2,
-    OBReadDirectDebit2Data, OBReadDirectDebit2DataDirectDebit,
-    OBReadDirectDebit2DataDirectDebitFrequency, OBReadOffer1, OBReadOffer1Data,
-    OBReadOffer1DataOffer, OBReadOffer1DataOfferOfferType, OBReadParty2,
-    OBReadParty2Data, OBReadParty3, OBReadParty3Data, OBReadProduct2, OBReadProduct2Data,
-    OBReadProduct2DataProduct, OBReadProduct2DataProductOtherProductType,
+    OBReadAccount6Data, OBReadBalance1, OBReadBalance1Data, OBReadBalance1DataBalance,
+    OBReadBalance1DataBalanceCreditLine, OBReadBalance1DataBalanceCreditLineType,
+    OBReadBeneficiary5, OBReadBeneficiary5Data, OBReadConsent1DataPermissions,
+    OBReadConsentResponse1, OBReadConsentResponse1Data, OBReadConsentResponse1DataStatus,
+    OBReadDataStatement2, OBReadDirectDebit2, OBReadDirectDebit2Data,
+    OBReadDirectDebit2DataDirectDebit, OBReadDirectDebit2DataDirectDebitFrequency,
+    OBReadOffer1, OBReadOffer1Data, OBReadOffer1DataOffer,
+    OBReadOffer1DataOfferOfferType, OBReadParty2, OBReadParty2Data, OBReadParty3,
+    OBReadParty3Data, OBReadProduct2, OBReadProduct2Data, OBReadProduct2DataProduct,
+    OBReadProduct2DataProductOtherProductType,
     OBReadProduct2DataProductOtherProductTypeCreditInterest,
     OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet,
     OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetDestination,
@@ -1049,13 +1051,13 @@ pub struct OBPot1 {
     /// `CreditDebitIndicator`: Monzo: whether the pot's balance is positive or negative. Monzo's example shows `Debit` on positive pot balances.
     pub credit_debit_indicator: OBCreditDebitCode_0,
     /// `Balance`: Monzo: the pot's currency and current balance.
-    pub balance: OBActiveOrHistoricCurrencyAndAmount_9,
+    pub balance: OBActiveOrHistoricCurrencyAndAmount_0,
     /// `Style`: Monzo: internal ID of the pot's cover image when no custom image is set (e.g. `cassette`); may be the empty string.
     pub style: rt::Text,
     /// `ImageUrl`: Monzo: URL of the pot's cover image. Omitted with `ReadAccountsBasic`.
     pub image_url: Option<rt::Text>,
     /// `Goal`: Monzo: the customer's savings target for the pot.
-    pub goal: Option<Box<OBActiveOrHistoricCurrencyAndAmount_9>>,
+    pub goal: Option<Box<OBActiveOrHistoricCurrencyAndAmount_0>>,
     /// `LockType`: Monzo: the pot's lock type; present only when the pot is locked.
     pub lock_type: Option<MonzoPotLockType>,
     /// `LockedUntil`: Monzo: when the pot unlocks (e.g. `2020-07-01T00:00:00Z`).
@@ -1233,12 +1235,12 @@ impl rt::__private::schemars::JsonSchema for OBPot1 {
                 rt::schema::field::<MonzoPotType>(&rt::Rules::NONE),
                 rt::schema::field::<OBCreditDebitCode_0>(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount_9,
+                    OBActiveOrHistoricCurrencyAndAmount_0,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<rt::Text>(&rt::Rules::NONE),
                 rt::schema::field::<rt::Text>(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount_9,
+                    OBActiveOrHistoricCurrencyAndAmount_0,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<MonzoPotLockType>(&rt::Rules::NONE),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
@@ -1262,7 +1264,7 @@ pub struct OBPotTransaction1 {
     /// `TransactionId`: Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
     pub transaction_id: Option<TransactionId>,
     /// `CreditDebitIndicator`: Indicates whether the transaction is a credit or a debit entry.
-    pub credit_debit_indicator: OBCreditDebitCode_1,
+    pub credit_debit_indicator: OBCreditDebitCode_0,
     /// `Status`: Status of a transaction entry on the books of the account servicer.
     pub status: OBEntryStatus1Code,
     /// `BookingDateTime`: Date and time when a transaction entry is posted to an account on the account servicer's books.
@@ -1280,7 +1282,7 @@ pub struct OBPotTransaction1 {
     /// This is the transaction narrative, which is unstructured text.
     pub transaction_information: Option<TransactionInformation>,
     /// `Amount`: Amount of money in the cash transaction entry.
-    pub amount: OBActiveOrHistoricCurrencyAndAmount_9,
+    pub amount: OBActiveOrHistoricCurrencyAndAmount_0,
     /// `Source`: Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). What moved the money: `TransferIn` / `TransferOut` (to or from the main account, including Monzo's automatic transfers such as a direct debit paid from the pot), `CardPayment` (a virtual card linked to the pot), `DirectDebit` (collected from the pot), `Interest` (savings pots), `RoundUp`. An open set: other values may appear.
     pub source: MonzoPotTransactionSource,
     /// `MainAccountTransactionId`: For a transfer, the main-account transaction on the other side (the `TransactionId` that `GET /accounts/{AccountId}/transactions` lists with this `PotId`).
@@ -1300,7 +1302,7 @@ pub struct OBPotTransaction1 {
     /// `CreditorAccount`: Unambiguous identification of the account of the creditor, in the case of a debit transaction.
     pub creditor_account: Option<Box<OBCashAccount6_0>>,
     /// `DebtorAccount`: Unambiguous identification of the account of the debtor, in the case of a crebit transaction.
-    pub debtor_account: Option<Box<OBCashAccount6_1>>,
+    pub debtor_account: Option<Box<OBCashAccount6_0>>,
     /// `SupplementaryData`: Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).
     pub supplementary_data: Option<Box<MonzoPotTransactionSupplementaryData>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
@@ -1540,13 +1542,13 @@ impl rt::__private::schemars::JsonSchema for OBPotTransaction1 {
                 rt::schema::field::<AccountId>(&RULES_1),
                 rt::schema::field::<rt::Text>(&RULES_1),
                 rt::schema::field::<TransactionId>(&RULES_2),
-                rt::schema::field::<OBCreditDebitCode_1>(&rt::Rules::NONE),
+                rt::schema::field::<OBCreditDebitCode_0>(&rt::Rules::NONE),
                 rt::schema::field::<OBEntryStatus1Code>(&rt::Rules::NONE),
                 rt::schema::field::<BookingDateTime>(&rt::Rules::NONE),
                 rt::schema::field::<ValueDateTime>(&rt::Rules::NONE),
                 rt::schema::field::<TransactionInformation>(&RULES_3),
                 rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount_9,
+                    OBActiveOrHistoricCurrencyAndAmount_0,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<MonzoPotTransactionSource>(&rt::Rules::NONE),
                 rt::schema::field::<rt::Text>(&RULES_2),
@@ -1557,318 +1559,9 @@ impl rt::__private::schemars::JsonSchema for OBPotTransaction1 {
                 rt::schema::field::<OBMerchantDetails1>(&rt::Rules::NONE),
                 rt::schema::field::<OBTransactionCardInstrument1>(&rt::Rules::NONE),
                 rt::schema::field::<OBCashAccount6_0>(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccount6_1>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccount6_0>(&rt::Rules::NONE),
                 rt::schema::field::<
                     MonzoPotTransactionSupplementaryData,
-                >(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// Balances of an account.
-///
-/// Monzo: by default one `InterimAvailable` balance, the real-time balance shown in the Monzo app (pending and settled transactions). With `includePots=true`, also an `Information` balance: the main balance plus the balance of every pot the account owns. A Flex account has two balances: `InterimAvailable`, the amount owed today to pay it off, and `Information`, the Flex balance plus all future interest (as shown in the app).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBReadBalance1 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBReadBalance1Data,
-    /// `Links`: Links relevant to the payload
-    pub links: Option<Box<Links>>,
-    /// `Meta`: Meta Data relevant to the payload
-    pub meta: Option<Box<Meta>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBReadBalance1 {
-    const NAME: &'static str = "OBReadBalance1";
-    const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Links" => Some(1usize),
-            "Meta" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.links = map.next_value()?,
-            2usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBReadBalance1);
-impl rt::Validate for OBReadBalance1 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBReadBalance1 {
-    rt::__schema_names!("OBReadBalance1");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Balances of an account.\n\nMonzo: by default one `InterimAvailable` balance, the real-time balance shown in the Monzo app (pending and settled transactions). With `includePots=true`, also an `Information` balance: the main balance plus the balance of every pot the account owns. A Flex account has two balances: `InterimAvailable`, the amount owed today to pay it off, and `Information`, the Flex balance plus all future interest (as shown in the app).",
-            DOCS,
-            &[
-                rt::schema::field::<OBReadBalance1Data>(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBReadBalance1Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBReadBalance1Data {
-    /// `Balance`: The `Balance` field (the spec gives no description).
-    pub balance: Vec<OBReadBalance1DataBalance>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBReadBalance1Data {
-    const NAME: &'static str = "OBReadBalance1Data";
-    const FIELDS: &'static [&'static str] = &["Balance"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Balance" => Some(0usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => {
-                self.balance = map
-                    .next_value_seed(
-                        rt::__private::ObjectVec::<OBReadBalance1DataBalance>::new(),
-                    )?;
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.balance),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBReadBalance1Data);
-impl rt::Validate for OBReadBalance1Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.balance, &RULES_4);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBReadBalance1Data {
-    rt::__schema_names!("OBReadBalance1Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[""];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBReadBalance1Data` (the spec gives no description).",
-            DOCS,
-            &[rt::schema::field::<Vec<OBReadBalance1DataBalance>>(&RULES_4)],
-        )
-    }
-}
-/// Set of elements used to define the balance details.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBReadBalance1DataBalance {
-    /// `AccountId`: A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
-    pub account_id: AccountId,
-    /// `CreditDebitIndicator`: Indicates whether the balance is a credit or a debit balance.
-    /// Usage: A zero balance is considered to be a credit balance.
-    pub credit_debit_indicator: OBCreditDebitCode_2,
-    /// `Type`: Balance type, in a coded form.
-    ///
-    /// Monzo: `InterimAvailable` (the app balance, or for Flex the amount owed today) or `Information` (with `includePots=true`: main balance plus pots; for Flex: Flex balance plus all future interest).
-    pub type_: OBBalanceType1Code,
-    /// `DateTime`: Indicates the date (and time) of the balance.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub date_time: rt::DateTime,
-    /// `Amount`: Amount of money of the cash balance.
-    pub amount: OBActiveOrHistoricCurrencyAndAmount_0,
-    /// `CreditLine`: Optional.
-    pub credit_line: Option<Vec<OBReadBalance1DataBalanceCreditLine>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBReadBalance1DataBalance {
-    const NAME: &'static str = "OBReadBalance1DataBalance";
-    const FIELDS: &'static [&'static str] = &[
-        "AccountId",
-        "CreditDebitIndicator",
-        "Type",
-        "DateTime",
-        "Amount",
-        "CreditLine",
-    ];
-    const REQUIRED: u128 = 31;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "AccountId" => Some(0usize),
-            "CreditDebitIndicator" => Some(1usize),
-            "Type" => Some(2usize),
-            "DateTime" => Some(3usize),
-            "Amount" => Some(4usize),
-            "CreditLine" => Some(5usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.account_id = map.next_value()?,
-            1usize => self.credit_debit_indicator = map.next_value()?,
-            2usize => self.type_ = map.next_value()?,
-            3usize => self.date_time = map.next_value()?,
-            4usize => self.amount = map.next_value()?,
-            5usize => {
-                self.credit_line = map
-                    .next_value_seed(
-                        rt::__private::OptionObjectVec::<
-                            OBReadBalance1DataBalanceCreditLine,
-                        >::new(),
-                    )?;
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.account_id),
-            1usize => {
-                rt::__private::ereq(map, self, 1usize, &self.credit_debit_indicator)
-            }
-            2usize => rt::__private::ereq(map, self, 2usize, &self.type_),
-            3usize => rt::__private::ereq(map, self, 3usize, &self.date_time),
-            4usize => rt::__private::ereq(map, self, 4usize, &self.amount),
-            5usize => rt::__private::eopt::<Self, _, _>(map, 5usize, &self.credit_line),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBReadBalance1DataBalance);
-impl rt::Validate for OBReadBalance1DataBalance {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
-        rt::__private::vreq(
-            r,
-            self,
-            1usize,
-            &self.credit_debit_indicator,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vreq(r, self, 2usize, &self.type_, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 3usize, &self.date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 4usize, &self.amount, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 5usize, &self.credit_line, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBReadBalance1DataBalance {
-    rt::__schema_names!("OBReadBalance1DataBalance");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.",
-            "Indicates whether the balance is a credit or a debit balance.\nUsage: A zero balance is considered to be a credit balance.",
-            "Balance type, in a coded form.\n\nMonzo: `InterimAvailable` (the app balance, or for Flex the amount owed today) or `Information` (with `includePots=true`: main balance plus pots; for Flex: Flex balance plus all future interest).",
-            "Indicates the date (and time) of the balance.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Amount of money of the cash balance.",
-            "",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Set of elements used to define the balance details.",
-            DOCS,
-            &[
-                rt::schema::field::<AccountId>(&RULES_1),
-                rt::schema::field::<OBCreditDebitCode_2>(&rt::Rules::NONE),
-                rt::schema::field::<OBBalanceType1Code>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount_0,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    Vec<OBReadBalance1DataBalanceCreditLine>,
                 >(&rt::Rules::NONE),
             ],
         )
@@ -2061,7 +1754,7 @@ impl rt::Validate for OBReadConsent1Data {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.permissions, &RULES_6);
+        rt::__private::vreq(r, self, 0usize, &self.permissions, &RULES_5);
         rt::__private::vopt::<
             Self,
             _,
@@ -2100,433 +1793,11 @@ impl rt::__private::schemars::JsonSchema for OBReadConsent1Data {
             "`OBReadConsent1Data` (the spec gives no description).",
             DOCS,
             &[
-                rt::schema::field::<Vec<OBReadConsent1DataPermissions>>(&RULES_6),
+                rt::schema::field::<Vec<OBReadConsent1DataPermissions>>(&RULES_5),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<MonzoSandboxSupplementaryData>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// Specifies the Open Banking account access data types.
-///
-/// Monzo: only the permissions of the endpoints it implements (accounts, balances, transactions, parties, direct debits, scheduled payments, standing orders); others (beneficiaries, offers, PAN, products, statements) are refused with `UK.OBIE.Field.Invalid` (seed: AIS; FACTS 1 › Permissions Monzo names).
-///
-/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBReadConsent1DataPermissions {
-    /// `ReadAccountsBasic`
-    ReadAccountsBasic,
-    /// `ReadAccountsDetail`
-    ReadAccountsDetail,
-    /// `ReadBalances`
-    ReadBalances,
-    /// `ReadBeneficiariesBasic`
-    ReadBeneficiariesBasic,
-    /// `ReadBeneficiariesDetail`
-    ReadBeneficiariesDetail,
-    /// `ReadDirectDebits`
-    ReadDirectDebits,
-    /// `ReadOffers`
-    ReadOffers,
-    /// `ReadPAN`
-    ReadPAN,
-    /// `ReadParty`
-    ReadParty,
-    /// `ReadPartyPSU`
-    ReadPartyPSU,
-    /// `ReadProducts`
-    ReadProducts,
-    /// `ReadScheduledPaymentsBasic`
-    ReadScheduledPaymentsBasic,
-    /// `ReadScheduledPaymentsDetail`
-    ReadScheduledPaymentsDetail,
-    /// `ReadStandingOrdersBasic`
-    ReadStandingOrdersBasic,
-    /// `ReadStandingOrdersDetail`
-    ReadStandingOrdersDetail,
-    /// `ReadStatementsBasic`
-    ReadStatementsBasic,
-    /// `ReadStatementsDetail`
-    ReadStatementsDetail,
-    /// `ReadTransactionsBasic`
-    ReadTransactionsBasic,
-    /// `ReadTransactionsCredits`
-    ReadTransactionsCredits,
-    /// `ReadTransactionsDebits`
-    ReadTransactionsDebits,
-    /// `ReadTransactionsDetail`
-    ReadTransactionsDetail,
-    /// A code the spec does not list, kept exactly as sent.
-    Unknown(String),
-}
-impl OBReadConsent1DataPermissions {
-    /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &[
-        "ReadAccountsBasic",
-        "ReadAccountsDetail",
-        "ReadBalances",
-        "ReadBeneficiariesBasic",
-        "ReadBeneficiariesDetail",
-        "ReadDirectDebits",
-        "ReadOffers",
-        "ReadPAN",
-        "ReadParty",
-        "ReadPartyPSU",
-        "ReadProducts",
-        "ReadScheduledPaymentsBasic",
-        "ReadScheduledPaymentsDetail",
-        "ReadStandingOrdersBasic",
-        "ReadStandingOrdersDetail",
-        "ReadStatementsBasic",
-        "ReadStatementsDetail",
-        "ReadTransactionsBasic",
-        "ReadTransactionsCredits",
-        "ReadTransactionsDebits",
-        "ReadTransactionsDetail",
-    ];
-    /// The code as it appears on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ReadAccountsBasic => "ReadAccountsBasic",
-            Self::ReadAccountsDetail => "ReadAccountsDetail",
-            Self::ReadBalances => "ReadBalances",
-            Self::ReadBeneficiariesBasic => "ReadBeneficiariesBasic",
-            Self::ReadBeneficiariesDetail => "ReadBeneficiariesDetail",
-            Self::ReadDirectDebits => "ReadDirectDebits",
-            Self::ReadOffers => "ReadOffers",
-            Self::ReadPAN => "ReadPAN",
-            Self::ReadParty => "ReadParty",
-            Self::ReadPartyPSU => "ReadPartyPSU",
-            Self::ReadProducts => "ReadProducts",
-            Self::ReadScheduledPaymentsBasic => "ReadScheduledPaymentsBasic",
-            Self::ReadScheduledPaymentsDetail => "ReadScheduledPaymentsDetail",
-            Self::ReadStandingOrdersBasic => "ReadStandingOrdersBasic",
-            Self::ReadStandingOrdersDetail => "ReadStandingOrdersDetail",
-            Self::ReadStatementsBasic => "ReadStatementsBasic",
-            Self::ReadStatementsDetail => "ReadStatementsDetail",
-            Self::ReadTransactionsBasic => "ReadTransactionsBasic",
-            Self::ReadTransactionsCredits => "ReadTransactionsCredits",
-            Self::ReadTransactionsDebits => "ReadTransactionsDebits",
-            Self::ReadTransactionsDetail => "ReadTransactionsDetail",
-            Self::Unknown(code) => code,
-        }
-    }
-    /// The variant for a wire code; codes the spec does not list become `Unknown`.
-    #[inline]
-    pub fn from_code(code: &str) -> Self {
-        match code {
-            "ReadAccountsBasic" => Self::ReadAccountsBasic,
-            "ReadAccountsDetail" => Self::ReadAccountsDetail,
-            "ReadBalances" => Self::ReadBalances,
-            "ReadBeneficiariesBasic" => Self::ReadBeneficiariesBasic,
-            "ReadBeneficiariesDetail" => Self::ReadBeneficiariesDetail,
-            "ReadDirectDebits" => Self::ReadDirectDebits,
-            "ReadOffers" => Self::ReadOffers,
-            "ReadPAN" => Self::ReadPAN,
-            "ReadParty" => Self::ReadParty,
-            "ReadPartyPSU" => Self::ReadPartyPSU,
-            "ReadProducts" => Self::ReadProducts,
-            "ReadScheduledPaymentsBasic" => Self::ReadScheduledPaymentsBasic,
-            "ReadScheduledPaymentsDetail" => Self::ReadScheduledPaymentsDetail,
-            "ReadStandingOrdersBasic" => Self::ReadStandingOrdersBasic,
-            "ReadStandingOrdersDetail" => Self::ReadStandingOrdersDetail,
-            "ReadStatementsBasic" => Self::ReadStatementsBasic,
-            "ReadStatementsDetail" => Self::ReadStatementsDetail,
-            "ReadTransactionsBasic" => Self::ReadTransactionsBasic,
-            "ReadTransactionsCredits" => Self::ReadTransactionsCredits,
-            "ReadTransactionsDebits" => Self::ReadTransactionsDebits,
-            "ReadTransactionsDetail" => Self::ReadTransactionsDetail,
-            other => Self::Unknown(String::from(other)),
-        }
-    }
-    /// Whether the code is one the spec lists.
-    pub fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
-}
-rt::open_enum_traits!(OBReadConsent1DataPermissions, closed);
-/// `OBReadConsentResponse1` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBReadConsentResponse1 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBReadConsentResponse1Data,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP. It is used to specify additional details for risk scoring for Account Info.
-    pub risk: OBRisk2,
-    /// `Links`: Links relevant to the payload
-    pub links: Option<Box<Links>>,
-    /// `Meta`: Meta Data relevant to the payload
-    pub meta: Option<Box<Meta>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBReadConsentResponse1 {
-    const NAME: &'static str = "OBReadConsentResponse1";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            "Links" => Some(2usize),
-            "Meta" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            2usize => self.links = map.next_value()?,
-            3usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.links),
-            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBReadConsentResponse1);
-impl rt::Validate for OBReadConsentResponse1 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 3usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBReadConsentResponse1 {
-    rt::__schema_names!("OBReadConsentResponse1");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP. It is used to specify additional details for risk scoring for Account Info.",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBReadConsentResponse1` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBReadConsentResponse1Data>(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk2>(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBReadConsentResponse1Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBReadConsentResponse1Data {
-    /// `ConsentId`: Unique identification as assigned to identify the account access consent resource.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub creation_date_time: CreationDateTime,
-    /// `Status`: Specifies the status of consent resource in code form.
-    pub status: OBReadConsentResponse1DataStatus,
-    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub status_update_date_time: StatusUpdateDateTime,
-    /// `Permissions`: The `Permissions` field (the spec gives no description).
-    pub permissions: Vec<OBReadConsent1DataPermissions>,
-    /// `ExpirationDateTime`: Specified date and time the permissions will expire.
-    /// If this is not populated, the permissions will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub expiration_date_time: Option<rt::DateTime>,
-    /// `TransactionFromDateTime`: Specified start date and time for the transaction query period.
-    /// If this is not populated, the start date will be open ended, and data will be returned from the earliest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub transaction_from_date_time: Option<rt::DateTime>,
-    /// `TransactionToDateTime`: Specified end date and time for the transaction query period.
-    /// If this is not populated, the end date will be open ended, and data will be returned to the latest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub transaction_to_date_time: Option<rt::DateTime>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBReadConsentResponse1Data {
-    const NAME: &'static str = "OBReadConsentResponse1Data";
-    const FIELDS: &'static [&'static str] = &[
-        "ConsentId",
-        "CreationDateTime",
-        "Status",
-        "StatusUpdateDateTime",
-        "Permissions",
-        "ExpirationDateTime",
-        "TransactionFromDateTime",
-        "TransactionToDateTime",
-    ];
-    const REQUIRED: u128 = 31;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "CreationDateTime" => Some(1usize),
-            "Status" => Some(2usize),
-            "StatusUpdateDateTime" => Some(3usize),
-            "Permissions" => Some(4usize),
-            "ExpirationDateTime" => Some(5usize),
-            "TransactionFromDateTime" => Some(6usize),
-            "TransactionToDateTime" => Some(7usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.creation_date_time = map.next_value()?,
-            2usize => self.status = map.next_value()?,
-            3usize => self.status_update_date_time = map.next_value()?,
-            4usize => self.permissions = map.next_value()?,
-            5usize => self.expiration_date_time = map.next_value()?,
-            6usize => self.transaction_from_date_time = map.next_value()?,
-            7usize => self.transaction_to_date_time = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.creation_date_time),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.status),
-            3usize => {
-                rt::__private::ereq(map, self, 3usize, &self.status_update_date_time)
-            }
-            4usize => rt::__private::ereq(map, self, 4usize, &self.permissions),
-            5usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 5usize, &self.expiration_date_time)
-            }
-            6usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 6usize, &self.transaction_from_date_time)
-            }
-            7usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 7usize, &self.transaction_to_date_time)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBReadConsentResponse1Data);
-impl rt::Validate for OBReadConsentResponse1Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_7);
-        rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            3usize,
-            &self.status_update_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vreq(r, self, 4usize, &self.permissions, &RULES_4);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 5usize, &self.expiration_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 6usize, &self.transaction_from_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 7usize, &self.transaction_to_date_time, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBReadConsentResponse1Data {
-    rt::__schema_names!("OBReadConsentResponse1Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Unique identification as assigned to identify the account access consent resource.",
-            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the status of consent resource in code form.",
-            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "",
-            "Specified date and time the permissions will expire.\nIf this is not populated, the permissions will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specified start date and time for the transaction query period.\nIf this is not populated, the start date will be open ended, and data will be returned from the earliest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specified end date and time for the transaction query period.\nIf this is not populated, the end date will be open ended, and data will be returned to the latest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBReadConsentResponse1Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_7),
-                rt::schema::field::<CreationDateTime>(&rt::Rules::NONE),
-                rt::schema::field::<OBReadConsentResponse1DataStatus>(&rt::Rules::NONE),
-                rt::schema::field::<StatusUpdateDateTime>(&rt::Rules::NONE),
-                rt::schema::field::<Vec<OBReadConsent1DataPermissions>>(&RULES_4),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
             ],
         )
     }
@@ -3038,7 +2309,7 @@ pub struct OBTransaction6 {
     /// `StatementReference`: Optional.
     pub statement_reference: Option<Vec<StatementReference>>,
     /// `CreditDebitIndicator`: Indicates whether the transaction is a credit or a debit entry.
-    pub credit_debit_indicator: OBCreditDebitCode_1,
+    pub credit_debit_indicator: OBCreditDebitCode_0,
     /// `Status`: Status of a transaction entry on the books of the account servicer.
     ///
     /// Monzo: `Pending` or `Booked`; `Rejected` (added in OBIE v3.1.8) is returned since 2022-09-25.
@@ -3068,9 +2339,9 @@ pub struct OBTransaction6 {
     /// `AddressLine`: Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.
     pub address_line: Option<AddressLine>,
     /// `Amount`: Amount of money in the cash transaction entry.
-    pub amount: OBActiveOrHistoricCurrencyAndAmount_9,
+    pub amount: OBActiveOrHistoricCurrencyAndAmount_0,
     /// `ChargeAmount`: Transaction charges to be paid by the charge bearer.
-    pub charge_amount: Option<Box<OBActiveOrHistoricCurrencyAndAmount_10>>,
+    pub charge_amount: Option<Box<OBActiveOrHistoricCurrencyAndAmount_0>>,
     /// `CurrencyExchange`: Set of elements used to provide details on the currency exchange.
     pub currency_exchange: Option<Box<OBCurrencyExchange5>>,
     /// `BankTransactionCode`: Set of elements used to fully identify the type of underlying transaction resulting in an entry.
@@ -3090,9 +2361,9 @@ pub struct OBTransaction6 {
     /// `CreditorAccount`: Unambiguous identification of the account of the creditor, in the case of a debit transaction.
     pub creditor_account: Option<Box<OBCashAccount6_0>>,
     /// `DebtorAgent`: Financial institution servicing an account for the debtor.
-    pub debtor_agent: Option<Box<OBBranchAndFinancialInstitutionIdentification6_2>>,
+    pub debtor_agent: Option<Box<OBBranchAndFinancialInstitutionIdentification6_1>>,
     /// `DebtorAccount`: Unambiguous identification of the account of the debtor, in the case of a crebit transaction.
-    pub debtor_account: Option<Box<OBCashAccount6_1>>,
+    pub debtor_account: Option<Box<OBCashAccount6_0>>,
     /// `CardInstrument`: Set of elements to describe the card instrument used in the transaction.
     pub card_instrument: Option<Box<OBTransactionCardInstrument1>>,
     /// `SupplementaryData`: Monzo: `Declined` and `RawTransactionDescription`.
@@ -3296,7 +2567,7 @@ impl rt::Validate for OBTransaction6 {
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
         rt::__private::vopt::<Self, _>(r, 1usize, &self.transaction_id, &RULES_2);
         rt::__private::vopt::<Self, _>(r, 2usize, &self.transaction_reference, &RULES_2);
-        rt::__private::vopt::<Self, _>(r, 3usize, &self.statement_reference, &RULES_9);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.statement_reference, &RULES_7);
         rt::__private::vreq(
             r,
             self,
@@ -3318,7 +2589,7 @@ impl rt::Validate for OBTransaction6 {
             Self,
             _,
         >(r, 9usize, &self.transaction_information, &RULES_3);
-        rt::__private::vopt::<Self, _>(r, 10usize, &self.address_line, &RULES_10);
+        rt::__private::vopt::<Self, _>(r, 10usize, &self.address_line, &RULES_8);
         rt::__private::vreq(r, self, 11usize, &self.amount, &rt::Rules::NONE);
         rt::__private::vopt::<
             Self,
@@ -3406,19 +2677,19 @@ impl rt::__private::schemars::JsonSchema for OBTransaction6 {
                 rt::schema::field::<AccountId>(&RULES_1),
                 rt::schema::field::<TransactionId>(&RULES_2),
                 rt::schema::field::<TransactionReference>(&RULES_2),
-                rt::schema::field::<Vec<StatementReference>>(&RULES_9),
-                rt::schema::field::<OBCreditDebitCode_1>(&rt::Rules::NONE),
+                rt::schema::field::<Vec<StatementReference>>(&RULES_7),
+                rt::schema::field::<OBCreditDebitCode_0>(&rt::Rules::NONE),
                 rt::schema::field::<OBEntryStatus1Code>(&rt::Rules::NONE),
                 rt::schema::field::<OBTransactionMutability1Code>(&rt::Rules::NONE),
                 rt::schema::field::<BookingDateTime>(&rt::Rules::NONE),
                 rt::schema::field::<ValueDateTime>(&rt::Rules::NONE),
                 rt::schema::field::<TransactionInformation>(&RULES_3),
-                rt::schema::field::<AddressLine>(&RULES_10),
+                rt::schema::field::<AddressLine>(&RULES_8),
                 rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount_9,
+                    OBActiveOrHistoricCurrencyAndAmount_0,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount_10,
+                    OBActiveOrHistoricCurrencyAndAmount_0,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<OBCurrencyExchange5>(&rt::Rules::NONE),
                 rt::schema::field::<OBBankTransactionCodeStructure1>(&rt::Rules::NONE),
@@ -3432,9 +2703,9 @@ impl rt::__private::schemars::JsonSchema for OBTransaction6 {
                 >(&rt::Rules::NONE),
                 rt::schema::field::<OBCashAccount6_0>(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBBranchAndFinancialInstitutionIdentification6_2,
+                    OBBranchAndFinancialInstitutionIdentification6_1,
                 >(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccount6_1>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccount6_0>(&rt::Rules::NONE),
                 rt::schema::field::<OBTransactionCardInstrument1>(&rt::Rules::NONE),
                 rt::schema::field::<MonzoTransactionSupplementaryData>(&rt::Rules::NONE),
             ],
@@ -3453,7 +2724,7 @@ pub struct OBTransaction6Basic {
     /// `StatementReference`: Optional.
     pub statement_reference: Option<Vec<StatementReference>>,
     /// `CreditDebitIndicator`: Indicates whether the transaction is a credit or a debit entry.
-    pub credit_debit_indicator: OBCreditDebitCode_1,
+    pub credit_debit_indicator: OBCreditDebitCode_0,
     /// `Status`: Status of a transaction entry on the books of the account servicer.
     pub status: OBEntryStatus1Code,
     /// `TransactionMutability`: Specifies the Mutability of the Transaction record.
@@ -3472,9 +2743,9 @@ pub struct OBTransaction6Basic {
     /// `AddressLine`: Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.
     pub address_line: Option<AddressLine>,
     /// `Amount`: Amount of money in the cash transaction entry.
-    pub amount: OBActiveOrHistoricCurrencyAndAmount_9,
+    pub amount: OBActiveOrHistoricCurrencyAndAmount_0,
     /// `ChargeAmount`: Transaction charges to be paid by the charge bearer.
-    pub charge_amount: Option<Box<OBActiveOrHistoricCurrencyAndAmount_10>>,
+    pub charge_amount: Option<Box<OBActiveOrHistoricCurrencyAndAmount_0>>,
     /// `CurrencyExchange`: Set of elements used to provide details on the currency exchange.
     pub currency_exchange: Option<Box<OBCurrencyExchange5>>,
     /// `BankTransactionCode`: Set of elements used to fully identify the type of underlying transaction resulting in an entry.
@@ -3642,7 +2913,7 @@ impl rt::Validate for OBTransaction6Basic {
         rt::__private::vreq(r, self, 0usize, &self.account_id, &RULES_1);
         rt::__private::vopt::<Self, _>(r, 1usize, &self.transaction_id, &RULES_2);
         rt::__private::vopt::<Self, _>(r, 2usize, &self.transaction_reference, &RULES_2);
-        rt::__private::vopt::<Self, _>(r, 3usize, &self.statement_reference, &RULES_9);
+        rt::__private::vopt::<Self, _>(r, 3usize, &self.statement_reference, &RULES_7);
         rt::__private::vreq(
             r,
             self,
@@ -3660,7 +2931,7 @@ impl rt::Validate for OBTransaction6Basic {
             Self,
             _,
         >(r, 8usize, &self.value_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 9usize, &self.address_line, &RULES_10);
+        rt::__private::vopt::<Self, _>(r, 9usize, &self.address_line, &RULES_8);
         rt::__private::vreq(r, self, 10usize, &self.amount, &rt::Rules::NONE);
         rt::__private::vopt::<
             Self,
@@ -3723,18 +2994,18 @@ impl rt::__private::schemars::JsonSchema for OBTransaction6Basic {
                 rt::schema::field::<AccountId>(&RULES_1),
                 rt::schema::field::<TransactionId>(&RULES_2),
                 rt::schema::field::<TransactionReference>(&RULES_2),
-                rt::schema::field::<Vec<StatementReference>>(&RULES_9),
-                rt::schema::field::<OBCreditDebitCode_1>(&rt::Rules::NONE),
+                rt::schema::field::<Vec<StatementReference>>(&RULES_7),
+                rt::schema::field::<OBCreditDebitCode_0>(&rt::Rules::NONE),
                 rt::schema::field::<OBEntryStatus1Code>(&rt::Rules::NONE),
                 rt::schema::field::<OBTransactionMutability1Code>(&rt::Rules::NONE),
                 rt::schema::field::<BookingDateTime>(&rt::Rules::NONE),
                 rt::schema::field::<ValueDateTime>(&rt::Rules::NONE),
-                rt::schema::field::<AddressLine>(&RULES_10),
+                rt::schema::field::<AddressLine>(&RULES_8),
                 rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount_9,
+                    OBActiveOrHistoricCurrencyAndAmount_0,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount_10,
+                    OBActiveOrHistoricCurrencyAndAmount_0,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<OBCurrencyExchange5>(&rt::Rules::NONE),
                 rt::schema::field::<OBBankTransactionCodeStructure1>(&rt::Rules::NONE),
@@ -3812,7 +3083,7 @@ impl rt::Validate for ProprietaryBankTransactionCodeStructure1 {
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.code, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.issuer, &RULES_8);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.issuer, &RULES_6);
     }
 }
 #[cfg(feature = "schemars")]
@@ -3833,7 +3104,7 @@ impl rt::__private::schemars::JsonSchema for ProprietaryBankTransactionCodeStruc
             DOCS,
             &[
                 rt::schema::field::<MonzoProprietaryTransactionCode>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_8),
+                rt::schema::field::<rt::Text>(&RULES_6),
             ],
         )
     }
@@ -5557,6 +4828,15 @@ pub mod ops {
         const OPERATION: &'static rt::Operation = &super::OPERATIONS[16usize];
     }
 }
+/// Monzo's narrowing of an OBIE type this module re-exports (by its spec name), as a
+/// document's root: what `validate_monzo()` checks beyond `validate()`. `None` for a
+/// type Monzo leaves as OBIE defines it, and for Monzo's own types (their
+/// `validate()` applies Monzo's rules).
+pub fn narrowing(type_name: &str) -> Option<&'static rt::Narrowing> {
+    match type_name {
+        _ => None,
+    }
+}
 static RULES_0: rt::Rules = rt::Rules {
     allowed: &[
         "user_0000A4C4ZChWNMEvew2U77",
@@ -5582,10 +4862,6 @@ static RULES_3: rt::Rules = rt::Rules {
     ..rt::Rules::NONE
 };
 static RULES_4: rt::Rules = rt::Rules {
-    min_items: Some(1u64),
-    ..rt::Rules::NONE
-};
-static RULES_5: rt::Rules = rt::Rules {
     allowed: &[
         "ReadAccountsBasic",
         "ReadAccountsDetail",
@@ -5604,26 +4880,21 @@ static RULES_5: rt::Rules = rt::Rules {
     ],
     ..rt::Rules::NONE
 };
-static RULES_6: rt::Rules = rt::Rules {
+static RULES_5: rt::Rules = rt::Rules {
     min_items: Some(1u64),
-    items: Some(&RULES_5),
+    items: Some(&RULES_4),
     ..rt::Rules::NONE
 };
-static RULES_7: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(128u64),
-    ..rt::Rules::NONE
-};
-static RULES_8: rt::Rules = rt::Rules {
+static RULES_6: rt::Rules = rt::Rules {
     min_len: Some(1u64),
     max_len: Some(35u64),
     ..rt::Rules::NONE
 };
-static RULES_9: rt::Rules = rt::Rules {
-    items: Some(&RULES_8),
+static RULES_7: rt::Rules = rt::Rules {
+    items: Some(&RULES_6),
     ..rt::Rules::NONE
 };
-static RULES_10: rt::Rules = rt::Rules {
+static RULES_8: rt::Rules = rt::Rules {
     min_len: Some(1u64),
     max_len: Some(70u64),
     ..rt::Rules::NONE

@@ -22,115 +22,9 @@ pub use ob_model::events::{
     OBEventSubscriptionsResponse1Data,
     OBEventSubscriptionsResponse1DataEventSubscription, Version,
 };
-/// `OBEventPolling1` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBEventPolling1 {
-    /// Maximum number of events to be returned. A value of zero indicates the ASPSP should not return events even if available.
-    ///
-    /// The emulator: a count, so not below zero (`UK.OBIE.Field.Invalid`).
-    pub max_events: Option<i64>,
-    /// Indicates whether an ASPSP should return a response immediately or provide a long poll
-    pub return_immediately: Option<bool>,
-    /// Optional.
-    pub ack: Option<Vec<rt::Text>>,
-    /// An object that encapsulates all negative acknowledgements transmitted by the TPP
-    pub set_errs: Option<rt::JsonObject>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBEventPolling1 {
-    const NAME: &'static str = "OBEventPolling1";
-    const FIELDS: &'static [&'static str] = &[
-        "maxEvents",
-        "returnImmediately",
-        "ack",
-        "setErrs",
-    ];
-    const REQUIRED: u128 = 0;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "maxEvents" => Some(0usize),
-            "returnImmediately" => Some(1usize),
-            "ack" => Some(2usize),
-            "setErrs" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.max_events = map.next_value()?,
-            1usize => self.return_immediately = map.next_value()?,
-            2usize => self.ack = map.next_value()?,
-            3usize => self.set_errs = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.max_events),
-            1usize => {
-                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.return_immediately)
-            }
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.ack),
-            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.set_errs),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBEventPolling1);
-impl rt::Validate for OBEventPolling1 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vopt::<Self, _>(r, 0usize, &self.max_events, &RULES_0);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 1usize, &self.return_immediately, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.ack, &RULES_2);
-        rt::__private::vopt::<Self, _>(r, 3usize, &self.set_errs, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBEventPolling1 {
-    rt::__schema_names!("OBEventPolling1");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Maximum number of events to be returned. A value of zero indicates the ASPSP should not return events even if available.\n\nThe emulator: a count, so not below zero (`UK.OBIE.Field.Invalid`).",
-            "Indicates whether an ASPSP should return a response immediately or provide a long poll",
-            "",
-            "An object that encapsulates all negative acknowledgements transmitted by the TPP",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBEventPolling1` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<i64>(&RULES_0),
-                rt::schema::field::<bool>(&rt::Rules::NONE),
-                rt::schema::field::<Vec<rt::Text>>(&RULES_2),
-                rt::schema::field::<rt::JsonObject>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `maxEvents`: at least 0
+pub use ob_model::events::OBEventPolling1;
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name. Feature `dynamic`.
@@ -680,16 +574,27 @@ pub mod ops {
         const OPERATION: &'static rt::Operation = &super::OPERATIONS[4usize];
     }
 }
+/// Monzo's narrowing of an OBIE type this module re-exports (by its spec name), as a
+/// document's root: what `validate_monzo()` checks beyond `validate()`. `None` for a
+/// type Monzo leaves as OBIE defines it, and for Monzo's own types (their
+/// `validate()` applies Monzo's rules).
+pub fn narrowing(type_name: &str) -> Option<&'static rt::Narrowing> {
+    match type_name {
+        "OBEventPolling1" => Some(&NARROW_0),
+        _ => None,
+    }
+}
 static RULES_0: rt::Rules = rt::Rules {
     minimum: Some(0i64),
     ..rt::Rules::NONE
 };
-static RULES_1: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(128u64),
-    ..rt::Rules::NONE
-};
-static RULES_2: rt::Rules = rt::Rules {
-    items: Some(&RULES_1),
-    ..rt::Rules::NONE
+static NARROW_0: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: Some(&RULES_0),
+            inner: None,
+        },
+    ],
 };

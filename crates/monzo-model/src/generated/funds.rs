@@ -19,707 +19,27 @@ pub use crate::common::{OBError1, OBError1ErrorCode, OBErrorResponse1};
 pub use ob_model::funds::{
     ISODateTime, Links, Meta, OBFundsConfirmation1, OBFundsConfirmation1Data,
     OBFundsConfirmation1DataInstructedAmount,
+    OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
+    OBFundsConfirmationConsentResponse1, OBFundsConfirmationConsentResponse1Data,
     OBFundsConfirmationConsentResponse1DataStatus, OBFundsConfirmationResponse1,
     OBFundsConfirmationResponse1Data,
 };
-/// A funds-confirmation consent request.
-///
-/// Monzo: approved through the redirect flow; strong customer authentication is needed only the first time and the consent is ongoing. The debtor account must be identified by `UK.OBIE.SortCodeAccountNumber`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBFundsConfirmationConsent1 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBFundsConfirmationConsent1Data,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBFundsConfirmationConsent1 {
-    const NAME: &'static str = "OBFundsConfirmationConsent1";
-    const FIELDS: &'static [&'static str] = &["Data"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBFundsConfirmationConsent1);
-impl rt::Validate for OBFundsConfirmationConsent1 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsent1 {
-    rt::__schema_names!("OBFundsConfirmationConsent1");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[""];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "A funds-confirmation consent request.\n\nMonzo: approved through the redirect flow; strong customer authentication is needed only the first time and the consent is ongoing. The debtor account must be identified by `UK.OBIE.SortCodeAccountNumber`.",
-            DOCS,
-            &[rt::schema::field::<OBFundsConfirmationConsent1Data>(&rt::Rules::NONE)],
-        )
-    }
-}
-/// `OBFundsConfirmationConsent1Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBFundsConfirmationConsent1Data {
-    /// `ExpirationDateTime`: Specified date and time the funds confirmation authorisation will expire.
-    /// If this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub expiration_date_time: Option<rt::DateTime>,
-    /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
-    pub debtor_account: OBFundsConfirmationConsent1DataDebtorAccount,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBFundsConfirmationConsent1Data {
-    const NAME: &'static str = "OBFundsConfirmationConsent1Data";
-    const FIELDS: &'static [&'static str] = &["ExpirationDateTime", "DebtorAccount"];
-    const REQUIRED: u128 = 2;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ExpirationDateTime" => Some(0usize),
-            "DebtorAccount" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.expiration_date_time = map.next_value()?,
-            1usize => self.debtor_account = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 0usize, &self.expiration_date_time)
-            }
-            1usize => rt::__private::ereq(map, self, 1usize, &self.debtor_account),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBFundsConfirmationConsent1Data);
-impl rt::Validate for OBFundsConfirmationConsent1Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 0usize, &self.expiration_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.debtor_account, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsent1Data {
-    rt::__schema_names!("OBFundsConfirmationConsent1Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Specified date and time the funds confirmation authorisation will expire.\nIf this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBFundsConfirmationConsent1Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBFundsConfirmationConsent1DataDebtorAccount,
-                >(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `Data.DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error.
+/// - `Data.DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::funds::OBFundsConfirmationConsent1;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error.
+/// - `DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::funds::OBFundsConfirmationConsent1Data;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error.
+/// - `Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::funds::OBFundsConfirmationConsent1DataDebtorAccount;
 /// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBFundsConfirmationConsent1DataDebtorAccount {
-    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
-    ///
-    /// Monzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error.
-    pub scheme_name: OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
-    /// `Identification`: Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
-    pub identification: rt::Text,
-    /// `Name`: Name of the account, as assigned by the account servicing institution.
-    /// Usage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
-    pub name: Option<rt::Text>,
-    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
-    /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-    pub secondary_identification: Option<rt::Text>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBFundsConfirmationConsent1DataDebtorAccount {
-    const NAME: &'static str = "OBFundsConfirmationConsent1DataDebtorAccount";
-    const FIELDS: &'static [&'static str] = &[
-        "SchemeName",
-        "Identification",
-        "Name",
-        "SecondaryIdentification",
-    ];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "SchemeName" => Some(0usize),
-            "Identification" => Some(1usize),
-            "Name" => Some(2usize),
-            "SecondaryIdentification" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.scheme_name = map.next_value()?,
-            1usize => self.identification = map.next_value()?,
-            2usize => self.name = map.next_value()?,
-            3usize => self.secondary_identification = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.name),
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.secondary_identification)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBFundsConfirmationConsent1DataDebtorAccount);
-impl rt::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_0);
-        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_1);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.name, &RULES_2);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.secondary_identification, &RULES_3);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBFundsConfirmationConsent1DataDebtorAccount {
-    rt::__schema_names!("OBFundsConfirmationConsent1DataDebtorAccount");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error.",
-            "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
-            "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
-            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
-                >(&RULES_0),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_2),
-                rt::schema::field::<rt::Text>(&RULES_3),
-            ],
-        )
-    }
-}
-/// Name of the identification scheme, in a coded form as published in an external list.
 ///
-/// Monzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error.
-///
-/// An open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
-    /// `UK.OBIE.BBAN`
-    BBAN,
-    /// `UK.OBIE.IBAN`
-    IBAN,
-    /// `UK.OBIE.PAN`
-    PAN,
-    /// `UK.OBIE.Paym`
-    Paym,
-    /// `UK.OBIE.SortCodeAccountNumber`
-    SortCodeAccountNumber,
-    /// A code the spec does not list, kept exactly as sent.
-    Unknown(String),
-}
-impl OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
-    /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &[
-        "UK.OBIE.BBAN",
-        "UK.OBIE.IBAN",
-        "UK.OBIE.PAN",
-        "UK.OBIE.Paym",
-        "UK.OBIE.SortCodeAccountNumber",
-    ];
-    /// The code as it appears on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BBAN => "UK.OBIE.BBAN",
-            Self::IBAN => "UK.OBIE.IBAN",
-            Self::PAN => "UK.OBIE.PAN",
-            Self::Paym => "UK.OBIE.Paym",
-            Self::SortCodeAccountNumber => "UK.OBIE.SortCodeAccountNumber",
-            Self::Unknown(code) => code,
-        }
-    }
-    /// The variant for a wire code; codes the spec does not list become `Unknown`.
-    #[inline]
-    pub fn from_code(code: &str) -> Self {
-        match code {
-            "UK.OBIE.BBAN" => Self::BBAN,
-            "UK.OBIE.IBAN" => Self::IBAN,
-            "UK.OBIE.PAN" => Self::PAN,
-            "UK.OBIE.Paym" => Self::Paym,
-            "UK.OBIE.SortCodeAccountNumber" => Self::SortCodeAccountNumber,
-            other => Self::Unknown(String::from(other)),
-        }
-    }
-    /// Whether the code is one the spec lists.
-    pub fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
-}
-rt::open_enum_traits!(OBFundsConfirmationConsent1DataDebtorAccountSchemeName, open);
-/// `OBFundsConfirmationConsentResponse1` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBFundsConfirmationConsentResponse1 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBFundsConfirmationConsentResponse1Data,
-    /// `Links`: Links relevant to the payload
-    pub links: Option<Box<Links>>,
-    /// `Meta`: Meta Data relevant to the payload
-    pub meta: Option<Box<Meta>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBFundsConfirmationConsentResponse1 {
-    const NAME: &'static str = "OBFundsConfirmationConsentResponse1";
-    const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Links" => Some(1usize),
-            "Meta" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.links = map.next_value()?,
-            2usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBFundsConfirmationConsentResponse1);
-impl rt::Validate for OBFundsConfirmationConsentResponse1 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1 {
-    rt::__schema_names!("OBFundsConfirmationConsentResponse1");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBFundsConfirmationConsentResponse1` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBFundsConfirmationConsentResponse1Data,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBFundsConfirmationConsentResponse1Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBFundsConfirmationConsentResponse1Data {
-    /// `ConsentId`: Unique identification as assigned to identify the funds confirmation consent resource.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub creation_date_time: rt::DateTime,
-    /// `Status`: Specifies the status of consent resource in code form.
-    pub status: OBFundsConfirmationConsentResponse1DataStatus,
-    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub status_update_date_time: rt::DateTime,
-    /// `ExpirationDateTime`: Specified date and time the funds confirmation authorisation will expire.
-    /// If this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub expiration_date_time: Option<rt::DateTime>,
-    /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
-    pub debtor_account: OBFundsConfirmationConsentResponse1DataDebtorAccount,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBFundsConfirmationConsentResponse1Data {
-    const NAME: &'static str = "OBFundsConfirmationConsentResponse1Data";
-    const FIELDS: &'static [&'static str] = &[
-        "ConsentId",
-        "CreationDateTime",
-        "Status",
-        "StatusUpdateDateTime",
-        "ExpirationDateTime",
-        "DebtorAccount",
-    ];
-    const REQUIRED: u128 = 47;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "CreationDateTime" => Some(1usize),
-            "Status" => Some(2usize),
-            "StatusUpdateDateTime" => Some(3usize),
-            "ExpirationDateTime" => Some(4usize),
-            "DebtorAccount" => Some(5usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.creation_date_time = map.next_value()?,
-            2usize => self.status = map.next_value()?,
-            3usize => self.status_update_date_time = map.next_value()?,
-            4usize => self.expiration_date_time = map.next_value()?,
-            5usize => self.debtor_account = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.creation_date_time),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.status),
-            3usize => {
-                rt::__private::ereq(map, self, 3usize, &self.status_update_date_time)
-            }
-            4usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 4usize, &self.expiration_date_time)
-            }
-            5usize => rt::__private::ereq(map, self, 5usize, &self.debtor_account),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBFundsConfirmationConsentResponse1Data);
-impl rt::Validate for OBFundsConfirmationConsentResponse1Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_4);
-        rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            3usize,
-            &self.status_update_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 4usize, &self.expiration_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 5usize, &self.debtor_account, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1Data {
-    rt::__schema_names!("OBFundsConfirmationConsentResponse1Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Unique identification as assigned to identify the funds confirmation consent resource.",
-            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the status of consent resource in code form.",
-            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specified date and time the funds confirmation authorisation will expire.\nIf this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBFundsConfirmationConsentResponse1Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_4),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBFundsConfirmationConsentResponse1DataStatus,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBFundsConfirmationConsentResponse1DataDebtorAccount,
-                >(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBFundsConfirmationConsentResponse1DataDebtorAccount {
-    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
-    pub scheme_name: OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
-    /// `Identification`: Identification assigned by an institution to identify an account. This identification is known by the account owner.
-    pub identification: rt::Text,
-    /// `Name`: Name of the account, as assigned by the account servicing institution.
-    /// Usage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
-    pub name: Option<rt::Text>,
-    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
-    /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-    pub secondary_identification: Option<rt::Text>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBFundsConfirmationConsentResponse1DataDebtorAccount {
-    const NAME: &'static str = "OBFundsConfirmationConsentResponse1DataDebtorAccount";
-    const FIELDS: &'static [&'static str] = &[
-        "SchemeName",
-        "Identification",
-        "Name",
-        "SecondaryIdentification",
-    ];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "SchemeName" => Some(0usize),
-            "Identification" => Some(1usize),
-            "Name" => Some(2usize),
-            "SecondaryIdentification" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.scheme_name = map.next_value()?,
-            1usize => self.identification = map.next_value()?,
-            2usize => self.name = map.next_value()?,
-            3usize => self.secondary_identification = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.name),
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.secondary_identification)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBFundsConfirmationConsentResponse1DataDebtorAccount);
-impl rt::Validate for OBFundsConfirmationConsentResponse1DataDebtorAccount {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_5);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.name, &RULES_2);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.secondary_identification, &RULES_3);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBFundsConfirmationConsentResponse1DataDebtorAccount {
-    rt::__schema_names!("OBFundsConfirmationConsentResponse1DataDebtorAccount");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Name of the identification scheme, in a coded form as published in an external list.",
-            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
-            "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
-            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_5),
-                rt::schema::field::<rt::Text>(&RULES_2),
-                rt::schema::field::<rt::Text>(&RULES_3),
-            ],
-        )
-    }
-}
+/// The OBIE type `OBFundsConfirmationConsent1DataDebtorAccount`: Monzo's profile names it apart and narrows it where it is used (`validate_monzo()` checks that).
+pub type OBFundsConfirmationConsentResponse1DataDebtorAccount = OBFundsConfirmationConsent1DataDebtorAccount;
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name. Feature `dynamic`.
@@ -1129,6 +449,18 @@ pub mod ops {
         const OPERATION: &'static rt::Operation = &super::OPERATIONS[3usize];
     }
 }
+/// Monzo's narrowing of an OBIE type this module re-exports (by its spec name), as a
+/// document's root: what `validate_monzo()` checks beyond `validate()`. `None` for a
+/// type Monzo leaves as OBIE defines it, and for Monzo's own types (their
+/// `validate()` applies Monzo's rules).
+pub fn narrowing(type_name: &str) -> Option<&'static rt::Narrowing> {
+    match type_name {
+        "OBFundsConfirmationConsent1" => Some(&NARROW_2),
+        "OBFundsConfirmationConsent1Data" => Some(&NARROW_1),
+        "OBFundsConfirmationConsent1DataDebtorAccount" => Some(&NARROW_0),
+        _ => None,
+    }
+}
 /// Spec pattern `^\d{14}$`.
 static PATTERN_0: rt::__private::Pattern = rt::__private::Pattern::new("^\\d{14}$");
 static RULES_0: rt::Rules = rt::Rules {
@@ -1141,23 +473,39 @@ static RULES_1: rt::Rules = rt::Rules {
     pattern: Some(&PATTERN_0),
     ..rt::Rules::NONE
 };
-static RULES_2: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(350u64),
-    ..rt::Rules::NONE
+static NARROW_0: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: Some(&RULES_0),
+            inner: None,
+        },
+        rt::FieldNarrowing {
+            index: 1usize,
+            required: false,
+            rules: Some(&RULES_1),
+            inner: None,
+        },
+    ],
 };
-static RULES_3: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(34u64),
-    ..rt::Rules::NONE
+static NARROW_1: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 1usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+    ],
 };
-static RULES_4: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(128u64),
-    ..rt::Rules::NONE
-};
-static RULES_5: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(256u64),
-    ..rt::Rules::NONE
+static NARROW_2: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+    ],
 };

@@ -17,3 +17,34 @@ pub mod vrp;
 pub mod funds;
 #[cfg(feature = "events")]
 pub mod events;
+
+/// Monzo's narrowing of an OBIE type as a document's root, by the type's spec name, from
+/// the API modules built (see each module's `narrowing`).
+pub fn narrowing(type_name: &str) -> Option<&'static ob_model::Narrowing> {
+    let _ = type_name;
+    #[cfg(feature = "accounts")]
+    if let Some(n) = accounts::narrowing(type_name) {
+        return Some(n);
+    }
+    #[cfg(feature = "payments")]
+    if let Some(n) = payments::narrowing(type_name) {
+        return Some(n);
+    }
+    #[cfg(feature = "payments")]
+    if let Some(n) = payments_v3_1_11::narrowing(type_name) {
+        return Some(n);
+    }
+    #[cfg(feature = "vrp")]
+    if let Some(n) = vrp::narrowing(type_name) {
+        return Some(n);
+    }
+    #[cfg(feature = "funds")]
+    if let Some(n) = funds::narrowing(type_name) {
+        return Some(n);
+    }
+    #[cfg(feature = "events")]
+    if let Some(n) = events::narrowing(type_name) {
+        return Some(n);
+    }
+    None
+}

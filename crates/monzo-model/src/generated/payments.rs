@@ -36,26 +36,58 @@ pub use ob_model::payments::{
     OBWriteDomesticConsentResponse5DataStatus,
     OBWriteDomesticResponse5DataMultiAuthorisation,
     OBWriteDomesticResponse5DataMultiAuthorisationStatus,
+    OBWriteDomesticResponse5DataRefund, OBWriteDomesticResponse5DataRefundAccount,
     OBWriteDomesticResponse5DataStatus, OBWriteDomesticScheduledConsent4DataPermission,
-    OBWriteDomesticScheduledResponse5DataStatus, OBWriteFile2DataInitiationFileType,
-    OBWriteFileConsentResponse4DataStatus, OBWriteFileResponse3DataStatus,
+    OBWriteDomesticScheduledResponse5DataStatus, OBWriteFile2, OBWriteFile2Data,
+    OBWriteFile2DataInitiation, OBWriteFile2DataInitiationFileType, OBWriteFileConsent3,
+    OBWriteFileConsent3Data, OBWriteFileConsentResponse4,
+    OBWriteFileConsentResponse4Data, OBWriteFileConsentResponse4DataStatus,
+    OBWriteFileResponse3, OBWriteFileResponse3Data, OBWriteFileResponse3DataStatus,
     OBWriteFundsConfirmationResponse1, OBWriteFundsConfirmationResponse1Data,
-    OBWriteFundsConfirmationResponse1DataFundsAvailableResult,
+    OBWriteFundsConfirmationResponse1DataFundsAvailableResult, OBWriteInternational3,
+    OBWriteInternational3Data, OBWriteInternational3DataInitiation,
     OBWriteInternational3DataInitiationCreditor,
     OBWriteInternational3DataInitiationCreditorAgent,
     OBWriteInternational3DataInitiationExchangeRateInformation,
     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
-    OBWriteInternational3DataInitiationInstructionPriority,
+    OBWriteInternational3DataInitiationInstructionPriority, OBWriteInternationalConsent5,
+    OBWriteInternationalConsent5Data, OBWriteInternationalConsentResponse6,
+    OBWriteInternationalConsentResponse6Data,
     OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+    OBWriteInternationalResponse5, OBWriteInternationalResponse5Data,
+    OBWriteInternationalResponse5DataRefund, OBWriteInternationalScheduled3,
+    OBWriteInternationalScheduled3Data, OBWriteInternationalScheduled3DataInitiation,
+    OBWriteInternationalScheduledConsent5, OBWriteInternationalScheduledConsent5Data,
+    OBWriteInternationalScheduledConsentResponse6,
+    OBWriteInternationalScheduledConsentResponse6Data,
+    OBWriteInternationalScheduledConsentResponse6DataInitiation,
     OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+    OBWriteInternationalScheduledResponse6, OBWriteInternationalScheduledResponse6Data,
+    OBWriteInternationalStandingOrder4, OBWriteInternationalStandingOrder4Data,
+    OBWriteInternationalStandingOrder4DataInitiation,
     OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
-    OBWritePaymentDetailsResponse1, OBWritePaymentDetailsResponse1Data,
-    OBWritePaymentDetailsResponse1DataPaymentStatus,
+    OBWriteInternationalStandingOrderConsent6,
+    OBWriteInternationalStandingOrderConsent6Data,
+    OBWriteInternationalStandingOrderConsentResponse7,
+    OBWriteInternationalStandingOrderConsentResponse7Data,
+    OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
+    OBWriteInternationalStandingOrderResponse7,
+    OBWriteInternationalStandingOrderResponse7Data,
+    OBWriteInternationalStandingOrderResponse7DataRefund, OBWritePaymentDetailsResponse1,
+    OBWritePaymentDetailsResponse1Data, OBWritePaymentDetailsResponse1DataPaymentStatus,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatus,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason, PostCode,
     SecondaryIdentification, StreetName, SubDepartment, TownName,
 };
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::payments::OBWriteDomestic2DataInitiationCreditorAccount;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::payments::OBWriteDomestic2DataInitiationDebtorAccount;
 /// `OBWriteDomestic2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomestic2 {
@@ -192,7 +224,7 @@ impl rt::Validate for OBWriteDomestic2Data {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_2);
         rt::__private::vreq(r, self, 1usize, &self.initiation, &rt::Rules::NONE);
     }
 }
@@ -213,13 +245,21 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomestic2Data {
             "`OBWriteDomestic2Data` (the spec gives no description).",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_2),
                 rt::schema::field::<OBWriteDomestic2DataInitiation>(&rt::Rules::NONE),
             ],
         )
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.
+///
+/// Monzo narrows the OBIE types of these fields (`validate()` checks it):
+/// - `InstructedAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.
+/// - `DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomestic2DataInitiation {
     /// `InstructionIdentification`: Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.
@@ -236,7 +276,7 @@ pub struct OBWriteDomestic2DataInitiation {
     pub local_instrument: Option<OBExternalLocalInstrument1Code>,
     /// `InstructedAmount`: Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
-    pub instructed_amount: OBWriteDomestic2DataInitiationInstructedAmount,
+    pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
     /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     pub debtor_account: Option<Box<OBWriteDomestic2DataInitiationDebtorAccount>>,
     /// `CreditorAccount`: Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
@@ -357,12 +397,12 @@ impl rt::Object for OBWriteDomestic2DataInitiation {
 }
 rt::__object_impls!(OBWriteDomestic2DataInitiation);
 impl rt::Validate for OBWriteDomestic2DataInitiation {
-    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
+        let outer = rt::__private::enter(r, &NARROW_2);
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
-        rt::__private::vreq(r, self, 1usize, &self.end_to_end_identification, &RULES_1);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.local_instrument, &RULES_2);
+        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_3);
+        rt::__private::vreq(r, self, 1usize, &self.end_to_end_identification, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.local_instrument, &RULES_4);
         rt::__private::vreq(r, self, 3usize, &self.instructed_amount, &rt::Rules::NONE);
         rt::__private::vopt::<
             Self,
@@ -381,6 +421,7 @@ impl rt::Validate for OBWriteDomestic2DataInitiation {
             Self,
             _,
         >(r, 8usize, &self.supplementary_data, &rt::Rules::NONE);
+        r.narrowing = outer;
     }
 }
 #[cfg(feature = "schemars")]
@@ -404,14 +445,14 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiation {
             Self,
         >(
             g,
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.\n\nMonzo narrows the OBIE types of these fields (`validate()` checks it):\n- `InstructedAmount.Amount`: pattern `^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.\n- `InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.\n- `DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.\n- `DebtorAccount.Identification`: pattern `^\\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.\n- `CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.\n- `CreditorAccount.Identification`: pattern `^\\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<OBExternalLocalInstrument1Code>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<OBExternalLocalInstrument1Code>(&RULES_4),
                 rt::schema::field::<
-                    OBWriteDomestic2DataInitiationInstructedAmount,
+                    OBActiveOrHistoricCurrencyAndAmount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteDomestic2DataInitiationDebtorAccount,
@@ -430,324 +471,11 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiation {
         )
     }
 }
-/// Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteDomestic2DataInitiationCreditorAccount {
-    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
-    ///
-    /// Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
-    pub scheme_name: OBExternalAccountIdentification4Code,
-    /// `Identification`: Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
-    pub identification: Identification_0,
-    /// `Name`: The account name is the name or names of the account owner(s) represented at an account level.
-    /// Note, the account name is not the product name or the nickname of the account.
-    /// OB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.
-    pub name: rt::Text,
-    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
-    /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-    pub secondary_identification: Option<SecondaryIdentification>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteDomestic2DataInitiationCreditorAccount {
-    const NAME: &'static str = "OBWriteDomestic2DataInitiationCreditorAccount";
-    const FIELDS: &'static [&'static str] = &[
-        "SchemeName",
-        "Identification",
-        "Name",
-        "SecondaryIdentification",
-    ];
-    const REQUIRED: u128 = 7;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "SchemeName" => Some(0usize),
-            "Identification" => Some(1usize),
-            "Name" => Some(2usize),
-            "SecondaryIdentification" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.scheme_name = map.next_value()?,
-            1usize => self.identification = map.next_value()?,
-            2usize => self.name = map.next_value()?,
-            3usize => self.secondary_identification = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.name),
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.secondary_identification)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteDomestic2DataInitiationCreditorAccount);
-impl rt::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_3);
-        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_4);
-        rt::__private::vreq(r, self, 2usize, &self.name, &RULES_5);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.secondary_identification, &RULES_6);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteDomestic2DataInitiationCreditorAccount {
-    rt::__schema_names!("OBWriteDomestic2DataInitiationCreditorAccount");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.",
-            "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
-            "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
-            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
-            DOCS,
-            &[
-                rt::schema::field::<OBExternalAccountIdentification4Code>(&RULES_3),
-                rt::schema::field::<Identification_0>(&RULES_4),
-                rt::schema::field::<rt::Text>(&RULES_5),
-                rt::schema::field::<SecondaryIdentification>(&RULES_6),
-            ],
-        )
-    }
-}
-/// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteDomestic2DataInitiationDebtorAccount {
-    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
-    ///
-    /// Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
-    pub scheme_name: OBExternalAccountIdentification4Code,
-    /// `Identification`: Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
-    pub identification: Identification_0,
-    /// `Name`: The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.
-    /// Note, the account name is not the product name or the nickname of the account.
-    pub name: Option<rt::Text>,
-    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
-    /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-    pub secondary_identification: Option<SecondaryIdentification>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteDomestic2DataInitiationDebtorAccount {
-    const NAME: &'static str = "OBWriteDomestic2DataInitiationDebtorAccount";
-    const FIELDS: &'static [&'static str] = &[
-        "SchemeName",
-        "Identification",
-        "Name",
-        "SecondaryIdentification",
-    ];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "SchemeName" => Some(0usize),
-            "Identification" => Some(1usize),
-            "Name" => Some(2usize),
-            "SecondaryIdentification" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.scheme_name = map.next_value()?,
-            1usize => self.identification = map.next_value()?,
-            2usize => self.name = map.next_value()?,
-            3usize => self.secondary_identification = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.name),
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.secondary_identification)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteDomestic2DataInitiationDebtorAccount);
-impl rt::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_3);
-        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_4);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.name, &RULES_5);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.secondary_identification, &RULES_6);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteDomestic2DataInitiationDebtorAccount {
-    rt::__schema_names!("OBWriteDomestic2DataInitiationDebtorAccount");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.",
-            "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
-            "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
-            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
-            DOCS,
-            &[
-                rt::schema::field::<OBExternalAccountIdentification4Code>(&RULES_3),
-                rt::schema::field::<Identification_0>(&RULES_4),
-                rt::schema::field::<rt::Text>(&RULES_5),
-                rt::schema::field::<SecondaryIdentification>(&RULES_6),
-            ],
-        )
-    }
-}
 /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
 /// Usage: This amount has to be transported unchanged through the transaction chain.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteDomestic2DataInitiationInstructedAmount {
-    /// `Amount`: Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
-    pub amount: OBActiveCurrencyAndAmount_SimpleType,
-    /// `Currency`: A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-    ///
-    /// Monzo: only `GBP`; other currencies are rejected.
-    pub currency: ActiveOrHistoricCurrencyCode,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteDomestic2DataInitiationInstructedAmount {
-    const NAME: &'static str = "OBWriteDomestic2DataInitiationInstructedAmount";
-    const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Amount" => Some(0usize),
-            "Currency" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.amount = map.next_value()?,
-            1usize => self.currency = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.amount),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.currency),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteDomestic2DataInitiationInstructedAmount);
-impl rt::Validate for OBWriteDomestic2DataInitiationInstructedAmount {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_7);
-        rt::__private::vreq(r, self, 1usize, &self.currency, &RULES_8);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteDomestic2DataInitiationInstructedAmount {
-    rt::__schema_names!("OBWriteDomestic2DataInitiationInstructedAmount");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.",
-            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".\n\nMonzo: only `GBP`; other currencies are rejected.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
-            DOCS,
-            &[
-                rt::schema::field::<OBActiveCurrencyAndAmount_SimpleType>(&RULES_7),
-                rt::schema::field::<ActiveOrHistoricCurrencyCode>(&RULES_8),
-            ],
-        )
-    }
-}
+///
+/// The OBIE type `OBActiveOrHistoricCurrencyAndAmount`: Monzo's profile names it apart and narrows it where it is used (`validate_monzo()` checks that).
+pub type OBWriteDomestic2DataInitiationInstructedAmount = OBActiveOrHistoricCurrencyAndAmount;
 /// Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.
 ///
 /// Where it goes:
@@ -842,12 +570,12 @@ impl rt::Validate for OBWriteDomestic2DataInitiationSupplementaryData {
             Self,
             _,
         >(r, 0usize, &self.desired_status, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.user_id, &RULES_9);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.user_id, &RULES_7);
         rt::__private::vopt::<Self, _>(r, 2usize, &self.account_id, &rt::Rules::NONE);
         rt::__private::vopt::<
             Self,
             _,
-        >(r, 3usize, &self.desired_rejection_reason, &RULES_10);
+        >(r, 3usize, &self.desired_rejection_reason, &RULES_8);
     }
 }
 #[cfg(feature = "schemars")]
@@ -873,9 +601,9 @@ for OBWriteDomestic2DataInitiationSupplementaryData {
                 rt::schema::field::<
                     OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus,
                 >(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_9),
+                rt::schema::field::<rt::Text>(&RULES_7),
                 rt::schema::field::<rt::Text>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_10),
+                rt::schema::field::<rt::Text>(&RULES_8),
             ],
         )
     }
@@ -1383,7 +1111,7 @@ impl rt::Validate for OBWriteDomesticConsentResponse5Data {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_2);
         rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
         rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
         rt::__private::vreq(
@@ -1450,7 +1178,7 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5Data
             "`OBWriteDomesticConsentResponse5Data` (the spec gives no description).",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_2),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteDomesticConsentResponse5DataStatus,
@@ -1494,11 +1222,9 @@ pub struct OBWriteDomesticConsentResponse5DataInitiation {
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
     /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
-    pub debtor_account: Option<
-        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
-    >,
+    pub debtor_account: Option<Box<OBWriteDomestic2DataInitiationDebtorAccount>>,
     /// `CreditorAccount`: Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
-    pub creditor_account: OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+    pub creditor_account: OBWriteDomestic2DataInitiationCreditorAccount,
     /// `CreditorPostalAddress`: Information that locates and identifies a specific address, as defined by postal services.
     pub creditor_postal_address: Option<Box<OBPostalAddress6>>,
     /// `RemittanceInformation`: Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
@@ -1607,8 +1333,8 @@ impl rt::Validate for OBWriteDomesticConsentResponse5DataInitiation {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
-        rt::__private::vreq(r, self, 1usize, &self.end_to_end_identification, &RULES_1);
+        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_3);
+        rt::__private::vreq(r, self, 1usize, &self.end_to_end_identification, &RULES_3);
         rt::__private::vopt::<
             Self,
             _,
@@ -1658,17 +1384,17 @@ for OBWriteDomesticConsentResponse5DataInitiation {
             "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_3),
                 rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBActiveOrHistoricCurrencyAndAmount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    OBWriteDomestic2DataInitiationDebtorAccount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    OBWriteDomestic2DataInitiationCreditorAccount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<OBPostalAddress6>(&rt::Rules::NONE),
                 rt::schema::field::<
@@ -1680,238 +1406,13 @@ for OBWriteDomesticConsentResponse5DataInitiation {
     }
 }
 /// Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
-    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
-    pub scheme_name: OBExternalAccountIdentification4Code,
-    /// `Identification`: Identification assigned by an institution to identify an account. This identification is known by the account owner.
-    pub identification: Identification_0,
-    /// `Name`: The account name is the name or names of the account owner(s) represented at an account level.
-    /// Note, the account name is not the product name or the nickname of the account.
-    /// OB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.
-    pub name: rt::Text,
-    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
-    /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-    pub secondary_identification: Option<SecondaryIdentification>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
-    const NAME: &'static str = "OBWriteDomesticConsentResponse5DataInitiationCreditorAccount";
-    const FIELDS: &'static [&'static str] = &[
-        "SchemeName",
-        "Identification",
-        "Name",
-        "SecondaryIdentification",
-    ];
-    const REQUIRED: u128 = 7;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "SchemeName" => Some(0usize),
-            "Identification" => Some(1usize),
-            "Name" => Some(2usize),
-            "SecondaryIdentification" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.scheme_name = map.next_value()?,
-            1usize => self.identification = map.next_value()?,
-            2usize => self.name = map.next_value()?,
-            3usize => self.secondary_identification = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.name),
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.secondary_identification)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteDomesticConsentResponse5DataInitiationCreditorAccount);
-impl rt::Validate for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_11);
-        rt::__private::vreq(r, self, 2usize, &self.name, &RULES_5);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.secondary_identification, &RULES_6);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
-    rt::__schema_names!("OBWriteDomesticConsentResponse5DataInitiationCreditorAccount");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Name of the identification scheme, in a coded form as published in an external list.",
-            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
-            "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
-            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBExternalAccountIdentification4Code,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<Identification_0>(&RULES_11),
-                rt::schema::field::<rt::Text>(&RULES_5),
-                rt::schema::field::<SecondaryIdentification>(&RULES_6),
-            ],
-        )
-    }
-}
+///
+/// The OBIE type `OBWriteDomestic2DataInitiationCreditorAccount`: Monzo's profile names it apart and narrows it where it is used (`validate_monzo()` checks that).
+pub type OBWriteDomesticConsentResponse5DataInitiationCreditorAccount = OBWriteDomestic2DataInitiationCreditorAccount;
 /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
-    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
-    pub scheme_name: OBExternalAccountIdentification4Code,
-    /// `Identification`: Identification assigned by an institution to identify an account. This identification is known by the account owner.
-    pub identification: Identification_0,
-    /// `Name`: The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.
-    /// Note, the account name is not the product name or the nickname of the account.
-    pub name: Option<rt::Text>,
-    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
-    /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-    pub secondary_identification: Option<SecondaryIdentification>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
-    const NAME: &'static str = "OBWriteDomesticConsentResponse5DataInitiationDebtorAccount";
-    const FIELDS: &'static [&'static str] = &[
-        "SchemeName",
-        "Identification",
-        "Name",
-        "SecondaryIdentification",
-    ];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "SchemeName" => Some(0usize),
-            "Identification" => Some(1usize),
-            "Name" => Some(2usize),
-            "SecondaryIdentification" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.scheme_name = map.next_value()?,
-            1usize => self.identification = map.next_value()?,
-            2usize => self.name = map.next_value()?,
-            3usize => self.secondary_identification = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.name),
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.secondary_identification)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteDomesticConsentResponse5DataInitiationDebtorAccount);
-impl rt::Validate for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_11);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.name, &RULES_5);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.secondary_identification, &RULES_6);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
-    rt::__schema_names!("OBWriteDomesticConsentResponse5DataInitiationDebtorAccount");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Name of the identification scheme, in a coded form as published in an external list.",
-            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
-            "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
-            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBExternalAccountIdentification4Code,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<Identification_0>(&RULES_11),
-                rt::schema::field::<rt::Text>(&RULES_5),
-                rt::schema::field::<SecondaryIdentification>(&RULES_6),
-            ],
-        )
-    }
-}
+///
+/// The OBIE type `OBWriteDomestic2DataInitiationDebtorAccount`: Monzo's profile names it apart and narrows it where it is used (`validate_monzo()` checks that).
+pub type OBWriteDomesticConsentResponse5DataInitiationDebtorAccount = OBWriteDomestic2DataInitiationDebtorAccount;
 /// `OBWriteDomesticResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticResponse5 {
@@ -2153,8 +1654,8 @@ impl rt::Validate for OBWriteDomesticResponse5Data {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.domestic_payment_id, &RULES_12);
-        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 0usize, &self.domestic_payment_id, &RULES_9);
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_2);
         rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
         rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
         rt::__private::vreq(
@@ -2209,8 +1710,8 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data {
             "`OBWriteDomesticResponse5Data` (the spec gives no description).",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_12),
-                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_9),
+                rt::schema::field::<rt::Text>(&RULES_2),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteDomesticResponse5DataStatus,
@@ -2235,83 +1736,6 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data {
         )
     }
 }
-/// Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteDomesticResponse5DataRefund {
-    /// `Account`: Provides the details to identify an account.
-    pub account: OBWriteDomesticResponse5DataRefundAccount,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteDomesticResponse5DataRefund {
-    const NAME: &'static str = "OBWriteDomesticResponse5DataRefund";
-    const FIELDS: &'static [&'static str] = &["Account"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Account" => Some(0usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.account = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.account),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteDomesticResponse5DataRefund);
-impl rt::Validate for OBWriteDomesticResponse5DataRefund {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.account, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefund {
-    rt::__schema_names!("OBWriteDomesticResponse5DataRefund");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &["Provides the details to identify an account."];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteDomesticResponse5DataRefundAccount,
-                >(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// Provides the details to identify an account.
-///
-/// The same type as `OBWriteDomesticConsentResponse5DataInitiationCreditorAccount`, whose shape it has (the spec names it apart).
-pub type OBWriteDomesticResponse5DataRefundAccount = OBWriteDomesticConsentResponse5DataInitiationCreditorAccount;
 /// `OBWriteDomesticScheduled2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduled2 {
@@ -2448,7 +1872,7 @@ impl rt::Validate for OBWriteDomesticScheduled2Data {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_2);
         rt::__private::vreq(r, self, 1usize, &self.initiation, &rt::Rules::NONE);
     }
 }
@@ -2469,7 +1893,7 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data {
             "`OBWriteDomesticScheduled2Data` (the spec gives no description).",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_2),
                 rt::schema::field::<
                     OBWriteDomesticScheduled2DataInitiation,
                 >(&rt::Rules::NONE),
@@ -2478,6 +1902,14 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data {
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.
+///
+/// Monzo narrows the OBIE types of these fields (`validate()` checks it):
+/// - `InstructedAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.
+/// - `DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduled2DataInitiation {
     /// `InstructionIdentification`: Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.
@@ -2501,7 +1933,7 @@ pub struct OBWriteDomesticScheduled2DataInitiation {
     pub requested_execution_date_time: rt::DateTime,
     /// `InstructedAmount`: Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
-    pub instructed_amount: OBWriteDomestic2DataInitiationInstructedAmount,
+    pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
     /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     pub debtor_account: Option<Box<OBWriteDomestic2DataInitiationDebtorAccount>>,
     /// `CreditorAccount`: Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
@@ -2637,15 +2069,15 @@ impl rt::Object for OBWriteDomesticScheduled2DataInitiation {
 }
 rt::__object_impls!(OBWriteDomesticScheduled2DataInitiation);
 impl rt::Validate for OBWriteDomesticScheduled2DataInitiation {
-    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
+        let outer = rt::__private::enter(r, &NARROW_3);
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
+        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_3);
         rt::__private::vopt::<
             Self,
             _,
-        >(r, 1usize, &self.end_to_end_identification, &RULES_1);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.local_instrument, &RULES_2);
+        >(r, 1usize, &self.end_to_end_identification, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.local_instrument, &RULES_4);
         rt::__private::vreq(
             r,
             self,
@@ -2671,6 +2103,7 @@ impl rt::Validate for OBWriteDomesticScheduled2DataInitiation {
             Self,
             _,
         >(r, 9usize, &self.supplementary_data, &rt::Rules::NONE);
+        r.narrowing = outer;
     }
 }
 #[cfg(feature = "schemars")]
@@ -2695,15 +2128,15 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataInitia
             Self,
         >(
             g,
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.\n\nMonzo narrows the OBIE types of these fields (`validate()` checks it):\n- `InstructedAmount.Amount`: pattern `^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.\n- `InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.\n- `DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.\n- `DebtorAccount.Identification`: pattern `^\\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.\n- `CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.\n- `CreditorAccount.Identification`: pattern `^\\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<OBExternalLocalInstrument1Code>(&RULES_2),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<OBExternalLocalInstrument1Code>(&RULES_4),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBWriteDomestic2DataInitiationInstructedAmount,
+                    OBActiveOrHistoricCurrencyAndAmount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteDomestic2DataInitiationDebtorAccount,
@@ -3205,7 +2638,7 @@ impl rt::Validate for OBWriteDomesticScheduledConsentResponse5Data {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_2);
         rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
         rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
         rt::__private::vreq(
@@ -3275,7 +2708,7 @@ for OBWriteDomesticScheduledConsentResponse5Data {
             "`OBWriteDomesticScheduledConsentResponse5Data` (the spec gives no description).",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_2),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteDomesticConsentResponse5DataStatus,
@@ -3327,11 +2760,9 @@ pub struct OBWriteDomesticScheduledConsentResponse5DataInitiation {
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
     /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
-    pub debtor_account: Option<
-        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
-    >,
+    pub debtor_account: Option<Box<OBWriteDomestic2DataInitiationDebtorAccount>>,
     /// `CreditorAccount`: Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
-    pub creditor_account: OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+    pub creditor_account: OBWriteDomestic2DataInitiationCreditorAccount,
     /// `CreditorPostalAddress`: Information that locates and identifies a specific address, as defined by postal services.
     pub creditor_postal_address: Option<Box<OBPostalAddress6>>,
     /// `RemittanceInformation`: Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
@@ -3455,11 +2886,11 @@ impl rt::Validate for OBWriteDomesticScheduledConsentResponse5DataInitiation {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
+        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_3);
         rt::__private::vopt::<
             Self,
             _,
-        >(r, 1usize, &self.end_to_end_identification, &RULES_1);
+        >(r, 1usize, &self.end_to_end_identification, &RULES_3);
         rt::__private::vopt::<
             Self,
             _,
@@ -3517,18 +2948,18 @@ for OBWriteDomesticScheduledConsentResponse5DataInitiation {
             "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_3),
                 rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBActiveOrHistoricCurrencyAndAmount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    OBWriteDomestic2DataInitiationDebtorAccount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    OBWriteDomestic2DataInitiationCreditorAccount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<OBPostalAddress6>(&rt::Rules::NONE),
                 rt::schema::field::<
@@ -3794,9 +3225,9 @@ impl rt::Validate for OBWriteDomesticScheduledResponse5Data {
             self,
             0usize,
             &self.domestic_scheduled_payment_id,
-            &RULES_12,
+            &RULES_9,
         );
-        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_2);
         rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
         rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
         rt::__private::vreq(
@@ -3851,8 +3282,8 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5Da
             "`OBWriteDomesticScheduledResponse5Data` (the spec gives no description).",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_12),
-                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_9),
+                rt::schema::field::<rt::Text>(&RULES_2),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteDomesticScheduledResponse5DataStatus,
@@ -4013,7 +3444,7 @@ impl rt::Validate for OBWriteDomesticStandingOrder3Data {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_2);
         rt::__private::vreq(r, self, 1usize, &self.initiation, &rt::Rules::NONE);
     }
 }
@@ -4034,7 +3465,7 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Data {
             "`OBWriteDomesticStandingOrder3Data` (the spec gives no description).",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_2),
                 rt::schema::field::<
                     OBWriteDomesticStandingOrder3DataInitiation,
                 >(&rt::Rules::NONE),
@@ -4043,6 +3474,18 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Data {
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.
+///
+/// Monzo narrows the OBIE types of these fields (`validate()` checks it):
+/// - `FirstPaymentAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `FirstPaymentAmount.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.
+/// - `RecurringPaymentAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `RecurringPaymentAmount.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.
+/// - `FinalPaymentAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `FinalPaymentAmount.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.
+/// - `DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticStandingOrder3DataInitiation {
     /// `Frequency`: Individual Definitions:
@@ -4106,17 +3549,13 @@ pub struct OBWriteDomesticStandingOrder3DataInitiation {
     /// Monzo: give either this or `NumberOfPayments` to end the standing order, not both.
     pub final_payment_date_time: Option<rt::DateTime>,
     /// `FirstPaymentAmount`: The amount of the first Standing Order
-    pub first_payment_amount: OBWriteDomestic2DataInitiationInstructedAmount,
+    pub first_payment_amount: OBActiveOrHistoricCurrencyAndAmount,
     /// `RecurringPaymentAmount`: The amount of the recurring Standing Order
     ///
     /// Monzo: not used; a request that includes it is rejected.
-    pub recurring_payment_amount: Option<
-        Box<OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount>,
-    >,
+    pub recurring_payment_amount: Option<Box<OBActiveOrHistoricCurrencyAndAmount>>,
     /// `FinalPaymentAmount`: The amount of the final Standing Order
-    pub final_payment_amount: Option<
-        Box<OBWriteDomestic2DataInitiationInstructedAmount>,
-    >,
+    pub final_payment_amount: Option<Box<OBActiveOrHistoricCurrencyAndAmount>>,
     /// `DebtorAccount`: Provides the details to identify the debtor account.
     pub debtor_account: Option<Box<OBWriteDomestic2DataInitiationDebtorAccount>>,
     /// `CreditorAccount`: Identification assigned by an institution to identify an account. This identification is known by the account owner.
@@ -4253,12 +3692,12 @@ impl rt::Object for OBWriteDomesticStandingOrder3DataInitiation {
 }
 rt::__object_impls!(OBWriteDomesticStandingOrder3DataInitiation);
 impl rt::Validate for OBWriteDomesticStandingOrder3DataInitiation {
-    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
+        let outer = rt::__private::enter(r, &NARROW_4);
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_13);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.reference, &RULES_1);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.number_of_payments, &RULES_1);
+        rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_10);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.reference, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.number_of_payments, &RULES_3);
         rt::__private::vreq(
             r,
             self,
@@ -4298,6 +3737,7 @@ impl rt::Validate for OBWriteDomesticStandingOrder3DataInitiation {
             Self,
             _,
         >(r, 11usize, &self.supplementary_data, &rt::Rules::NONE);
+        r.narrowing = outer;
     }
 }
 #[cfg(feature = "schemars")]
@@ -4325,23 +3765,23 @@ for OBWriteDomesticStandingOrder3DataInitiation {
             Self,
         >(
             g,
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.\n\nMonzo narrows the OBIE types of these fields (`validate()` checks it):\n- `FirstPaymentAmount.Amount`: pattern `^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.\n- `FirstPaymentAmount.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.\n- `RecurringPaymentAmount.Amount`: pattern `^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.\n- `RecurringPaymentAmount.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.\n- `FinalPaymentAmount.Amount`: pattern `^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.\n- `FinalPaymentAmount.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.\n- `DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.\n- `DebtorAccount.Identification`: pattern `^\\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.\n- `CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.\n- `CreditorAccount.Identification`: pattern `^\\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_13),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_10),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_3),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBWriteDomestic2DataInitiationInstructedAmount,
+                    OBActiveOrHistoricCurrencyAndAmount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount,
+                    OBActiveOrHistoricCurrencyAndAmount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBWriteDomestic2DataInitiationInstructedAmount,
+                    OBActiveOrHistoricCurrencyAndAmount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteDomestic2DataInitiationDebtorAccount,
@@ -4361,7 +3801,7 @@ for OBWriteDomesticStandingOrder3DataInitiation {
 /// Monzo: not used; a request that includes it is rejected.
 ///
 /// The same type as `OBWriteDomestic2DataInitiationInstructedAmount`, whose shape it has (the spec names it apart).
-pub type OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount = OBWriteDomestic2DataInitiationInstructedAmount;
+pub type OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount = OBActiveOrHistoricCurrencyAndAmount;
 /// A standing order payment consent request.
 ///
 /// Monzo: a payment consent must be turned into a payment order within 24 hours of its creation, and within one hour once the customer has approved it. Monzo pays only in GBP, by Faster Payments (`UK.OBIE.FPS`), to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. If the account has insufficient funds, authorisation fails and the redirect carries `access_denied` with "Insufficient funds in selected account to make requested payment.". Times are RFC 3339. Monzo supports a subset of frequencies (see `Frequency`), repeats payments from `FirstPaymentDateTime`, rejects `RecurringPaymentDateTime` and `RecurringPaymentAmount`, accepts `NumberOfPayments` or `FinalPaymentDateTime` but not both, and does not serve the payment-details endpoint.
@@ -4816,7 +4256,7 @@ impl rt::Validate for OBWriteDomesticStandingOrderConsentResponse6Data {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_2);
         rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
         rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
         rt::__private::vreq(
@@ -4873,7 +4313,7 @@ for OBWriteDomesticStandingOrderConsentResponse6Data {
             "`OBWriteDomesticStandingOrderConsentResponse6Data` (the spec gives no description).",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_2),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteDomesticConsentResponse5DataStatus,
@@ -4957,11 +4397,9 @@ pub struct OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     /// `FinalPaymentAmount`: The amount of the final Standing Order
     pub final_payment_amount: Option<Box<OBActiveOrHistoricCurrencyAndAmount>>,
     /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
-    pub debtor_account: Option<
-        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
-    >,
+    pub debtor_account: Option<Box<OBWriteDomestic2DataInitiationDebtorAccount>>,
     /// `CreditorAccount`: Identification assigned by an institution to identify an account. This identification is known by the account owner.
-    pub creditor_account: OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+    pub creditor_account: OBWriteDomestic2DataInitiationCreditorAccount,
     /// `SupplementaryData`: Additional information that can not be captured in the structured fields and/or any other specific block.
     pub supplementary_data: Option<OBSupplementaryData1>,
     /// Fields the spec does not name, and required fields the document left out: kept so
@@ -5086,9 +4524,9 @@ impl rt::Validate for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_13);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.reference, &RULES_1);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.number_of_payments, &RULES_1);
+        rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_10);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.reference, &RULES_3);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.number_of_payments, &RULES_3);
         rt::__private::vreq(
             r,
             self,
@@ -5158,9 +4596,9 @@ for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
             "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_13),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_1),
+                rt::schema::field::<rt::Text>(&RULES_10),
+                rt::schema::field::<rt::Text>(&RULES_3),
+                rt::schema::field::<rt::Text>(&RULES_3),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
@@ -5174,10 +4612,10 @@ for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
                     OBActiveOrHistoricCurrencyAndAmount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    OBWriteDomestic2DataInitiationDebtorAccount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    OBWriteDomestic2DataInitiationCreditorAccount,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<OBSupplementaryData1>(&rt::Rules::NONE),
             ],
@@ -5397,14 +4835,8 @@ impl rt::Validate for OBWriteDomesticStandingOrderResponse6Data {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(
-            r,
-            self,
-            0usize,
-            &self.domestic_standing_order_id,
-            &RULES_12,
-        );
-        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_0);
+        rt::__private::vreq(r, self, 0usize, &self.domestic_standing_order_id, &RULES_9);
+        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_2);
         rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
         rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
         rt::__private::vreq(
@@ -5449,8 +4881,8 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderRespons
             "`OBWriteDomesticStandingOrderResponse6Data` (the spec gives no description).",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_12),
-                rt::schema::field::<rt::Text>(&RULES_0),
+                rt::schema::field::<rt::Text>(&RULES_9),
+                rt::schema::field::<rt::Text>(&RULES_2),
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<
                     OBWriteDomesticScheduledResponse5DataStatus,
@@ -5469,5814 +4901,6 @@ impl rt::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderRespons
                     OBWriteDomesticResponse5DataMultiAuthorisation,
                 >(&rt::Rules::NONE),
                 rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteFile2` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteFile2 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteFile2Data,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteFile2 {
-    const NAME: &'static str = "OBWriteFile2";
-    const FIELDS: &'static [&'static str] = &["Data"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteFile2);
-impl rt::Validate for OBWriteFile2 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteFile2 {
-    rt::__schema_names!("OBWriteFile2");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[""];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteFile2` (the spec gives no description).",
-            DOCS,
-            &[rt::schema::field::<OBWriteFile2Data>(&rt::Rules::NONE)],
-        )
-    }
-}
-/// `OBWriteFile2Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteFile2Data {
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
-    pub initiation: OBWriteFile2DataInitiation,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteFile2Data {
-    const NAME: &'static str = "OBWriteFile2Data";
-    const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "Initiation" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.initiation = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.initiation),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteFile2Data);
-impl rt::Validate for OBWriteFile2Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 1usize, &self.initiation, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteFile2Data {
-    rt::__schema_names!("OBWriteFile2Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteFile2Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<OBWriteFile2DataInitiation>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteFile2DataInitiation {
-    /// `FileType`: Specifies the payment file type.
-    pub file_type: OBWriteFile2DataInitiationFileType,
-    /// `FileHash`: A base64 encoding of a SHA256 hash of the file to be uploaded.
-    pub file_hash: rt::Text,
-    /// `FileReference`: Reference for the file.
-    pub file_reference: Option<rt::Text>,
-    /// `NumberOfTransactions`: Number of individual transactions contained in the payment information group.
-    pub number_of_transactions: Option<rt::Text>,
-    /// `ControlSum`: Total of all individual amounts included in the group, irrespective of currencies.
-    pub control_sum: Option<rt::Number>,
-    /// `RequestedExecutionDateTime`: Date at which the initiating party requests the clearing agent to process the payment.
-    /// Usage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub requested_execution_date_time: Option<rt::DateTime>,
-    /// `LocalInstrument`: User community specific instrument.
-    /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
-    pub local_instrument: Option<OBExternalLocalInstrument1Code>,
-    /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
-    pub debtor_account: Option<
-        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
-    >,
-    /// `RemittanceInformation`: Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
-    /// `SupplementaryData`: Additional information that can not be captured in the structured fields and/or any other specific block.
-    pub supplementary_data: Option<OBSupplementaryData1>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteFile2DataInitiation {
-    const NAME: &'static str = "OBWriteFile2DataInitiation";
-    const FIELDS: &'static [&'static str] = &[
-        "FileType",
-        "FileHash",
-        "FileReference",
-        "NumberOfTransactions",
-        "ControlSum",
-        "RequestedExecutionDateTime",
-        "LocalInstrument",
-        "DebtorAccount",
-        "RemittanceInformation",
-        "SupplementaryData",
-    ];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "FileType" => Some(0usize),
-            "FileHash" => Some(1usize),
-            "FileReference" => Some(2usize),
-            "NumberOfTransactions" => Some(3usize),
-            "ControlSum" => Some(4usize),
-            "RequestedExecutionDateTime" => Some(5usize),
-            "LocalInstrument" => Some(6usize),
-            "DebtorAccount" => Some(7usize),
-            "RemittanceInformation" => Some(8usize),
-            "SupplementaryData" => Some(9usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.file_type = map.next_value()?,
-            1usize => self.file_hash = map.next_value()?,
-            2usize => self.file_reference = map.next_value()?,
-            3usize => self.number_of_transactions = map.next_value()?,
-            4usize => self.control_sum = map.next_value()?,
-            5usize => self.requested_execution_date_time = map.next_value()?,
-            6usize => self.local_instrument = map.next_value()?,
-            7usize => self.debtor_account = map.next_value()?,
-            8usize => self.remittance_information = map.next_value()?,
-            9usize => self.supplementary_data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.file_type),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.file_hash),
-            2usize => {
-                rt::__private::eopt::<Self, _, _>(map, 2usize, &self.file_reference)
-            }
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.number_of_transactions)
-            }
-            4usize => rt::__private::eopt::<Self, _, _>(map, 4usize, &self.control_sum),
-            5usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 5usize, &self.requested_execution_date_time)
-            }
-            6usize => {
-                rt::__private::eopt::<Self, _, _>(map, 6usize, &self.local_instrument)
-            }
-            7usize => {
-                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.debtor_account)
-            }
-            8usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 8usize, &self.remittance_information)
-            }
-            9usize => {
-                rt::__private::eopt::<Self, _, _>(map, 9usize, &self.supplementary_data)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteFile2DataInitiation);
-impl rt::Validate for OBWriteFile2DataInitiation {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.file_type, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.file_hash, &RULES_14);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.file_reference, &RULES_12);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.number_of_transactions, &RULES_15);
-        rt::__private::vopt::<Self, _>(r, 4usize, &self.control_sum, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 5usize, &self.requested_execution_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 6usize, &self.local_instrument, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 7usize, &self.debtor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 8usize, &self.remittance_information, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 9usize, &self.supplementary_data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
-    rt::__schema_names!("OBWriteFile2DataInitiation");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Specifies the payment file type.",
-            "A base64 encoding of a SHA256 hash of the file to be uploaded.",
-            "Reference for the file.",
-            "Number of individual transactions contained in the payment information group.",
-            "Total of all individual amounts included in the group, irrespective of currencies.",
-            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
-            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
-            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-            "Additional information that can not be captured in the structured fields and/or any other specific block.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteFile2DataInitiationFileType,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_14),
-                rt::schema::field::<rt::Text>(&RULES_12),
-                rt::schema::field::<rt::Text>(&RULES_15),
-                rt::schema::field::<rt::Number>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomestic2DataInitiationRemittanceInformation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSupplementaryData1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteFileConsent3` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteFileConsent3 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteFileConsent3Data,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteFileConsent3 {
-    const NAME: &'static str = "OBWriteFileConsent3";
-    const FIELDS: &'static [&'static str] = &["Data"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteFileConsent3);
-impl rt::Validate for OBWriteFileConsent3 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteFileConsent3 {
-    rt::__schema_names!("OBWriteFileConsent3");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[""];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteFileConsent3` (the spec gives no description).",
-            DOCS,
-            &[rt::schema::field::<OBWriteFileConsent3Data>(&rt::Rules::NONE)],
-        )
-    }
-}
-/// `OBWriteFileConsent3Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteFileConsent3Data {
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
-    pub initiation: OBWriteFile2DataInitiation,
-    /// `Authorisation`: The authorisation type request from the TPP.
-    pub authorisation: Option<Box<OBWriteDomesticConsent4DataAuthorisation>>,
-    /// `SCASupportData`: Supporting Data provided by TPP, when requesting SCA Exemption.
-    pub sca_support_data: Option<Box<OBSCASupportData1>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteFileConsent3Data {
-    const NAME: &'static str = "OBWriteFileConsent3Data";
-    const FIELDS: &'static [&'static str] = &[
-        "Initiation",
-        "Authorisation",
-        "SCASupportData",
-    ];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Initiation" => Some(0usize),
-            "Authorisation" => Some(1usize),
-            "SCASupportData" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.initiation = map.next_value()?,
-            1usize => self.authorisation = map.next_value()?,
-            2usize => self.sca_support_data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.initiation),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.authorisation),
-            2usize => {
-                rt::__private::eopt::<Self, _, _>(map, 2usize, &self.sca_support_data)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteFileConsent3Data);
-impl rt::Validate for OBWriteFileConsent3Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 2usize, &self.sca_support_data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteFileConsent3Data {
-    rt::__schema_names!("OBWriteFileConsent3Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
-            "The authorisation type request from the TPP.",
-            "Supporting Data provided by TPP, when requesting SCA Exemption.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteFileConsent3Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBWriteFile2DataInitiation>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSCASupportData1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteFileConsentResponse4` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteFileConsentResponse4 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteFileConsentResponse4Data,
-    /// `Links`: Links relevant to the payload
-    pub links: Option<Box<Links>>,
-    /// `Meta`: Meta Data relevant to the payload
-    pub meta: Option<Box<Meta>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteFileConsentResponse4 {
-    const NAME: &'static str = "OBWriteFileConsentResponse4";
-    const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Links" => Some(1usize),
-            "Meta" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.links = map.next_value()?,
-            2usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteFileConsentResponse4);
-impl rt::Validate for OBWriteFileConsentResponse4 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteFileConsentResponse4 {
-    rt::__schema_names!("OBWriteFileConsentResponse4");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteFileConsentResponse4` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBWriteFileConsentResponse4Data>(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteFileConsentResponse4Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteFileConsentResponse4Data {
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub creation_date_time: rt::DateTime,
-    /// `Status`: Specifies the status of consent resource in code form.
-    pub status: OBWriteFileConsentResponse4DataStatus,
-    /// `StatusUpdateDateTime`: Date and time at which the consent resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub status_update_date_time: rt::DateTime,
-    /// `CutOffDateTime`: Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub cut_off_date_time: Option<rt::DateTime>,
-    /// `Charges`: Optional.
-    pub charges: Option<Vec<OBWriteDomesticConsentResponse5DataCharges>>,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
-    pub initiation: OBWriteFile2DataInitiation,
-    /// `Authorisation`: The authorisation type request from the TPP.
-    pub authorisation: Option<Box<OBWriteDomesticConsent4DataAuthorisation>>,
-    /// `SCASupportData`: Supporting Data provided by TPP, when requesting SCA Exemption.
-    pub sca_support_data: Option<Box<OBSCASupportData1>>,
-    /// `Debtor`: ^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.
-    pub debtor: Option<Box<OBCashAccountDebtor4>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteFileConsentResponse4Data {
-    const NAME: &'static str = "OBWriteFileConsentResponse4Data";
-    const FIELDS: &'static [&'static str] = &[
-        "ConsentId",
-        "CreationDateTime",
-        "Status",
-        "StatusUpdateDateTime",
-        "CutOffDateTime",
-        "Charges",
-        "Initiation",
-        "Authorisation",
-        "SCASupportData",
-        "Debtor",
-    ];
-    const REQUIRED: u128 = 79;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "CreationDateTime" => Some(1usize),
-            "Status" => Some(2usize),
-            "StatusUpdateDateTime" => Some(3usize),
-            "CutOffDateTime" => Some(4usize),
-            "Charges" => Some(5usize),
-            "Initiation" => Some(6usize),
-            "Authorisation" => Some(7usize),
-            "SCASupportData" => Some(8usize),
-            "Debtor" => Some(9usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.creation_date_time = map.next_value()?,
-            2usize => self.status = map.next_value()?,
-            3usize => self.status_update_date_time = map.next_value()?,
-            4usize => self.cut_off_date_time = map.next_value()?,
-            5usize => {
-                self.charges = map
-                    .next_value_seed(
-                        rt::__private::OptionObjectVec::<
-                            OBWriteDomesticConsentResponse5DataCharges,
-                        >::new(),
-                    )?;
-            }
-            6usize => self.initiation = map.next_value()?,
-            7usize => self.authorisation = map.next_value()?,
-            8usize => self.sca_support_data = map.next_value()?,
-            9usize => self.debtor = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.creation_date_time),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.status),
-            3usize => {
-                rt::__private::ereq(map, self, 3usize, &self.status_update_date_time)
-            }
-            4usize => {
-                rt::__private::eopt::<Self, _, _>(map, 4usize, &self.cut_off_date_time)
-            }
-            5usize => rt::__private::eopt::<Self, _, _>(map, 5usize, &self.charges),
-            6usize => rt::__private::ereq(map, self, 6usize, &self.initiation),
-            7usize => rt::__private::eopt::<Self, _, _>(map, 7usize, &self.authorisation),
-            8usize => {
-                rt::__private::eopt::<Self, _, _>(map, 8usize, &self.sca_support_data)
-            }
-            9usize => rt::__private::eopt::<Self, _, _>(map, 9usize, &self.debtor),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteFileConsentResponse4Data);
-impl rt::Validate for OBWriteFileConsentResponse4Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            3usize,
-            &self.status_update_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 4usize, &self.cut_off_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 5usize, &self.charges, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 6usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 7usize, &self.authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 8usize, &self.sca_support_data, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 9usize, &self.debtor, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteFileConsentResponse4Data {
-    rt::__schema_names!("OBWriteFileConsentResponse4Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the status of consent resource in code form.",
-            "Date and time at which the consent resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
-            "The authorisation type request from the TPP.",
-            "Supporting Data provided by TPP, when requesting SCA Exemption.",
-            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteFileConsentResponse4Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteFileConsentResponse4DataStatus,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    Vec<OBWriteDomesticConsentResponse5DataCharges>,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBWriteFile2DataInitiation>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSCASupportData1>(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteFileResponse3` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteFileResponse3 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteFileResponse3Data,
-    /// `Links`: Links relevant to the payload
-    pub links: Option<Box<Links>>,
-    /// `Meta`: Meta Data relevant to the payload
-    pub meta: Option<Box<Meta>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteFileResponse3 {
-    const NAME: &'static str = "OBWriteFileResponse3";
-    const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Links" => Some(1usize),
-            "Meta" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.links = map.next_value()?,
-            2usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteFileResponse3);
-impl rt::Validate for OBWriteFileResponse3 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteFileResponse3 {
-    rt::__schema_names!("OBWriteFileResponse3");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteFileResponse3` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBWriteFileResponse3Data>(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteFileResponse3Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteFileResponse3Data {
-    /// `FilePaymentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.
-    pub file_payment_id: rt::Text,
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub creation_date_time: rt::DateTime,
-    /// `Status`: Specifies the status of the payment order resource.
-    pub status: OBWriteFileResponse3DataStatus,
-    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub status_update_date_time: rt::DateTime,
-    /// `Charges`: Optional.
-    pub charges: Option<Vec<OBWriteDomesticConsentResponse5DataCharges>>,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
-    pub initiation: OBWriteFile2DataInitiation,
-    /// `MultiAuthorisation`: The multiple authorisation flow response from the ASPSP.
-    pub multi_authorisation: Option<Box<OBWriteDomesticResponse5DataMultiAuthorisation>>,
-    /// `Debtor`: ^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.
-    pub debtor: Option<Box<OBCashAccountDebtor4>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteFileResponse3Data {
-    const NAME: &'static str = "OBWriteFileResponse3Data";
-    const FIELDS: &'static [&'static str] = &[
-        "FilePaymentId",
-        "ConsentId",
-        "CreationDateTime",
-        "Status",
-        "StatusUpdateDateTime",
-        "Charges",
-        "Initiation",
-        "MultiAuthorisation",
-        "Debtor",
-    ];
-    const REQUIRED: u128 = 95;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "FilePaymentId" => Some(0usize),
-            "ConsentId" => Some(1usize),
-            "CreationDateTime" => Some(2usize),
-            "Status" => Some(3usize),
-            "StatusUpdateDateTime" => Some(4usize),
-            "Charges" => Some(5usize),
-            "Initiation" => Some(6usize),
-            "MultiAuthorisation" => Some(7usize),
-            "Debtor" => Some(8usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.file_payment_id = map.next_value()?,
-            1usize => self.consent_id = map.next_value()?,
-            2usize => self.creation_date_time = map.next_value()?,
-            3usize => self.status = map.next_value()?,
-            4usize => self.status_update_date_time = map.next_value()?,
-            5usize => {
-                self.charges = map
-                    .next_value_seed(
-                        rt::__private::OptionObjectVec::<
-                            OBWriteDomesticConsentResponse5DataCharges,
-                        >::new(),
-                    )?;
-            }
-            6usize => self.initiation = map.next_value()?,
-            7usize => self.multi_authorisation = map.next_value()?,
-            8usize => self.debtor = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.file_payment_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
-            3usize => rt::__private::ereq(map, self, 3usize, &self.status),
-            4usize => {
-                rt::__private::ereq(map, self, 4usize, &self.status_update_date_time)
-            }
-            5usize => rt::__private::eopt::<Self, _, _>(map, 5usize, &self.charges),
-            6usize => rt::__private::ereq(map, self, 6usize, &self.initiation),
-            7usize => {
-                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.multi_authorisation)
-            }
-            8usize => rt::__private::eopt::<Self, _, _>(map, 8usize, &self.debtor),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteFileResponse3Data);
-impl rt::Validate for OBWriteFileResponse3Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.file_payment_id, &RULES_12);
-        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            4usize,
-            &self.status_update_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vopt::<Self, _>(r, 5usize, &self.charges, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 6usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 7usize, &self.multi_authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 8usize, &self.debtor, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
-    rt::__schema_names!("OBWriteFileResponse3Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.",
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the status of the payment order resource.",
-            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
-            "The multiple authorisation flow response from the ASPSP.",
-            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteFileResponse3Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_12),
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<OBWriteFileResponse3DataStatus>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    Vec<OBWriteDomesticConsentResponse5DataCharges>,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBWriteFile2DataInitiation>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticResponse5DataMultiAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternational3` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternational3 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternational3Data,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
-    /// It is used to specify additional details for risk scoring for Payments.
-    pub risk: OBRisk1,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternational3 {
-    const NAME: &'static str = "OBWriteInternational3";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternational3);
-impl rt::Validate for OBWriteInternational3 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternational3 {
-    rt::__schema_names!("OBWriteInternational3");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternational3` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBWriteInternational3Data>(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternational3Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternational3Data {
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
-    pub initiation: OBWriteInternational3DataInitiation,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternational3Data {
-    const NAME: &'static str = "OBWriteInternational3Data";
-    const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "Initiation" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.initiation = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.initiation),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternational3Data);
-impl rt::Validate for OBWriteInternational3Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 1usize, &self.initiation, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternational3Data {
-    rt::__schema_names!("OBWriteInternational3Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternational3Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiation,
-                >(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternational3DataInitiation {
-    /// `InstructionIdentification`: Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.
-    /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
-    pub instruction_identification: rt::Text,
-    /// `EndToEndIdentification`: Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
-    /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
-    /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
-    pub end_to_end_identification: rt::Text,
-    /// `LocalInstrument`: User community specific instrument.
-    /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
-    pub local_instrument: Option<OBExternalLocalInstrument1Code>,
-    /// `InstructionPriority`: Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
-    pub instruction_priority: Option<
-        OBWriteInternational3DataInitiationInstructionPriority,
-    >,
-    /// `Purpose`: Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
-    /// The list of valid codes is an external code list published separately.
-    /// External code sets can be downloaded from www.iso20022.org.
-    pub purpose: Option<rt::Text>,
-    /// `ExtendedPurpose`: Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
-    pub extended_purpose: Option<rt::Text>,
-    /// `ChargeBearer`: Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
-    pub charge_bearer: Option<OBChargeBearerType1Code>,
-    /// `CurrencyOfTransfer`: Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
-    pub currency_of_transfer: rt::Text,
-    /// `DestinationCountryCode`: Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
-    pub destination_country_code: Option<rt::Text>,
-    /// `InstructedAmount`: Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
-    /// Usage: This amount has to be transported unchanged through the transaction chain.
-    pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// `ExchangeRateInformation`: Provides details on the currency exchange rate and contract.
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
-    >,
-    /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
-    pub debtor_account: Option<
-        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
-    >,
-    /// `Creditor`: Party to which an amount of money is due.
-    pub creditor: Option<Box<OBWriteInternational3DataInitiationCreditor>>,
-    /// `CreditorAgent`: Financial institution servicing an account for the creditor.
-    pub creditor_agent: Option<Box<OBWriteInternational3DataInitiationCreditorAgent>>,
-    /// `CreditorAccount`: Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
-    pub creditor_account: OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
-    /// `RemittanceInformation`: Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
-    /// `SupplementaryData`: Additional information that can not be captured in the structured fields and/or any other specific block.
-    pub supplementary_data: Option<OBSupplementaryData1>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternational3DataInitiation {
-    const NAME: &'static str = "OBWriteInternational3DataInitiation";
-    const FIELDS: &'static [&'static str] = &[
-        "InstructionIdentification",
-        "EndToEndIdentification",
-        "LocalInstrument",
-        "InstructionPriority",
-        "Purpose",
-        "ExtendedPurpose",
-        "ChargeBearer",
-        "CurrencyOfTransfer",
-        "DestinationCountryCode",
-        "InstructedAmount",
-        "ExchangeRateInformation",
-        "DebtorAccount",
-        "Creditor",
-        "CreditorAgent",
-        "CreditorAccount",
-        "RemittanceInformation",
-        "SupplementaryData",
-    ];
-    const REQUIRED: u128 = 17027;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "InstructionIdentification" => Some(0usize),
-            "EndToEndIdentification" => Some(1usize),
-            "LocalInstrument" => Some(2usize),
-            "InstructionPriority" => Some(3usize),
-            "Purpose" => Some(4usize),
-            "ExtendedPurpose" => Some(5usize),
-            "ChargeBearer" => Some(6usize),
-            "CurrencyOfTransfer" => Some(7usize),
-            "DestinationCountryCode" => Some(8usize),
-            "InstructedAmount" => Some(9usize),
-            "ExchangeRateInformation" => Some(10usize),
-            "DebtorAccount" => Some(11usize),
-            "Creditor" => Some(12usize),
-            "CreditorAgent" => Some(13usize),
-            "CreditorAccount" => Some(14usize),
-            "RemittanceInformation" => Some(15usize),
-            "SupplementaryData" => Some(16usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.instruction_identification = map.next_value()?,
-            1usize => self.end_to_end_identification = map.next_value()?,
-            2usize => self.local_instrument = map.next_value()?,
-            3usize => self.instruction_priority = map.next_value()?,
-            4usize => self.purpose = map.next_value()?,
-            5usize => self.extended_purpose = map.next_value()?,
-            6usize => self.charge_bearer = map.next_value()?,
-            7usize => self.currency_of_transfer = map.next_value()?,
-            8usize => self.destination_country_code = map.next_value()?,
-            9usize => self.instructed_amount = map.next_value()?,
-            10usize => self.exchange_rate_information = map.next_value()?,
-            11usize => self.debtor_account = map.next_value()?,
-            12usize => self.creditor = map.next_value()?,
-            13usize => self.creditor_agent = map.next_value()?,
-            14usize => self.creditor_account = map.next_value()?,
-            15usize => self.remittance_information = map.next_value()?,
-            16usize => self.supplementary_data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => {
-                rt::__private::ereq(map, self, 0usize, &self.instruction_identification)
-            }
-            1usize => {
-                rt::__private::ereq(map, self, 1usize, &self.end_to_end_identification)
-            }
-            2usize => {
-                rt::__private::eopt::<Self, _, _>(map, 2usize, &self.local_instrument)
-            }
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.instruction_priority)
-            }
-            4usize => rt::__private::eopt::<Self, _, _>(map, 4usize, &self.purpose),
-            5usize => {
-                rt::__private::eopt::<Self, _, _>(map, 5usize, &self.extended_purpose)
-            }
-            6usize => rt::__private::eopt::<Self, _, _>(map, 6usize, &self.charge_bearer),
-            7usize => rt::__private::ereq(map, self, 7usize, &self.currency_of_transfer),
-            8usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 8usize, &self.destination_country_code)
-            }
-            9usize => rt::__private::ereq(map, self, 9usize, &self.instructed_amount),
-            10usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 10usize, &self.exchange_rate_information)
-            }
-            11usize => {
-                rt::__private::eopt::<Self, _, _>(map, 11usize, &self.debtor_account)
-            }
-            12usize => rt::__private::eopt::<Self, _, _>(map, 12usize, &self.creditor),
-            13usize => {
-                rt::__private::eopt::<Self, _, _>(map, 13usize, &self.creditor_agent)
-            }
-            14usize => rt::__private::ereq(map, self, 14usize, &self.creditor_account),
-            15usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 15usize, &self.remittance_information)
-            }
-            16usize => {
-                rt::__private::eopt::<Self, _, _>(map, 16usize, &self.supplementary_data)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternational3DataInitiation);
-impl rt::Validate for OBWriteInternational3DataInitiation {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
-        rt::__private::vreq(r, self, 1usize, &self.end_to_end_identification, &RULES_1);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 2usize, &self.local_instrument, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.instruction_priority, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 4usize, &self.purpose, &RULES_16);
-        rt::__private::vopt::<Self, _>(r, 5usize, &self.extended_purpose, &RULES_17);
-        rt::__private::vopt::<Self, _>(r, 6usize, &self.charge_bearer, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 7usize, &self.currency_of_transfer, &RULES_18);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 8usize, &self.destination_country_code, &RULES_19);
-        rt::__private::vreq(r, self, 9usize, &self.instructed_amount, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 10usize, &self.exchange_rate_information, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 11usize, &self.debtor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 12usize, &self.creditor, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 13usize, &self.creditor_agent, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 14usize, &self.creditor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 15usize, &self.remittance_information, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 16usize, &self.supplementary_data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternational3DataInitiation {
-    rt::__schema_names!("OBWriteInternational3DataInitiation");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
-            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
-            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
-            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
-            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
-            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
-            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
-            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
-            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
-            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
-            "Provides details on the currency exchange rate and contract.",
-            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
-            "Party to which an amount of money is due.",
-            "Financial institution servicing an account for the creditor.",
-            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
-            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-            "Additional information that can not be captured in the structured fields and/or any other specific block.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationInstructionPriority,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_16),
-                rt::schema::field::<rt::Text>(&RULES_17),
-                rt::schema::field::<OBChargeBearerType1Code>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_18),
-                rt::schema::field::<rt::Text>(&RULES_19),
-                rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationExchangeRateInformation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationCreditor,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationCreditorAgent,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomestic2DataInitiationRemittanceInformation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSupplementaryData1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalConsent5` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalConsent5 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternationalConsent5Data,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
-    /// It is used to specify additional details for risk scoring for Payments.
-    pub risk: OBRisk1,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalConsent5 {
-    const NAME: &'static str = "OBWriteInternationalConsent5";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalConsent5);
-impl rt::Validate for OBWriteInternationalConsent5 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalConsent5 {
-    rt::__schema_names!("OBWriteInternationalConsent5");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalConsent5` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBWriteInternationalConsent5Data>(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalConsent5Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalConsent5Data {
-    /// `ReadRefundAccount`: Specifies to share the refund account details with PISP
-    pub read_refund_account: Option<OBWriteDomesticConsent4DataReadRefundAccount>,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
-    pub initiation: OBWriteInternational3DataInitiation,
-    /// `Authorisation`: The authorisation type request from the TPP.
-    pub authorisation: Option<Box<OBWriteDomesticConsent4DataAuthorisation>>,
-    /// `SCASupportData`: Supporting Data provided by TPP, when requesting SCA Exemption.
-    pub sca_support_data: Option<Box<OBSCASupportData1>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalConsent5Data {
-    const NAME: &'static str = "OBWriteInternationalConsent5Data";
-    const FIELDS: &'static [&'static str] = &[
-        "ReadRefundAccount",
-        "Initiation",
-        "Authorisation",
-        "SCASupportData",
-    ];
-    const REQUIRED: u128 = 2;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ReadRefundAccount" => Some(0usize),
-            "Initiation" => Some(1usize),
-            "Authorisation" => Some(2usize),
-            "SCASupportData" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.read_refund_account = map.next_value()?,
-            1usize => self.initiation = map.next_value()?,
-            2usize => self.authorisation = map.next_value()?,
-            3usize => self.sca_support_data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => {
-                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.read_refund_account)
-            }
-            1usize => rt::__private::ereq(map, self, 1usize, &self.initiation),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.authorisation),
-            3usize => {
-                rt::__private::eopt::<Self, _, _>(map, 3usize, &self.sca_support_data)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalConsent5Data);
-impl rt::Validate for OBWriteInternationalConsent5Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 0usize, &self.read_refund_account, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.sca_support_data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalConsent5Data {
-    rt::__schema_names!("OBWriteInternationalConsent5Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Specifies to share the refund account details with PISP",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
-            "The authorisation type request from the TPP.",
-            "Supporting Data provided by TPP, when requesting SCA Exemption.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalConsent5Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataReadRefundAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSCASupportData1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalConsentResponse6` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalConsentResponse6 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternationalConsentResponse6Data,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
-    /// It is used to specify additional details for risk scoring for Payments.
-    pub risk: OBRisk1,
-    /// `Links`: Links relevant to the payload
-    pub links: Option<Box<Links>>,
-    /// `Meta`: Meta Data relevant to the payload
-    pub meta: Option<Box<Meta>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalConsentResponse6 {
-    const NAME: &'static str = "OBWriteInternationalConsentResponse6";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            "Links" => Some(2usize),
-            "Meta" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            2usize => self.links = map.next_value()?,
-            3usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.links),
-            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalConsentResponse6);
-impl rt::Validate for OBWriteInternationalConsentResponse6 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 3usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6 {
-    rt::__schema_names!("OBWriteInternationalConsentResponse6");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalConsentResponse6` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteInternationalConsentResponse6Data,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalConsentResponse6Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalConsentResponse6Data {
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub creation_date_time: rt::DateTime,
-    /// `Status`: Specifies the status of consent resource in code form.
-    pub status: OBWriteDomesticConsentResponse5DataStatus,
-    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub status_update_date_time: rt::DateTime,
-    /// `ReadRefundAccount`: Specifies to share the refund account details with PISP
-    pub read_refund_account: Option<OBWriteDomesticConsent4DataReadRefundAccount>,
-    /// `CutOffDateTime`: Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub cut_off_date_time: Option<rt::DateTime>,
-    /// `ExpectedExecutionDateTime`: Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub expected_execution_date_time: Option<rt::DateTime>,
-    /// `ExpectedSettlementDateTime`: Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub expected_settlement_date_time: Option<rt::DateTime>,
-    /// `Charges`: Optional.
-    pub charges: Option<Vec<OBWriteDomesticConsentResponse5DataCharges>>,
-    /// `ExchangeRateInformation`: Further detailed information on the exchange rate that has been used in the payment transaction.
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
-    pub initiation: OBWriteInternational3DataInitiation,
-    /// `Authorisation`: The authorisation type request from the TPP.
-    pub authorisation: Option<Box<OBWriteDomesticConsent4DataAuthorisation>>,
-    /// `SCASupportData`: Supporting Data provided by TPP, when requesting SCA Exemption.
-    pub sca_support_data: Option<Box<OBSCASupportData1>>,
-    /// `Debtor`: ^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.
-    pub debtor: Option<Box<OBCashAccountDebtor4>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalConsentResponse6Data {
-    const NAME: &'static str = "OBWriteInternationalConsentResponse6Data";
-    const FIELDS: &'static [&'static str] = &[
-        "ConsentId",
-        "CreationDateTime",
-        "Status",
-        "StatusUpdateDateTime",
-        "ReadRefundAccount",
-        "CutOffDateTime",
-        "ExpectedExecutionDateTime",
-        "ExpectedSettlementDateTime",
-        "Charges",
-        "ExchangeRateInformation",
-        "Initiation",
-        "Authorisation",
-        "SCASupportData",
-        "Debtor",
-    ];
-    const REQUIRED: u128 = 1039;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "CreationDateTime" => Some(1usize),
-            "Status" => Some(2usize),
-            "StatusUpdateDateTime" => Some(3usize),
-            "ReadRefundAccount" => Some(4usize),
-            "CutOffDateTime" => Some(5usize),
-            "ExpectedExecutionDateTime" => Some(6usize),
-            "ExpectedSettlementDateTime" => Some(7usize),
-            "Charges" => Some(8usize),
-            "ExchangeRateInformation" => Some(9usize),
-            "Initiation" => Some(10usize),
-            "Authorisation" => Some(11usize),
-            "SCASupportData" => Some(12usize),
-            "Debtor" => Some(13usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.creation_date_time = map.next_value()?,
-            2usize => self.status = map.next_value()?,
-            3usize => self.status_update_date_time = map.next_value()?,
-            4usize => self.read_refund_account = map.next_value()?,
-            5usize => self.cut_off_date_time = map.next_value()?,
-            6usize => self.expected_execution_date_time = map.next_value()?,
-            7usize => self.expected_settlement_date_time = map.next_value()?,
-            8usize => {
-                self.charges = map
-                    .next_value_seed(
-                        rt::__private::OptionObjectVec::<
-                            OBWriteDomesticConsentResponse5DataCharges,
-                        >::new(),
-                    )?;
-            }
-            9usize => self.exchange_rate_information = map.next_value()?,
-            10usize => self.initiation = map.next_value()?,
-            11usize => self.authorisation = map.next_value()?,
-            12usize => self.sca_support_data = map.next_value()?,
-            13usize => self.debtor = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.creation_date_time),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.status),
-            3usize => {
-                rt::__private::ereq(map, self, 3usize, &self.status_update_date_time)
-            }
-            4usize => {
-                rt::__private::eopt::<Self, _, _>(map, 4usize, &self.read_refund_account)
-            }
-            5usize => {
-                rt::__private::eopt::<Self, _, _>(map, 5usize, &self.cut_off_date_time)
-            }
-            6usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 6usize, &self.expected_execution_date_time)
-            }
-            7usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 7usize, &self.expected_settlement_date_time)
-            }
-            8usize => rt::__private::eopt::<Self, _, _>(map, 8usize, &self.charges),
-            9usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 9usize, &self.exchange_rate_information)
-            }
-            10usize => rt::__private::ereq(map, self, 10usize, &self.initiation),
-            11usize => {
-                rt::__private::eopt::<Self, _, _>(map, 11usize, &self.authorisation)
-            }
-            12usize => {
-                rt::__private::eopt::<Self, _, _>(map, 12usize, &self.sca_support_data)
-            }
-            13usize => rt::__private::eopt::<Self, _, _>(map, 13usize, &self.debtor),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalConsentResponse6Data);
-impl rt::Validate for OBWriteInternationalConsentResponse6Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            3usize,
-            &self.status_update_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 4usize, &self.read_refund_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 5usize, &self.cut_off_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 6usize, &self.expected_execution_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 7usize, &self.expected_settlement_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 8usize, &self.charges, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 9usize, &self.exchange_rate_information, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 10usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 11usize, &self.authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 12usize, &self.sca_support_data, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 13usize, &self.debtor, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6Data {
-    rt::__schema_names!("OBWriteInternationalConsentResponse6Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the status of consent resource in code form.",
-            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies to share the refund account details with PISP",
-            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "",
-            "Further detailed information on the exchange rate that has been used in the payment transaction.",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
-            "The authorisation type request from the TPP.",
-            "Supporting Data provided by TPP, when requesting SCA Exemption.",
-            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalConsentResponse6Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataStatus,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataReadRefundAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    Vec<OBWriteDomesticConsentResponse5DataCharges>,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalConsentResponse6DataExchangeRateInformation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSCASupportData1>(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalResponse5` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalResponse5 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternationalResponse5Data,
-    /// `Links`: Links relevant to the payload
-    pub links: Option<Box<Links>>,
-    /// `Meta`: Meta Data relevant to the payload
-    pub meta: Option<Box<Meta>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalResponse5 {
-    const NAME: &'static str = "OBWriteInternationalResponse5";
-    const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Links" => Some(1usize),
-            "Meta" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.links = map.next_value()?,
-            2usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalResponse5);
-impl rt::Validate for OBWriteInternationalResponse5 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalResponse5 {
-    rt::__schema_names!("OBWriteInternationalResponse5");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalResponse5` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBWriteInternationalResponse5Data>(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalResponse5Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalResponse5Data {
-    /// `InternationalPaymentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.
-    pub international_payment_id: rt::Text,
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub creation_date_time: rt::DateTime,
-    /// `Status`: Specifies the status of the payment information group.
-    pub status: OBWriteDomesticResponse5DataStatus,
-    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub status_update_date_time: rt::DateTime,
-    /// `ExpectedExecutionDateTime`: Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub expected_execution_date_time: Option<rt::DateTime>,
-    /// `ExpectedSettlementDateTime`: Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub expected_settlement_date_time: Option<rt::DateTime>,
-    /// `Refund`: Optional.
-    pub refund: Option<Box<OBWriteInternationalResponse5DataRefund>>,
-    /// `Charges`: Optional.
-    pub charges: Option<Vec<OBWriteDomesticConsentResponse5DataCharges>>,
-    /// `ExchangeRateInformation`: Further detailed information on the exchange rate that has been used in the payment transaction.
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
-    pub initiation: OBWriteInternational3DataInitiation,
-    /// `MultiAuthorisation`: The multiple authorisation flow response from the ASPSP.
-    pub multi_authorisation: Option<Box<OBWriteDomesticResponse5DataMultiAuthorisation>>,
-    /// `Debtor`: ^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.
-    pub debtor: Option<Box<OBCashAccountDebtor4>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalResponse5Data {
-    const NAME: &'static str = "OBWriteInternationalResponse5Data";
-    const FIELDS: &'static [&'static str] = &[
-        "InternationalPaymentId",
-        "ConsentId",
-        "CreationDateTime",
-        "Status",
-        "StatusUpdateDateTime",
-        "ExpectedExecutionDateTime",
-        "ExpectedSettlementDateTime",
-        "Refund",
-        "Charges",
-        "ExchangeRateInformation",
-        "Initiation",
-        "MultiAuthorisation",
-        "Debtor",
-    ];
-    const REQUIRED: u128 = 1055;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "InternationalPaymentId" => Some(0usize),
-            "ConsentId" => Some(1usize),
-            "CreationDateTime" => Some(2usize),
-            "Status" => Some(3usize),
-            "StatusUpdateDateTime" => Some(4usize),
-            "ExpectedExecutionDateTime" => Some(5usize),
-            "ExpectedSettlementDateTime" => Some(6usize),
-            "Refund" => Some(7usize),
-            "Charges" => Some(8usize),
-            "ExchangeRateInformation" => Some(9usize),
-            "Initiation" => Some(10usize),
-            "MultiAuthorisation" => Some(11usize),
-            "Debtor" => Some(12usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.international_payment_id = map.next_value()?,
-            1usize => self.consent_id = map.next_value()?,
-            2usize => self.creation_date_time = map.next_value()?,
-            3usize => self.status = map.next_value()?,
-            4usize => self.status_update_date_time = map.next_value()?,
-            5usize => self.expected_execution_date_time = map.next_value()?,
-            6usize => self.expected_settlement_date_time = map.next_value()?,
-            7usize => self.refund = map.next_value()?,
-            8usize => {
-                self.charges = map
-                    .next_value_seed(
-                        rt::__private::OptionObjectVec::<
-                            OBWriteDomesticConsentResponse5DataCharges,
-                        >::new(),
-                    )?;
-            }
-            9usize => self.exchange_rate_information = map.next_value()?,
-            10usize => self.initiation = map.next_value()?,
-            11usize => self.multi_authorisation = map.next_value()?,
-            12usize => self.debtor = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => {
-                rt::__private::ereq(map, self, 0usize, &self.international_payment_id)
-            }
-            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
-            3usize => rt::__private::ereq(map, self, 3usize, &self.status),
-            4usize => {
-                rt::__private::ereq(map, self, 4usize, &self.status_update_date_time)
-            }
-            5usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 5usize, &self.expected_execution_date_time)
-            }
-            6usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 6usize, &self.expected_settlement_date_time)
-            }
-            7usize => rt::__private::eopt::<Self, _, _>(map, 7usize, &self.refund),
-            8usize => rt::__private::eopt::<Self, _, _>(map, 8usize, &self.charges),
-            9usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 9usize, &self.exchange_rate_information)
-            }
-            10usize => rt::__private::ereq(map, self, 10usize, &self.initiation),
-            11usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 11usize, &self.multi_authorisation)
-            }
-            12usize => rt::__private::eopt::<Self, _, _>(map, 12usize, &self.debtor),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalResponse5Data);
-impl rt::Validate for OBWriteInternationalResponse5Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.international_payment_id, &RULES_12);
-        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            4usize,
-            &self.status_update_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 5usize, &self.expected_execution_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 6usize, &self.expected_settlement_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 7usize, &self.refund, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 8usize, &self.charges, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 9usize, &self.exchange_rate_information, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 10usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 11usize, &self.multi_authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 12usize, &self.debtor, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalResponse5Data {
-    rt::__schema_names!("OBWriteInternationalResponse5Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.",
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the status of the payment information group.",
-            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "",
-            "",
-            "Further detailed information on the exchange rate that has been used in the payment transaction.",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
-            "The multiple authorisation flow response from the ASPSP.",
-            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalResponse5Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_12),
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticResponse5DataStatus,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalResponse5DataRefund,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    Vec<OBWriteDomesticConsentResponse5DataCharges>,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalConsentResponse6DataExchangeRateInformation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticResponse5DataMultiAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalResponse5DataRefund` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalResponse5DataRefund {
-    /// `Creditor`: Set of elements used to identify a person or an organisation.
-    pub creditor: Option<Box<OBWriteInternational3DataInitiationCreditor>>,
-    /// `Agent`: Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.
-    pub agent: Option<Box<OBWriteInternational3DataInitiationCreditorAgent>>,
-    /// `Account`: Provides the details to identify an account.
-    pub account: OBWriteDomesticResponse5DataRefundAccount,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalResponse5DataRefund {
-    const NAME: &'static str = "OBWriteInternationalResponse5DataRefund";
-    const FIELDS: &'static [&'static str] = &["Creditor", "Agent", "Account"];
-    const REQUIRED: u128 = 4;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Creditor" => Some(0usize),
-            "Agent" => Some(1usize),
-            "Account" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.creditor = map.next_value()?,
-            1usize => self.agent = map.next_value()?,
-            2usize => self.account = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.creditor),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.agent),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.account),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalResponse5DataRefund);
-impl rt::Validate for OBWriteInternationalResponse5DataRefund {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vopt::<Self, _>(r, 0usize, &self.creditor, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.agent, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.account, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalResponse5DataRefund {
-    rt::__schema_names!("OBWriteInternationalResponse5DataRefund");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Set of elements used to identify a person or an organisation.",
-            "Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.",
-            "Provides the details to identify an account.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalResponse5DataRefund` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationCreditor,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationCreditorAgent,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticResponse5DataRefundAccount,
-                >(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalScheduled3` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalScheduled3 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternationalScheduled3Data,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
-    /// It is used to specify additional details for risk scoring for Payments.
-    pub risk: OBRisk1,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalScheduled3 {
-    const NAME: &'static str = "OBWriteInternationalScheduled3";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalScheduled3);
-impl rt::Validate for OBWriteInternationalScheduled3 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalScheduled3 {
-    rt::__schema_names!("OBWriteInternationalScheduled3");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalScheduled3` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteInternationalScheduled3Data,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalScheduled3Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalScheduled3Data {
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
-    pub initiation: OBWriteInternationalScheduled3DataInitiation,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalScheduled3Data {
-    const NAME: &'static str = "OBWriteInternationalScheduled3Data";
-    const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "Initiation" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.initiation = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.initiation),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalScheduled3Data);
-impl rt::Validate for OBWriteInternationalScheduled3Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 1usize, &self.initiation, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Data {
-    rt::__schema_names!("OBWriteInternationalScheduled3Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalScheduled3Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<
-                    OBWriteInternationalScheduled3DataInitiation,
-                >(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalScheduled3DataInitiation {
-    /// `InstructionIdentification`: Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.
-    /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
-    pub instruction_identification: rt::Text,
-    /// `EndToEndIdentification`: Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
-    /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
-    /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
-    pub end_to_end_identification: Option<rt::Text>,
-    /// `LocalInstrument`: User community specific instrument.
-    /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
-    pub local_instrument: Option<OBExternalLocalInstrument1Code>,
-    /// `InstructionPriority`: Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
-    pub instruction_priority: Option<
-        OBWriteInternational3DataInitiationInstructionPriority,
-    >,
-    /// `Purpose`: Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
-    /// The list of valid codes is an external code list published separately.
-    /// External code sets can be downloaded from www.iso20022.org.
-    pub purpose: Option<rt::Text>,
-    /// `ExtendedPurpose`: Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
-    pub extended_purpose: Option<rt::Text>,
-    /// `ChargeBearer`: Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
-    pub charge_bearer: Option<OBChargeBearerType1Code>,
-    /// `RequestedExecutionDateTime`: Date at which the initiating party requests the clearing agent to process the payment.
-    /// Usage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub requested_execution_date_time: rt::DateTime,
-    /// `CurrencyOfTransfer`: Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
-    pub currency_of_transfer: rt::Text,
-    /// `DestinationCountryCode`: Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
-    pub destination_country_code: Option<rt::Text>,
-    /// `InstructedAmount`: Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
-    /// Usage: This amount has to be transported unchanged through the transaction chain.
-    pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// `ExchangeRateInformation`: Provides details on the currency exchange rate and contract.
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
-    >,
-    /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
-    pub debtor_account: Option<
-        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
-    >,
-    /// `Creditor`: Party to which an amount of money is due.
-    pub creditor: Option<Box<OBWriteInternational3DataInitiationCreditor>>,
-    /// `CreditorAgent`: Financial institution servicing an account for the creditor.
-    pub creditor_agent: Option<Box<OBWriteInternational3DataInitiationCreditorAgent>>,
-    /// `CreditorAccount`: Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
-    pub creditor_account: OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
-    /// `RemittanceInformation`: Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
-    /// `SupplementaryData`: Additional information that can not be captured in the structured fields and/or any other specific block.
-    pub supplementary_data: Option<OBSupplementaryData1>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalScheduled3DataInitiation {
-    const NAME: &'static str = "OBWriteInternationalScheduled3DataInitiation";
-    const FIELDS: &'static [&'static str] = &[
-        "InstructionIdentification",
-        "EndToEndIdentification",
-        "LocalInstrument",
-        "InstructionPriority",
-        "Purpose",
-        "ExtendedPurpose",
-        "ChargeBearer",
-        "RequestedExecutionDateTime",
-        "CurrencyOfTransfer",
-        "DestinationCountryCode",
-        "InstructedAmount",
-        "ExchangeRateInformation",
-        "DebtorAccount",
-        "Creditor",
-        "CreditorAgent",
-        "CreditorAccount",
-        "RemittanceInformation",
-        "SupplementaryData",
-    ];
-    const REQUIRED: u128 = 34177;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "InstructionIdentification" => Some(0usize),
-            "EndToEndIdentification" => Some(1usize),
-            "LocalInstrument" => Some(2usize),
-            "InstructionPriority" => Some(3usize),
-            "Purpose" => Some(4usize),
-            "ExtendedPurpose" => Some(5usize),
-            "ChargeBearer" => Some(6usize),
-            "RequestedExecutionDateTime" => Some(7usize),
-            "CurrencyOfTransfer" => Some(8usize),
-            "DestinationCountryCode" => Some(9usize),
-            "InstructedAmount" => Some(10usize),
-            "ExchangeRateInformation" => Some(11usize),
-            "DebtorAccount" => Some(12usize),
-            "Creditor" => Some(13usize),
-            "CreditorAgent" => Some(14usize),
-            "CreditorAccount" => Some(15usize),
-            "RemittanceInformation" => Some(16usize),
-            "SupplementaryData" => Some(17usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.instruction_identification = map.next_value()?,
-            1usize => self.end_to_end_identification = map.next_value()?,
-            2usize => self.local_instrument = map.next_value()?,
-            3usize => self.instruction_priority = map.next_value()?,
-            4usize => self.purpose = map.next_value()?,
-            5usize => self.extended_purpose = map.next_value()?,
-            6usize => self.charge_bearer = map.next_value()?,
-            7usize => self.requested_execution_date_time = map.next_value()?,
-            8usize => self.currency_of_transfer = map.next_value()?,
-            9usize => self.destination_country_code = map.next_value()?,
-            10usize => self.instructed_amount = map.next_value()?,
-            11usize => self.exchange_rate_information = map.next_value()?,
-            12usize => self.debtor_account = map.next_value()?,
-            13usize => self.creditor = map.next_value()?,
-            14usize => self.creditor_agent = map.next_value()?,
-            15usize => self.creditor_account = map.next_value()?,
-            16usize => self.remittance_information = map.next_value()?,
-            17usize => self.supplementary_data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => {
-                rt::__private::ereq(map, self, 0usize, &self.instruction_identification)
-            }
-            1usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 1usize, &self.end_to_end_identification)
-            }
-            2usize => {
-                rt::__private::eopt::<Self, _, _>(map, 2usize, &self.local_instrument)
-            }
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.instruction_priority)
-            }
-            4usize => rt::__private::eopt::<Self, _, _>(map, 4usize, &self.purpose),
-            5usize => {
-                rt::__private::eopt::<Self, _, _>(map, 5usize, &self.extended_purpose)
-            }
-            6usize => rt::__private::eopt::<Self, _, _>(map, 6usize, &self.charge_bearer),
-            7usize => {
-                rt::__private::ereq(
-                    map,
-                    self,
-                    7usize,
-                    &self.requested_execution_date_time,
-                )
-            }
-            8usize => rt::__private::ereq(map, self, 8usize, &self.currency_of_transfer),
-            9usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 9usize, &self.destination_country_code)
-            }
-            10usize => rt::__private::ereq(map, self, 10usize, &self.instructed_amount),
-            11usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 11usize, &self.exchange_rate_information)
-            }
-            12usize => {
-                rt::__private::eopt::<Self, _, _>(map, 12usize, &self.debtor_account)
-            }
-            13usize => rt::__private::eopt::<Self, _, _>(map, 13usize, &self.creditor),
-            14usize => {
-                rt::__private::eopt::<Self, _, _>(map, 14usize, &self.creditor_agent)
-            }
-            15usize => rt::__private::ereq(map, self, 15usize, &self.creditor_account),
-            16usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 16usize, &self.remittance_information)
-            }
-            17usize => {
-                rt::__private::eopt::<Self, _, _>(map, 17usize, &self.supplementary_data)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalScheduled3DataInitiation);
-impl rt::Validate for OBWriteInternationalScheduled3DataInitiation {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 1usize, &self.end_to_end_identification, &RULES_1);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 2usize, &self.local_instrument, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.instruction_priority, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 4usize, &self.purpose, &RULES_16);
-        rt::__private::vopt::<Self, _>(r, 5usize, &self.extended_purpose, &RULES_17);
-        rt::__private::vopt::<Self, _>(r, 6usize, &self.charge_bearer, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            7usize,
-            &self.requested_execution_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vreq(r, self, 8usize, &self.currency_of_transfer, &RULES_18);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 9usize, &self.destination_country_code, &RULES_19);
-        rt::__private::vreq(r, self, 10usize, &self.instructed_amount, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 11usize, &self.exchange_rate_information, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 12usize, &self.debtor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 13usize, &self.creditor, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 14usize, &self.creditor_agent, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 15usize, &self.creditor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 16usize, &self.remittance_information, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 17usize, &self.supplementary_data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternationalScheduled3DataInitiation {
-    rt::__schema_names!("OBWriteInternationalScheduled3DataInitiation");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
-            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
-            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
-            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
-            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
-            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
-            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
-            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
-            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
-            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
-            "Provides details on the currency exchange rate and contract.",
-            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
-            "Party to which an amount of money is due.",
-            "Financial institution servicing an account for the creditor.",
-            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
-            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-            "Additional information that can not be captured in the structured fields and/or any other specific block.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationInstructionPriority,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_16),
-                rt::schema::field::<rt::Text>(&RULES_17),
-                rt::schema::field::<OBChargeBearerType1Code>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_18),
-                rt::schema::field::<rt::Text>(&RULES_19),
-                rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationExchangeRateInformation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationCreditor,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationCreditorAgent,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomestic2DataInitiationRemittanceInformation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSupplementaryData1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalScheduledConsent5` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalScheduledConsent5 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternationalScheduledConsent5Data,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
-    /// It is used to specify additional details for risk scoring for Payments.
-    pub risk: OBRisk1,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalScheduledConsent5 {
-    const NAME: &'static str = "OBWriteInternationalScheduledConsent5";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalScheduledConsent5);
-impl rt::Validate for OBWriteInternationalScheduledConsent5 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5 {
-    rt::__schema_names!("OBWriteInternationalScheduledConsent5");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalScheduledConsent5` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteInternationalScheduledConsent5Data,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalScheduledConsent5Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalScheduledConsent5Data {
-    /// `Permission`: Specifies the Open Banking service request types.
-    pub permission: OBWriteDomesticScheduledConsent4DataPermission,
-    /// `ReadRefundAccount`: Specifies to share the refund account details with PISP
-    pub read_refund_account: Option<OBWriteDomesticConsent4DataReadRefundAccount>,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
-    pub initiation: OBWriteInternationalScheduled3DataInitiation,
-    /// `Authorisation`: The authorisation type request from the TPP.
-    pub authorisation: Option<Box<OBWriteDomesticConsent4DataAuthorisation>>,
-    /// `SCASupportData`: Supporting Data provided by TPP, when requesting SCA Exemption.
-    pub sca_support_data: Option<Box<OBSCASupportData1>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalScheduledConsent5Data {
-    const NAME: &'static str = "OBWriteInternationalScheduledConsent5Data";
-    const FIELDS: &'static [&'static str] = &[
-        "Permission",
-        "ReadRefundAccount",
-        "Initiation",
-        "Authorisation",
-        "SCASupportData",
-    ];
-    const REQUIRED: u128 = 5;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Permission" => Some(0usize),
-            "ReadRefundAccount" => Some(1usize),
-            "Initiation" => Some(2usize),
-            "Authorisation" => Some(3usize),
-            "SCASupportData" => Some(4usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.permission = map.next_value()?,
-            1usize => self.read_refund_account = map.next_value()?,
-            2usize => self.initiation = map.next_value()?,
-            3usize => self.authorisation = map.next_value()?,
-            4usize => self.sca_support_data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.permission),
-            1usize => {
-                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.read_refund_account)
-            }
-            2usize => rt::__private::ereq(map, self, 2usize, &self.initiation),
-            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.authorisation),
-            4usize => {
-                rt::__private::eopt::<Self, _, _>(map, 4usize, &self.sca_support_data)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalScheduledConsent5Data);
-impl rt::Validate for OBWriteInternationalScheduledConsent5Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 1usize, &self.read_refund_account, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 3usize, &self.authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 4usize, &self.sca_support_data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5Data {
-    rt::__schema_names!("OBWriteInternationalScheduledConsent5Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Specifies the Open Banking service request types.",
-            "Specifies to share the refund account details with PISP",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
-            "The authorisation type request from the TPP.",
-            "Supporting Data provided by TPP, when requesting SCA Exemption.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalScheduledConsent5Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteDomesticScheduledConsent4DataPermission,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataReadRefundAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalScheduled3DataInitiation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSCASupportData1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalScheduledConsentResponse6` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalScheduledConsentResponse6 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternationalScheduledConsentResponse6Data,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
-    /// It is used to specify additional details for risk scoring for Payments.
-    pub risk: OBRisk1,
-    /// `Links`: Links relevant to the payload
-    pub links: Option<Box<Links>>,
-    /// `Meta`: Meta Data relevant to the payload
-    pub meta: Option<Box<Meta>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalScheduledConsentResponse6 {
-    const NAME: &'static str = "OBWriteInternationalScheduledConsentResponse6";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            "Links" => Some(2usize),
-            "Meta" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            2usize => self.links = map.next_value()?,
-            3usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.links),
-            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6);
-impl rt::Validate for OBWriteInternationalScheduledConsentResponse6 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 3usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternationalScheduledConsentResponse6 {
-    rt::__schema_names!("OBWriteInternationalScheduledConsentResponse6");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalScheduledConsentResponse6` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteInternationalScheduledConsentResponse6Data,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalScheduledConsentResponse6Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalScheduledConsentResponse6Data {
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub creation_date_time: rt::DateTime,
-    /// `Status`: Specifies the status of consent resource in code form.
-    pub status: OBWriteDomesticConsentResponse5DataStatus,
-    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub status_update_date_time: rt::DateTime,
-    /// `Permission`: Specifies the Open Banking service request types.
-    pub permission: OBWriteDomesticScheduledConsent4DataPermission,
-    /// `ReadRefundAccount`: Specifies to share the refund account details with PISP
-    pub read_refund_account: Option<OBWriteDomesticConsent4DataReadRefundAccount>,
-    /// `CutOffDateTime`: Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub cut_off_date_time: Option<rt::DateTime>,
-    /// `ExpectedExecutionDateTime`: Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub expected_execution_date_time: Option<rt::DateTime>,
-    /// `ExpectedSettlementDateTime`: Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub expected_settlement_date_time: Option<rt::DateTime>,
-    /// `Charges`: Optional.
-    pub charges: Option<Vec<OBWriteDomesticConsentResponse5DataCharges>>,
-    /// `ExchangeRateInformation`: Further detailed information on the exchange rate that has been used in the payment transaction.
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
-    pub initiation: OBWriteInternationalScheduledConsentResponse6DataInitiation,
-    /// `Authorisation`: The authorisation type request from the TPP.
-    pub authorisation: Option<Box<OBWriteDomesticConsent4DataAuthorisation>>,
-    /// `SCASupportData`: Supporting Data provided by TPP, when requesting SCA Exemption.
-    pub sca_support_data: Option<Box<OBSCASupportData1>>,
-    /// `Debtor`: ^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.
-    pub debtor: Option<Box<OBCashAccountDebtor4>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalScheduledConsentResponse6Data {
-    const NAME: &'static str = "OBWriteInternationalScheduledConsentResponse6Data";
-    const FIELDS: &'static [&'static str] = &[
-        "ConsentId",
-        "CreationDateTime",
-        "Status",
-        "StatusUpdateDateTime",
-        "Permission",
-        "ReadRefundAccount",
-        "CutOffDateTime",
-        "ExpectedExecutionDateTime",
-        "ExpectedSettlementDateTime",
-        "Charges",
-        "ExchangeRateInformation",
-        "Initiation",
-        "Authorisation",
-        "SCASupportData",
-        "Debtor",
-    ];
-    const REQUIRED: u128 = 2079;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "CreationDateTime" => Some(1usize),
-            "Status" => Some(2usize),
-            "StatusUpdateDateTime" => Some(3usize),
-            "Permission" => Some(4usize),
-            "ReadRefundAccount" => Some(5usize),
-            "CutOffDateTime" => Some(6usize),
-            "ExpectedExecutionDateTime" => Some(7usize),
-            "ExpectedSettlementDateTime" => Some(8usize),
-            "Charges" => Some(9usize),
-            "ExchangeRateInformation" => Some(10usize),
-            "Initiation" => Some(11usize),
-            "Authorisation" => Some(12usize),
-            "SCASupportData" => Some(13usize),
-            "Debtor" => Some(14usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.creation_date_time = map.next_value()?,
-            2usize => self.status = map.next_value()?,
-            3usize => self.status_update_date_time = map.next_value()?,
-            4usize => self.permission = map.next_value()?,
-            5usize => self.read_refund_account = map.next_value()?,
-            6usize => self.cut_off_date_time = map.next_value()?,
-            7usize => self.expected_execution_date_time = map.next_value()?,
-            8usize => self.expected_settlement_date_time = map.next_value()?,
-            9usize => {
-                self.charges = map
-                    .next_value_seed(
-                        rt::__private::OptionObjectVec::<
-                            OBWriteDomesticConsentResponse5DataCharges,
-                        >::new(),
-                    )?;
-            }
-            10usize => self.exchange_rate_information = map.next_value()?,
-            11usize => self.initiation = map.next_value()?,
-            12usize => self.authorisation = map.next_value()?,
-            13usize => self.sca_support_data = map.next_value()?,
-            14usize => self.debtor = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.creation_date_time),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.status),
-            3usize => {
-                rt::__private::ereq(map, self, 3usize, &self.status_update_date_time)
-            }
-            4usize => rt::__private::ereq(map, self, 4usize, &self.permission),
-            5usize => {
-                rt::__private::eopt::<Self, _, _>(map, 5usize, &self.read_refund_account)
-            }
-            6usize => {
-                rt::__private::eopt::<Self, _, _>(map, 6usize, &self.cut_off_date_time)
-            }
-            7usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 7usize, &self.expected_execution_date_time)
-            }
-            8usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 8usize, &self.expected_settlement_date_time)
-            }
-            9usize => rt::__private::eopt::<Self, _, _>(map, 9usize, &self.charges),
-            10usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 10usize, &self.exchange_rate_information)
-            }
-            11usize => rt::__private::ereq(map, self, 11usize, &self.initiation),
-            12usize => {
-                rt::__private::eopt::<Self, _, _>(map, 12usize, &self.authorisation)
-            }
-            13usize => {
-                rt::__private::eopt::<Self, _, _>(map, 13usize, &self.sca_support_data)
-            }
-            14usize => rt::__private::eopt::<Self, _, _>(map, 14usize, &self.debtor),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6Data);
-impl rt::Validate for OBWriteInternationalScheduledConsentResponse6Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            3usize,
-            &self.status_update_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vreq(r, self, 4usize, &self.permission, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 5usize, &self.read_refund_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 6usize, &self.cut_off_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 7usize, &self.expected_execution_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 8usize, &self.expected_settlement_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 9usize, &self.charges, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 10usize, &self.exchange_rate_information, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 11usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 12usize, &self.authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 13usize, &self.sca_support_data, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 14usize, &self.debtor, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternationalScheduledConsentResponse6Data {
-    rt::__schema_names!("OBWriteInternationalScheduledConsentResponse6Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the status of consent resource in code form.",
-            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the Open Banking service request types.",
-            "Specifies to share the refund account details with PISP",
-            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "",
-            "Further detailed information on the exchange rate that has been used in the payment transaction.",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
-            "The authorisation type request from the TPP.",
-            "Supporting Data provided by TPP, when requesting SCA Exemption.",
-            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalScheduledConsentResponse6Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataStatus,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticScheduledConsent4DataPermission,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataReadRefundAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    Vec<OBWriteDomesticConsentResponse5DataCharges>,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalConsentResponse6DataExchangeRateInformation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalScheduledConsentResponse6DataInitiation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSCASupportData1>(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
-    /// `InstructionIdentification`: Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.
-    /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
-    pub instruction_identification: rt::Text,
-    /// `EndToEndIdentification`: Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
-    /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
-    /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
-    pub end_to_end_identification: Option<rt::Text>,
-    /// `LocalInstrument`: User community specific instrument.
-    /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
-    pub local_instrument: Option<OBExternalLocalInstrument1Code>,
-    /// `InstructionPriority`: Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
-    pub instruction_priority: Option<
-        OBWriteInternational3DataInitiationInstructionPriority,
-    >,
-    /// `Purpose`: Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
-    /// The list of valid codes is an external code list published separately.
-    /// External code sets can be downloaded from www.iso20022.org.
-    pub purpose: Option<rt::Text>,
-    /// `ExtendedPurpose`: Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
-    pub extended_purpose: Option<rt::Text>,
-    /// `ChargeBearer`: Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
-    pub charge_bearer: Option<OBChargeBearerType1Code>,
-    /// `RequestedExecutionDateTime`: Date at which the initiating party requests the clearing agent to process the payment.
-    /// Usage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub requested_execution_date_time: rt::DateTime,
-    /// `CurrencyOfTransfer`: Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
-    pub currency_of_transfer: rt::Text,
-    /// `DestinationCountryCode`: Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
-    pub destination_country_code: Option<rt::Text>,
-    /// `InstructedAmount`: Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
-    /// Usage: This amount has to be transported unchanged through the transaction chain.
-    pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// `ExchangeRateInformation`: Provides details on the currency exchange rate and contract.
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
-    >,
-    /// `DebtorAccount`: Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
-    pub debtor_account: Option<
-        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
-    >,
-    /// `Creditor`: Party to which an amount of money is due.
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
-    /// `CreditorAgent`: Financial institution servicing an account for the creditor.
-    pub creditor_agent: Option<Box<OBWriteInternational3DataInitiationCreditorAgent>>,
-    /// `CreditorAccount`: Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
-    pub creditor_account: OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
-    /// `RemittanceInformation`: Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
-    /// `SupplementaryData`: Additional information that can not be captured in the structured fields and/or any other specific block.
-    pub supplementary_data: Option<OBSupplementaryData1>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalScheduledConsentResponse6DataInitiation {
-    const NAME: &'static str = "OBWriteInternationalScheduledConsentResponse6DataInitiation";
-    const FIELDS: &'static [&'static str] = &[
-        "InstructionIdentification",
-        "EndToEndIdentification",
-        "LocalInstrument",
-        "InstructionPriority",
-        "Purpose",
-        "ExtendedPurpose",
-        "ChargeBearer",
-        "RequestedExecutionDateTime",
-        "CurrencyOfTransfer",
-        "DestinationCountryCode",
-        "InstructedAmount",
-        "ExchangeRateInformation",
-        "DebtorAccount",
-        "Creditor",
-        "CreditorAgent",
-        "CreditorAccount",
-        "RemittanceInformation",
-        "SupplementaryData",
-    ];
-    const REQUIRED: u128 = 34177;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "InstructionIdentification" => Some(0usize),
-            "EndToEndIdentification" => Some(1usize),
-            "LocalInstrument" => Some(2usize),
-            "InstructionPriority" => Some(3usize),
-            "Purpose" => Some(4usize),
-            "ExtendedPurpose" => Some(5usize),
-            "ChargeBearer" => Some(6usize),
-            "RequestedExecutionDateTime" => Some(7usize),
-            "CurrencyOfTransfer" => Some(8usize),
-            "DestinationCountryCode" => Some(9usize),
-            "InstructedAmount" => Some(10usize),
-            "ExchangeRateInformation" => Some(11usize),
-            "DebtorAccount" => Some(12usize),
-            "Creditor" => Some(13usize),
-            "CreditorAgent" => Some(14usize),
-            "CreditorAccount" => Some(15usize),
-            "RemittanceInformation" => Some(16usize),
-            "SupplementaryData" => Some(17usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.instruction_identification = map.next_value()?,
-            1usize => self.end_to_end_identification = map.next_value()?,
-            2usize => self.local_instrument = map.next_value()?,
-            3usize => self.instruction_priority = map.next_value()?,
-            4usize => self.purpose = map.next_value()?,
-            5usize => self.extended_purpose = map.next_value()?,
-            6usize => self.charge_bearer = map.next_value()?,
-            7usize => self.requested_execution_date_time = map.next_value()?,
-            8usize => self.currency_of_transfer = map.next_value()?,
-            9usize => self.destination_country_code = map.next_value()?,
-            10usize => self.instructed_amount = map.next_value()?,
-            11usize => self.exchange_rate_information = map.next_value()?,
-            12usize => self.debtor_account = map.next_value()?,
-            13usize => self.creditor = map.next_value()?,
-            14usize => self.creditor_agent = map.next_value()?,
-            15usize => self.creditor_account = map.next_value()?,
-            16usize => self.remittance_information = map.next_value()?,
-            17usize => self.supplementary_data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => {
-                rt::__private::ereq(map, self, 0usize, &self.instruction_identification)
-            }
-            1usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 1usize, &self.end_to_end_identification)
-            }
-            2usize => {
-                rt::__private::eopt::<Self, _, _>(map, 2usize, &self.local_instrument)
-            }
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.instruction_priority)
-            }
-            4usize => rt::__private::eopt::<Self, _, _>(map, 4usize, &self.purpose),
-            5usize => {
-                rt::__private::eopt::<Self, _, _>(map, 5usize, &self.extended_purpose)
-            }
-            6usize => rt::__private::eopt::<Self, _, _>(map, 6usize, &self.charge_bearer),
-            7usize => {
-                rt::__private::ereq(
-                    map,
-                    self,
-                    7usize,
-                    &self.requested_execution_date_time,
-                )
-            }
-            8usize => rt::__private::ereq(map, self, 8usize, &self.currency_of_transfer),
-            9usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 9usize, &self.destination_country_code)
-            }
-            10usize => rt::__private::ereq(map, self, 10usize, &self.instructed_amount),
-            11usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 11usize, &self.exchange_rate_information)
-            }
-            12usize => {
-                rt::__private::eopt::<Self, _, _>(map, 12usize, &self.debtor_account)
-            }
-            13usize => rt::__private::eopt::<Self, _, _>(map, 13usize, &self.creditor),
-            14usize => {
-                rt::__private::eopt::<Self, _, _>(map, 14usize, &self.creditor_agent)
-            }
-            15usize => rt::__private::ereq(map, self, 15usize, &self.creditor_account),
-            16usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 16usize, &self.remittance_information)
-            }
-            17usize => {
-                rt::__private::eopt::<Self, _, _>(map, 17usize, &self.supplementary_data)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalScheduledConsentResponse6DataInitiation);
-impl rt::Validate for OBWriteInternationalScheduledConsentResponse6DataInitiation {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.instruction_identification, &RULES_1);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 1usize, &self.end_to_end_identification, &RULES_1);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 2usize, &self.local_instrument, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.instruction_priority, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 4usize, &self.purpose, &RULES_16);
-        rt::__private::vopt::<Self, _>(r, 5usize, &self.extended_purpose, &RULES_17);
-        rt::__private::vopt::<Self, _>(r, 6usize, &self.charge_bearer, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            7usize,
-            &self.requested_execution_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vreq(r, self, 8usize, &self.currency_of_transfer, &RULES_18);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 9usize, &self.destination_country_code, &RULES_19);
-        rt::__private::vreq(r, self, 10usize, &self.instructed_amount, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 11usize, &self.exchange_rate_information, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 12usize, &self.debtor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 13usize, &self.creditor, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 14usize, &self.creditor_agent, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 15usize, &self.creditor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 16usize, &self.remittance_information, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 17usize, &self.supplementary_data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternationalScheduledConsentResponse6DataInitiation {
-    rt::__schema_names!("OBWriteInternationalScheduledConsentResponse6DataInitiation");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
-            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
-            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
-            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
-            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
-            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
-            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
-            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
-            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
-            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
-            "Provides details on the currency exchange rate and contract.",
-            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
-            "Party to which an amount of money is due.",
-            "Financial institution servicing an account for the creditor.",
-            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
-            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-            "Additional information that can not be captured in the structured fields and/or any other specific block.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationInstructionPriority,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_16),
-                rt::schema::field::<rt::Text>(&RULES_17),
-                rt::schema::field::<OBChargeBearerType1Code>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_18),
-                rt::schema::field::<rt::Text>(&RULES_19),
-                rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationExchangeRateInformation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationCreditorAgent,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomestic2DataInitiationRemittanceInformation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSupplementaryData1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalScheduledResponse6` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalScheduledResponse6 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternationalScheduledResponse6Data,
-    /// `Links`: Links relevant to the payload
-    pub links: Option<Box<Links>>,
-    /// `Meta`: Meta Data relevant to the payload
-    pub meta: Option<Box<Meta>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalScheduledResponse6 {
-    const NAME: &'static str = "OBWriteInternationalScheduledResponse6";
-    const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Links" => Some(1usize),
-            "Meta" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.links = map.next_value()?,
-            2usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalScheduledResponse6);
-impl rt::Validate for OBWriteInternationalScheduledResponse6 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6 {
-    rt::__schema_names!("OBWriteInternationalScheduledResponse6");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalScheduledResponse6` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteInternationalScheduledResponse6Data,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalScheduledResponse6Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalScheduledResponse6Data {
-    /// `InternationalScheduledPaymentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.
-    pub international_scheduled_payment_id: rt::Text,
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub creation_date_time: rt::DateTime,
-    /// `Status`: Specifies the status of the payment order resource.
-    pub status: OBWriteDomesticScheduledResponse5DataStatus,
-    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub status_update_date_time: rt::DateTime,
-    /// `ExpectedExecutionDateTime`: Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub expected_execution_date_time: Option<rt::DateTime>,
-    /// `ExpectedSettlementDateTime`: Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub expected_settlement_date_time: Option<rt::DateTime>,
-    /// `Refund`: Optional.
-    pub refund: Option<Box<OBWriteInternationalResponse5DataRefund>>,
-    /// `Charges`: Optional.
-    pub charges: Option<Vec<OBWriteDomesticConsentResponse5DataCharges>>,
-    /// `ExchangeRateInformation`: Further detailed information on the exchange rate that has been used in the payment transaction.
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
-    pub initiation: OBWriteInternationalScheduled3DataInitiation,
-    /// `MultiAuthorisation`: The multiple authorisation flow response from the ASPSP.
-    pub multi_authorisation: Option<Box<OBWriteDomesticResponse5DataMultiAuthorisation>>,
-    /// `Debtor`: ^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.
-    pub debtor: Option<Box<OBCashAccountDebtor4>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalScheduledResponse6Data {
-    const NAME: &'static str = "OBWriteInternationalScheduledResponse6Data";
-    const FIELDS: &'static [&'static str] = &[
-        "InternationalScheduledPaymentId",
-        "ConsentId",
-        "CreationDateTime",
-        "Status",
-        "StatusUpdateDateTime",
-        "ExpectedExecutionDateTime",
-        "ExpectedSettlementDateTime",
-        "Refund",
-        "Charges",
-        "ExchangeRateInformation",
-        "Initiation",
-        "MultiAuthorisation",
-        "Debtor",
-    ];
-    const REQUIRED: u128 = 1055;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "InternationalScheduledPaymentId" => Some(0usize),
-            "ConsentId" => Some(1usize),
-            "CreationDateTime" => Some(2usize),
-            "Status" => Some(3usize),
-            "StatusUpdateDateTime" => Some(4usize),
-            "ExpectedExecutionDateTime" => Some(5usize),
-            "ExpectedSettlementDateTime" => Some(6usize),
-            "Refund" => Some(7usize),
-            "Charges" => Some(8usize),
-            "ExchangeRateInformation" => Some(9usize),
-            "Initiation" => Some(10usize),
-            "MultiAuthorisation" => Some(11usize),
-            "Debtor" => Some(12usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.international_scheduled_payment_id = map.next_value()?,
-            1usize => self.consent_id = map.next_value()?,
-            2usize => self.creation_date_time = map.next_value()?,
-            3usize => self.status = map.next_value()?,
-            4usize => self.status_update_date_time = map.next_value()?,
-            5usize => self.expected_execution_date_time = map.next_value()?,
-            6usize => self.expected_settlement_date_time = map.next_value()?,
-            7usize => self.refund = map.next_value()?,
-            8usize => {
-                self.charges = map
-                    .next_value_seed(
-                        rt::__private::OptionObjectVec::<
-                            OBWriteDomesticConsentResponse5DataCharges,
-                        >::new(),
-                    )?;
-            }
-            9usize => self.exchange_rate_information = map.next_value()?,
-            10usize => self.initiation = map.next_value()?,
-            11usize => self.multi_authorisation = map.next_value()?,
-            12usize => self.debtor = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => {
-                rt::__private::ereq(
-                    map,
-                    self,
-                    0usize,
-                    &self.international_scheduled_payment_id,
-                )
-            }
-            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
-            3usize => rt::__private::ereq(map, self, 3usize, &self.status),
-            4usize => {
-                rt::__private::ereq(map, self, 4usize, &self.status_update_date_time)
-            }
-            5usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 5usize, &self.expected_execution_date_time)
-            }
-            6usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 6usize, &self.expected_settlement_date_time)
-            }
-            7usize => rt::__private::eopt::<Self, _, _>(map, 7usize, &self.refund),
-            8usize => rt::__private::eopt::<Self, _, _>(map, 8usize, &self.charges),
-            9usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 9usize, &self.exchange_rate_information)
-            }
-            10usize => rt::__private::ereq(map, self, 10usize, &self.initiation),
-            11usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 11usize, &self.multi_authorisation)
-            }
-            12usize => rt::__private::eopt::<Self, _, _>(map, 12usize, &self.debtor),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalScheduledResponse6Data);
-impl rt::Validate for OBWriteInternationalScheduledResponse6Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(
-            r,
-            self,
-            0usize,
-            &self.international_scheduled_payment_id,
-            &RULES_12,
-        );
-        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            4usize,
-            &self.status_update_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 5usize, &self.expected_execution_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 6usize, &self.expected_settlement_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 7usize, &self.refund, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 8usize, &self.charges, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 9usize, &self.exchange_rate_information, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 10usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 11usize, &self.multi_authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 12usize, &self.debtor, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6Data {
-    rt::__schema_names!("OBWriteInternationalScheduledResponse6Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.",
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the status of the payment order resource.",
-            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "",
-            "",
-            "Further detailed information on the exchange rate that has been used in the payment transaction.",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
-            "The multiple authorisation flow response from the ASPSP.",
-            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalScheduledResponse6Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_12),
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticScheduledResponse5DataStatus,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalResponse5DataRefund,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    Vec<OBWriteDomesticConsentResponse5DataCharges>,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalConsentResponse6DataExchangeRateInformation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalScheduled3DataInitiation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticResponse5DataMultiAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalStandingOrder4` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalStandingOrder4 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternationalStandingOrder4Data,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
-    /// It is used to specify additional details for risk scoring for Payments.
-    pub risk: OBRisk1,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalStandingOrder4 {
-    const NAME: &'static str = "OBWriteInternationalStandingOrder4";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalStandingOrder4);
-impl rt::Validate for OBWriteInternationalStandingOrder4 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4 {
-    rt::__schema_names!("OBWriteInternationalStandingOrder4");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalStandingOrder4` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteInternationalStandingOrder4Data,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalStandingOrder4Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalStandingOrder4Data {
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
-    pub initiation: OBWriteInternationalStandingOrder4DataInitiation,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalStandingOrder4Data {
-    const NAME: &'static str = "OBWriteInternationalStandingOrder4Data";
-    const FIELDS: &'static [&'static str] = &["ConsentId", "Initiation"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "Initiation" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.initiation = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.initiation),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalStandingOrder4Data);
-impl rt::Validate for OBWriteInternationalStandingOrder4Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 1usize, &self.initiation, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4Data {
-    rt::__schema_names!("OBWriteInternationalStandingOrder4Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalStandingOrder4Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<
-                    OBWriteInternationalStandingOrder4DataInitiation,
-                >(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalStandingOrder4DataInitiation {
-    /// `Frequency`: Individual Definitions:
-    /// EvryDay - Every day
-    /// EvryWorkgDay - Every working day
-    /// IntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)
-    /// WkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)
-    /// IntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)
-    /// QtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).
-    /// ENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.
-    /// SCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.
-    /// RECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.
-    /// Individual Patterns:
-    /// EvryDay (ScheduleCode)
-    /// EvryWorkgDay (ScheduleCode)
-    /// IntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)
-    /// WkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)
-    /// IntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)
-    /// QtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay
-    /// The regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:
-    /// EvryDay
-    /// EvryWorkgDay
-    /// IntrvlWkDay:0\[1-9\]:0\[1-7\]
-    /// WkInMnthDay:0\[1-5\]:0\[1-7\]
-    /// IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\])
-    /// QtrDay:(ENGLISH|SCOTTISH|RECEIVED)
-    /// Full Regular Expression:
-    /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
-    pub frequency: rt::Text,
-    /// `Reference`: Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
-    /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
-    /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
-    pub reference: Option<rt::Text>,
-    /// `NumberOfPayments`: Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
-    pub number_of_payments: Option<rt::Text>,
-    /// `FirstPaymentDateTime`: The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub first_payment_date_time: rt::DateTime,
-    /// `FinalPaymentDateTime`: The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub final_payment_date_time: Option<rt::DateTime>,
-    /// `Purpose`: Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
-    /// The list of valid codes is an external code list published separately.
-    /// External code sets can be downloaded from www.iso20022.org.
-    pub purpose: Option<rt::Text>,
-    /// `ExtendedPurpose`: Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
-    pub extended_purpose: Option<rt::Text>,
-    /// `ChargeBearer`: Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
-    pub charge_bearer: Option<OBChargeBearerType1Code>,
-    /// `CurrencyOfTransfer`: Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
-    pub currency_of_transfer: rt::Text,
-    /// `DestinationCountryCode`: Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
-    pub destination_country_code: Option<rt::Text>,
-    /// `InstructedAmount`: Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
-    /// Usage: This amount has to be transported unchanged through the transaction chain.
-    pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// `DebtorAccount`: Provides the details to identify the debtor account.
-    pub debtor_account: Option<
-        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
-    >,
-    /// `Creditor`: Party to which an amount of money is due.
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
-    /// `CreditorAgent`: Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
-    /// This is the servicer of the beneficiary account.
-    pub creditor_agent: Option<
-        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
-    >,
-    /// `CreditorAccount`: Provides the details to identify the beneficiary account.
-    pub creditor_account: OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
-    /// `SupplementaryData`: Additional information that can not be captured in the structured fields and/or any other specific block.
-    pub supplementary_data: Option<OBSupplementaryData1>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalStandingOrder4DataInitiation {
-    const NAME: &'static str = "OBWriteInternationalStandingOrder4DataInitiation";
-    const FIELDS: &'static [&'static str] = &[
-        "Frequency",
-        "Reference",
-        "NumberOfPayments",
-        "FirstPaymentDateTime",
-        "FinalPaymentDateTime",
-        "Purpose",
-        "ExtendedPurpose",
-        "ChargeBearer",
-        "CurrencyOfTransfer",
-        "DestinationCountryCode",
-        "InstructedAmount",
-        "DebtorAccount",
-        "Creditor",
-        "CreditorAgent",
-        "CreditorAccount",
-        "SupplementaryData",
-    ];
-    const REQUIRED: u128 = 17673;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Frequency" => Some(0usize),
-            "Reference" => Some(1usize),
-            "NumberOfPayments" => Some(2usize),
-            "FirstPaymentDateTime" => Some(3usize),
-            "FinalPaymentDateTime" => Some(4usize),
-            "Purpose" => Some(5usize),
-            "ExtendedPurpose" => Some(6usize),
-            "ChargeBearer" => Some(7usize),
-            "CurrencyOfTransfer" => Some(8usize),
-            "DestinationCountryCode" => Some(9usize),
-            "InstructedAmount" => Some(10usize),
-            "DebtorAccount" => Some(11usize),
-            "Creditor" => Some(12usize),
-            "CreditorAgent" => Some(13usize),
-            "CreditorAccount" => Some(14usize),
-            "SupplementaryData" => Some(15usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.frequency = map.next_value()?,
-            1usize => self.reference = map.next_value()?,
-            2usize => self.number_of_payments = map.next_value()?,
-            3usize => self.first_payment_date_time = map.next_value()?,
-            4usize => self.final_payment_date_time = map.next_value()?,
-            5usize => self.purpose = map.next_value()?,
-            6usize => self.extended_purpose = map.next_value()?,
-            7usize => self.charge_bearer = map.next_value()?,
-            8usize => self.currency_of_transfer = map.next_value()?,
-            9usize => self.destination_country_code = map.next_value()?,
-            10usize => self.instructed_amount = map.next_value()?,
-            11usize => self.debtor_account = map.next_value()?,
-            12usize => self.creditor = map.next_value()?,
-            13usize => self.creditor_agent = map.next_value()?,
-            14usize => self.creditor_account = map.next_value()?,
-            15usize => self.supplementary_data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.frequency),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.reference),
-            2usize => {
-                rt::__private::eopt::<Self, _, _>(map, 2usize, &self.number_of_payments)
-            }
-            3usize => {
-                rt::__private::ereq(map, self, 3usize, &self.first_payment_date_time)
-            }
-            4usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 4usize, &self.final_payment_date_time)
-            }
-            5usize => rt::__private::eopt::<Self, _, _>(map, 5usize, &self.purpose),
-            6usize => {
-                rt::__private::eopt::<Self, _, _>(map, 6usize, &self.extended_purpose)
-            }
-            7usize => rt::__private::eopt::<Self, _, _>(map, 7usize, &self.charge_bearer),
-            8usize => rt::__private::ereq(map, self, 8usize, &self.currency_of_transfer),
-            9usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 9usize, &self.destination_country_code)
-            }
-            10usize => rt::__private::ereq(map, self, 10usize, &self.instructed_amount),
-            11usize => {
-                rt::__private::eopt::<Self, _, _>(map, 11usize, &self.debtor_account)
-            }
-            12usize => rt::__private::eopt::<Self, _, _>(map, 12usize, &self.creditor),
-            13usize => {
-                rt::__private::eopt::<Self, _, _>(map, 13usize, &self.creditor_agent)
-            }
-            14usize => rt::__private::ereq(map, self, 14usize, &self.creditor_account),
-            15usize => {
-                rt::__private::eopt::<Self, _, _>(map, 15usize, &self.supplementary_data)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalStandingOrder4DataInitiation);
-impl rt::Validate for OBWriteInternationalStandingOrder4DataInitiation {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.frequency, &RULES_13);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.reference, &RULES_1);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.number_of_payments, &RULES_1);
-        rt::__private::vreq(
-            r,
-            self,
-            3usize,
-            &self.first_payment_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 4usize, &self.final_payment_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 5usize, &self.purpose, &RULES_16);
-        rt::__private::vopt::<Self, _>(r, 6usize, &self.extended_purpose, &RULES_17);
-        rt::__private::vopt::<Self, _>(r, 7usize, &self.charge_bearer, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 8usize, &self.currency_of_transfer, &RULES_18);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 9usize, &self.destination_country_code, &RULES_19);
-        rt::__private::vreq(r, self, 10usize, &self.instructed_amount, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 11usize, &self.debtor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 12usize, &self.creditor, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 13usize, &self.creditor_agent, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 14usize, &self.creditor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 15usize, &self.supplementary_data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternationalStandingOrder4DataInitiation {
-    rt::__schema_names!("OBWriteInternationalStandingOrder4DataInitiation");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
-            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
-            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
-            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
-            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
-            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
-            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
-            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
-            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
-            "Provides the details to identify the debtor account.",
-            "Party to which an amount of money is due.",
-            "Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.\nThis is the servicer of the beneficiary account.",
-            "Provides the details to identify the beneficiary account.",
-            "Additional information that can not be captured in the structured fields and/or any other specific block.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_13),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::Text>(&RULES_1),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_16),
-                rt::schema::field::<rt::Text>(&RULES_17),
-                rt::schema::field::<OBChargeBearerType1Code>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_18),
-                rt::schema::field::<rt::Text>(&RULES_19),
-                rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSupplementaryData1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalStandingOrderConsent6` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalStandingOrderConsent6 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternationalStandingOrderConsent6Data,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
-    /// It is used to specify additional details for risk scoring for Payments.
-    pub risk: OBRisk1,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalStandingOrderConsent6 {
-    const NAME: &'static str = "OBWriteInternationalStandingOrderConsent6";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalStandingOrderConsent6);
-impl rt::Validate for OBWriteInternationalStandingOrderConsent6 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6 {
-    rt::__schema_names!("OBWriteInternationalStandingOrderConsent6");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalStandingOrderConsent6` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteInternationalStandingOrderConsent6Data,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalStandingOrderConsent6Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalStandingOrderConsent6Data {
-    /// `Permission`: Specifies the Open Banking service request types.
-    pub permission: OBWriteDomesticScheduledConsent4DataPermission,
-    /// `ReadRefundAccount`: Specifies to share the refund account details with PISP
-    pub read_refund_account: Option<OBWriteDomesticConsent4DataReadRefundAccount>,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
-    pub initiation: OBWriteInternationalStandingOrder4DataInitiation,
-    /// `Authorisation`: The authorisation type request from the TPP.
-    pub authorisation: Option<Box<OBWriteDomesticConsent4DataAuthorisation>>,
-    /// `SCASupportData`: Supporting Data provided by TPP, when requesting SCA Exemption.
-    pub sca_support_data: Option<Box<OBSCASupportData1>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalStandingOrderConsent6Data {
-    const NAME: &'static str = "OBWriteInternationalStandingOrderConsent6Data";
-    const FIELDS: &'static [&'static str] = &[
-        "Permission",
-        "ReadRefundAccount",
-        "Initiation",
-        "Authorisation",
-        "SCASupportData",
-    ];
-    const REQUIRED: u128 = 5;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Permission" => Some(0usize),
-            "ReadRefundAccount" => Some(1usize),
-            "Initiation" => Some(2usize),
-            "Authorisation" => Some(3usize),
-            "SCASupportData" => Some(4usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.permission = map.next_value()?,
-            1usize => self.read_refund_account = map.next_value()?,
-            2usize => self.initiation = map.next_value()?,
-            3usize => self.authorisation = map.next_value()?,
-            4usize => self.sca_support_data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.permission),
-            1usize => {
-                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.read_refund_account)
-            }
-            2usize => rt::__private::ereq(map, self, 2usize, &self.initiation),
-            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.authorisation),
-            4usize => {
-                rt::__private::eopt::<Self, _, _>(map, 4usize, &self.sca_support_data)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalStandingOrderConsent6Data);
-impl rt::Validate for OBWriteInternationalStandingOrderConsent6Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.permission, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 1usize, &self.read_refund_account, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 3usize, &self.authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 4usize, &self.sca_support_data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternationalStandingOrderConsent6Data {
-    rt::__schema_names!("OBWriteInternationalStandingOrderConsent6Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Specifies the Open Banking service request types.",
-            "Specifies to share the refund account details with PISP",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
-            "The authorisation type request from the TPP.",
-            "Supporting Data provided by TPP, when requesting SCA Exemption.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalStandingOrderConsent6Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteDomesticScheduledConsent4DataPermission,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataReadRefundAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalStandingOrder4DataInitiation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSCASupportData1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalStandingOrderConsentResponse7` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalStandingOrderConsentResponse7 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternationalStandingOrderConsentResponse7Data,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
-    /// It is used to specify additional details for risk scoring for Payments.
-    pub risk: OBRisk1,
-    /// `Links`: Links relevant to the payload
-    pub links: Option<Box<Links>>,
-    /// `Meta`: Meta Data relevant to the payload
-    pub meta: Option<Box<Meta>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7 {
-    const NAME: &'static str = "OBWriteInternationalStandingOrderConsentResponse7";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            "Links" => Some(2usize),
-            "Meta" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            2usize => self.links = map.next_value()?,
-            3usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.links),
-            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalStandingOrderConsentResponse7);
-impl rt::Validate for OBWriteInternationalStandingOrderConsentResponse7 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 3usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternationalStandingOrderConsentResponse7 {
-    rt::__schema_names!("OBWriteInternationalStandingOrderConsentResponse7");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalStandingOrderConsentResponse7` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteInternationalStandingOrderConsentResponse7Data,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalStandingOrderConsentResponse7Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalStandingOrderConsentResponse7Data {
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub creation_date_time: rt::DateTime,
-    /// `Status`: Specifies the status of resource in code form.
-    pub status: OBWriteDomesticConsentResponse5DataStatus,
-    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub status_update_date_time: rt::DateTime,
-    /// `Permission`: Specifies the Open Banking service request types.
-    pub permission: OBWriteDomesticScheduledConsent4DataPermission,
-    /// `ReadRefundAccount`: Specifies to share the refund account details with PISP
-    pub read_refund_account: Option<OBWriteDomesticConsent4DataReadRefundAccount>,
-    /// `CutOffDateTime`: Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub cut_off_date_time: Option<rt::DateTime>,
-    /// `Charges`: Optional.
-    pub charges: Option<Vec<OBWriteDomesticConsentResponse5DataCharges>>,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
-    pub initiation: OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
-    /// `Authorisation`: The authorisation type request from the TPP.
-    pub authorisation: Option<Box<OBWriteDomesticConsent4DataAuthorisation>>,
-    /// `SCASupportData`: Supporting Data provided by TPP, when requesting SCA Exemption.
-    pub sca_support_data: Option<Box<OBSCASupportData1>>,
-    /// `Debtor`: ^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.
-    pub debtor: Option<Box<OBCashAccountDebtor4>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
-    const NAME: &'static str = "OBWriteInternationalStandingOrderConsentResponse7Data";
-    const FIELDS: &'static [&'static str] = &[
-        "ConsentId",
-        "CreationDateTime",
-        "Status",
-        "StatusUpdateDateTime",
-        "Permission",
-        "ReadRefundAccount",
-        "CutOffDateTime",
-        "Charges",
-        "Initiation",
-        "Authorisation",
-        "SCASupportData",
-        "Debtor",
-    ];
-    const REQUIRED: u128 = 287;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "CreationDateTime" => Some(1usize),
-            "Status" => Some(2usize),
-            "StatusUpdateDateTime" => Some(3usize),
-            "Permission" => Some(4usize),
-            "ReadRefundAccount" => Some(5usize),
-            "CutOffDateTime" => Some(6usize),
-            "Charges" => Some(7usize),
-            "Initiation" => Some(8usize),
-            "Authorisation" => Some(9usize),
-            "SCASupportData" => Some(10usize),
-            "Debtor" => Some(11usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.creation_date_time = map.next_value()?,
-            2usize => self.status = map.next_value()?,
-            3usize => self.status_update_date_time = map.next_value()?,
-            4usize => self.permission = map.next_value()?,
-            5usize => self.read_refund_account = map.next_value()?,
-            6usize => self.cut_off_date_time = map.next_value()?,
-            7usize => {
-                self.charges = map
-                    .next_value_seed(
-                        rt::__private::OptionObjectVec::<
-                            OBWriteDomesticConsentResponse5DataCharges,
-                        >::new(),
-                    )?;
-            }
-            8usize => self.initiation = map.next_value()?,
-            9usize => self.authorisation = map.next_value()?,
-            10usize => self.sca_support_data = map.next_value()?,
-            11usize => self.debtor = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.creation_date_time),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.status),
-            3usize => {
-                rt::__private::ereq(map, self, 3usize, &self.status_update_date_time)
-            }
-            4usize => rt::__private::ereq(map, self, 4usize, &self.permission),
-            5usize => {
-                rt::__private::eopt::<Self, _, _>(map, 5usize, &self.read_refund_account)
-            }
-            6usize => {
-                rt::__private::eopt::<Self, _, _>(map, 6usize, &self.cut_off_date_time)
-            }
-            7usize => rt::__private::eopt::<Self, _, _>(map, 7usize, &self.charges),
-            8usize => rt::__private::ereq(map, self, 8usize, &self.initiation),
-            9usize => rt::__private::eopt::<Self, _, _>(map, 9usize, &self.authorisation),
-            10usize => {
-                rt::__private::eopt::<Self, _, _>(map, 10usize, &self.sca_support_data)
-            }
-            11usize => rt::__private::eopt::<Self, _, _>(map, 11usize, &self.debtor),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalStandingOrderConsentResponse7Data);
-impl rt::Validate for OBWriteInternationalStandingOrderConsentResponse7Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 1usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.status, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            3usize,
-            &self.status_update_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vreq(r, self, 4usize, &self.permission, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 5usize, &self.read_refund_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 6usize, &self.cut_off_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 7usize, &self.charges, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 8usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 9usize, &self.authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 10usize, &self.sca_support_data, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 11usize, &self.debtor, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternationalStandingOrderConsentResponse7Data {
-    rt::__schema_names!("OBWriteInternationalStandingOrderConsentResponse7Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the status of resource in code form.",
-            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the Open Banking service request types.",
-            "Specifies to share the refund account details with PISP",
-            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
-            "The authorisation type request from the TPP.",
-            "Supporting Data provided by TPP, when requesting SCA Exemption.",
-            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalStandingOrderConsentResponse7Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsentResponse5DataStatus,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticScheduledConsent4DataPermission,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataReadRefundAccount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    Vec<OBWriteDomesticConsentResponse5DataCharges>,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticConsent4DataAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBSCASupportData1>(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
-///
-/// The same type as `OBWriteInternationalStandingOrder4DataInitiation`, whose shape it has (the spec names it apart).
-pub type OBWriteInternationalStandingOrderConsentResponse7DataInitiation = OBWriteInternationalStandingOrder4DataInitiation;
-/// `OBWriteInternationalStandingOrderResponse7` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalStandingOrderResponse7 {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBWriteInternationalStandingOrderResponse7Data,
-    /// `Links`: Links relevant to the payload
-    pub links: Option<Box<Links>>,
-    /// `Meta`: Meta Data relevant to the payload
-    pub meta: Option<Box<Meta>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalStandingOrderResponse7 {
-    const NAME: &'static str = "OBWriteInternationalStandingOrderResponse7";
-    const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Links" => Some(1usize),
-            "Meta" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.links = map.next_value()?,
-            2usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.links),
-            2usize => rt::__private::eopt::<Self, _, _>(map, 2usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalStandingOrderResponse7);
-impl rt::Validate for OBWriteInternationalStandingOrderResponse7 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7 {
-    rt::__schema_names!("OBWriteInternationalStandingOrderResponse7");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalStandingOrderResponse7` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteInternationalStandingOrderResponse7Data,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalStandingOrderResponse7Data` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalStandingOrderResponse7Data {
-    /// `InternationalStandingOrderId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.
-    pub international_standing_order_id: rt::Text,
-    /// `ConsentId`: OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub creation_date_time: rt::DateTime,
-    /// `Status`: Specifies the status of resource in code form.
-    pub status: OBWriteDomesticScheduledResponse5DataStatus,
-    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
-    /// All date-time fields in responses must include the timezone. An example is below:
-    /// 2017-04-05T10:43:07+00:00
-    pub status_update_date_time: rt::DateTime,
-    /// `Refund`: Optional.
-    pub refund: Option<Box<OBWriteInternationalStandingOrderResponse7DataRefund>>,
-    /// `Charges`: Optional.
-    pub charges: Option<Vec<OBWriteDomesticConsentResponse5DataCharges>>,
-    /// `Initiation`: The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
-    pub initiation: OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
-    /// `MultiAuthorisation`: The multiple authorisation flow response from the ASPSP.
-    pub multi_authorisation: Option<Box<OBWriteDomesticResponse5DataMultiAuthorisation>>,
-    /// `Debtor`: ^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.
-    pub debtor: Option<Box<OBCashAccountDebtor4>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalStandingOrderResponse7Data {
-    const NAME: &'static str = "OBWriteInternationalStandingOrderResponse7Data";
-    const FIELDS: &'static [&'static str] = &[
-        "InternationalStandingOrderId",
-        "ConsentId",
-        "CreationDateTime",
-        "Status",
-        "StatusUpdateDateTime",
-        "Refund",
-        "Charges",
-        "Initiation",
-        "MultiAuthorisation",
-        "Debtor",
-    ];
-    const REQUIRED: u128 = 159;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "InternationalStandingOrderId" => Some(0usize),
-            "ConsentId" => Some(1usize),
-            "CreationDateTime" => Some(2usize),
-            "Status" => Some(3usize),
-            "StatusUpdateDateTime" => Some(4usize),
-            "Refund" => Some(5usize),
-            "Charges" => Some(6usize),
-            "Initiation" => Some(7usize),
-            "MultiAuthorisation" => Some(8usize),
-            "Debtor" => Some(9usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.international_standing_order_id = map.next_value()?,
-            1usize => self.consent_id = map.next_value()?,
-            2usize => self.creation_date_time = map.next_value()?,
-            3usize => self.status = map.next_value()?,
-            4usize => self.status_update_date_time = map.next_value()?,
-            5usize => self.refund = map.next_value()?,
-            6usize => {
-                self.charges = map
-                    .next_value_seed(
-                        rt::__private::OptionObjectVec::<
-                            OBWriteDomesticConsentResponse5DataCharges,
-                        >::new(),
-                    )?;
-            }
-            7usize => self.initiation = map.next_value()?,
-            8usize => self.multi_authorisation = map.next_value()?,
-            9usize => self.debtor = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => {
-                rt::__private::ereq(
-                    map,
-                    self,
-                    0usize,
-                    &self.international_standing_order_id,
-                )
-            }
-            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
-            3usize => rt::__private::ereq(map, self, 3usize, &self.status),
-            4usize => {
-                rt::__private::ereq(map, self, 4usize, &self.status_update_date_time)
-            }
-            5usize => rt::__private::eopt::<Self, _, _>(map, 5usize, &self.refund),
-            6usize => rt::__private::eopt::<Self, _, _>(map, 6usize, &self.charges),
-            7usize => rt::__private::ereq(map, self, 7usize, &self.initiation),
-            8usize => {
-                rt::__private::eopt::<Self, _, _>(map, 8usize, &self.multi_authorisation)
-            }
-            9usize => rt::__private::eopt::<Self, _, _>(map, 9usize, &self.debtor),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalStandingOrderResponse7Data);
-impl rt::Validate for OBWriteInternationalStandingOrderResponse7Data {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(
-            r,
-            self,
-            0usize,
-            &self.international_standing_order_id,
-            &RULES_12,
-        );
-        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_0);
-        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
-        rt::__private::vreq(
-            r,
-            self,
-            4usize,
-            &self.status_update_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vopt::<Self, _>(r, 5usize, &self.refund, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 6usize, &self.charges, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 7usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 8usize, &self.multi_authorisation, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 9usize, &self.debtor, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternationalStandingOrderResponse7Data {
-    rt::__schema_names!("OBWriteInternationalStandingOrderResponse7Data");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.",
-            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
-            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "Specifies the status of resource in code form.",
-            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
-            "",
-            "",
-            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
-            "The multiple authorisation flow response from the ASPSP.",
-            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalStandingOrderResponse7Data` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_12),
-                rt::schema::field::<rt::Text>(&RULES_0),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticScheduledResponse5DataStatus,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalStandingOrderResponse7DataRefund,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    Vec<OBWriteDomesticConsentResponse5DataCharges>,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticResponse5DataMultiAuthorisation,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountDebtor4>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBWriteInternationalStandingOrderResponse7DataRefund` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBWriteInternationalStandingOrderResponse7DataRefund {
-    /// `Creditor`: Set of elements used to identify a person or an organisation.
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
-    /// `Agent`: Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.
-    pub agent: Option<Box<OBWriteInternational3DataInitiationCreditorAgent>>,
-    /// `Account`: Provides the details to identify an account.
-    pub account: OBWriteDomesticResponse5DataRefundAccount,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
-    const NAME: &'static str = "OBWriteInternationalStandingOrderResponse7DataRefund";
-    const FIELDS: &'static [&'static str] = &["Creditor", "Agent", "Account"];
-    const REQUIRED: u128 = 4;
-    const OPEN: bool = false;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Creditor" => Some(0usize),
-            "Agent" => Some(1usize),
-            "Account" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.creditor = map.next_value()?,
-            1usize => self.agent = map.next_value()?,
-            2usize => self.account = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::eopt::<Self, _, _>(map, 0usize, &self.creditor),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.agent),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.account),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBWriteInternationalStandingOrderResponse7DataRefund);
-impl rt::Validate for OBWriteInternationalStandingOrderResponse7DataRefund {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vopt::<Self, _>(r, 0usize, &self.creditor, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.agent, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.account, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBWriteInternationalStandingOrderResponse7DataRefund {
-    rt::__schema_names!("OBWriteInternationalStandingOrderResponse7DataRefund");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Set of elements used to identify a person or an organisation.",
-            "Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.",
-            "Provides the details to identify an account.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBWriteInternationalStandingOrderResponse7DataRefund` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteInternational3DataInitiationCreditorAgent,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBWriteDomesticResponse5DataRefundAccount,
-                >(&rt::Rules::NONE),
             ],
         )
     }
@@ -12665,6 +6289,17 @@ pub mod ops {
         const OPERATION: &'static rt::Operation = &super::OPERATIONS[12usize];
     }
 }
+/// Monzo's narrowing of an OBIE type this module re-exports (by its spec name), as a
+/// document's root: what `validate_monzo()` checks beyond `validate()`. `None` for a
+/// type Monzo leaves as OBIE defines it, and for Monzo's own types (their
+/// `validate()` applies Monzo's rules).
+pub fn narrowing(type_name: &str) -> Option<&'static rt::Narrowing> {
+    match type_name {
+        "OBWriteDomestic2DataInitiationCreditorAccount" => Some(&NARROW_0),
+        "OBWriteDomestic2DataInitiationDebtorAccount" => Some(&NARROW_0),
+        _ => None,
+    }
+}
 /// Spec pattern `^\d{14}$`.
 static PATTERN_0: rt::__private::Pattern = rt::__private::Pattern::new("^\\d{14}$");
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`.
@@ -12677,54 +6312,40 @@ static PATTERN_2: rt::__private::Pattern = rt::__private::Pattern::new("^[A-Z]{3
 static PATTERN_3: rt::__private::Pattern = rt::__private::Pattern::new(
     "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
 );
-/// Spec pattern `[0-9]{1,15}`.
-static PATTERN_4: rt::__private::Pattern = rt::__private::Pattern::new("[0-9]{1,15}");
-/// Spec pattern `[A-Z]{2,2}`.
-static PATTERN_5: rt::__private::Pattern = rt::__private::Pattern::new("[A-Z]{2,2}");
 static RULES_0: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(128u64),
-    ..rt::Rules::NONE
-};
-static RULES_1: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(35u64),
-    ..rt::Rules::NONE
-};
-static RULES_2: rt::Rules = rt::Rules {
-    allowed: &["UK.OBIE.FPS"],
-    ..rt::Rules::NONE
-};
-static RULES_3: rt::Rules = rt::Rules {
     allowed: &["UK.OBIE.SortCodeAccountNumber"],
     ..rt::Rules::NONE
 };
-static RULES_4: rt::Rules = rt::Rules {
+static RULES_1: rt::Rules = rt::Rules {
     min_len: Some(1u64),
     max_len: Some(256u64),
     pattern: Some(&PATTERN_0),
     ..rt::Rules::NONE
 };
+static RULES_2: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(128u64),
+    ..rt::Rules::NONE
+};
+static RULES_3: rt::Rules = rt::Rules {
+    min_len: Some(1u64),
+    max_len: Some(35u64),
+    ..rt::Rules::NONE
+};
+static RULES_4: rt::Rules = rt::Rules {
+    allowed: &["UK.OBIE.FPS"],
+    ..rt::Rules::NONE
+};
 static RULES_5: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(350u64),
-    ..rt::Rules::NONE
-};
-static RULES_6: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(34u64),
-    ..rt::Rules::NONE
-};
-static RULES_7: rt::Rules = rt::Rules {
     pattern: Some(&PATTERN_1),
     ..rt::Rules::NONE
 };
-static RULES_8: rt::Rules = rt::Rules {
+static RULES_6: rt::Rules = rt::Rules {
     pattern: Some(&PATTERN_2),
     allowed: &["GBP"],
     ..rt::Rules::NONE
 };
-static RULES_9: rt::Rules = rt::Rules {
+static RULES_7: rt::Rules = rt::Rules {
     allowed: &[
         "user_0000A4C4ZChWNMEvew2U77",
         "user_0000A4C4nqORb7K9YYW3r0",
@@ -12733,7 +6354,7 @@ static RULES_9: rt::Rules = rt::Rules {
     ],
     ..rt::Rules::NONE
 };
-static RULES_10: rt::Rules = rt::Rules {
+static RULES_8: rt::Rules = rt::Rules {
     allowed: &[
         "Insufficient funds",
         "Something went wrong",
@@ -12747,44 +6368,122 @@ static RULES_10: rt::Rules = rt::Rules {
     ],
     ..rt::Rules::NONE
 };
-static RULES_11: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(256u64),
-    ..rt::Rules::NONE
-};
-static RULES_12: rt::Rules = rt::Rules {
+static RULES_9: rt::Rules = rt::Rules {
     min_len: Some(1u64),
     max_len: Some(40u64),
     ..rt::Rules::NONE
 };
-static RULES_13: rt::Rules = rt::Rules {
+static RULES_10: rt::Rules = rt::Rules {
     pattern: Some(&PATTERN_3),
     ..rt::Rules::NONE
 };
-static RULES_14: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(44u64),
-    ..rt::Rules::NONE
+static NARROW_0: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: Some(&RULES_0),
+            inner: None,
+        },
+        rt::FieldNarrowing {
+            index: 1usize,
+            required: false,
+            rules: Some(&RULES_1),
+            inner: None,
+        },
+    ],
 };
-static RULES_15: rt::Rules = rt::Rules {
-    pattern: Some(&PATTERN_4),
-    ..rt::Rules::NONE
+static NARROW_1: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: Some(&RULES_5),
+            inner: None,
+        },
+        rt::FieldNarrowing {
+            index: 1usize,
+            required: false,
+            rules: Some(&RULES_6),
+            inner: None,
+        },
+    ],
 };
-static RULES_16: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(4u64),
-    ..rt::Rules::NONE
+static NARROW_2: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 3usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+        rt::FieldNarrowing {
+            index: 4usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+        rt::FieldNarrowing {
+            index: 5usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+    ],
 };
-static RULES_17: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(140u64),
-    ..rt::Rules::NONE
+static NARROW_3: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 4usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+        rt::FieldNarrowing {
+            index: 5usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+        rt::FieldNarrowing {
+            index: 6usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+    ],
 };
-static RULES_18: rt::Rules = rt::Rules {
-    pattern: Some(&PATTERN_2),
-    ..rt::Rules::NONE
-};
-static RULES_19: rt::Rules = rt::Rules {
-    pattern: Some(&PATTERN_5),
-    ..rt::Rules::NONE
+static NARROW_4: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 6usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+        rt::FieldNarrowing {
+            index: 7usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+        rt::FieldNarrowing {
+            index: 8usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+        rt::FieldNarrowing {
+            index: 9usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+        rt::FieldNarrowing {
+            index: 10usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+    ],
 };

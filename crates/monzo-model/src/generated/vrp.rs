@@ -18,9 +18,12 @@ use ob_model as rt;
 pub use ob_model::vrp::{
     ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision,
     Department, Links, Meta, OBActiveCurrencyAndAmount_SimpleType, OBAddressTypeCode,
-    OBBranchAndFinancialInstitutionIdentification6, OBCharge2, OBChargeBearerType1Code,
+    OBBranchAndFinancialInstitutionIdentification6, OBCashAccountDebtorWithName,
+    OBCharge2, OBChargeBearerType1Code,
     OBDomesticVRPConsentResponseDataReadRefundAccount,
-    OBDomesticVRPConsentResponseDataStatus, OBDomesticVRPDetails,
+    OBDomesticVRPConsentResponseDataStatus,
+    OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
+    OBDomesticVRPControlParametersPeriodicLimitsPeriodType, OBDomesticVRPDetails,
     OBDomesticVRPDetailsData, OBDomesticVRPDetailsDataPaymentStatus,
     OBDomesticVRPDetailsDataPaymentStatusStatus,
     OBDomesticVRPDetailsDataPaymentStatusStatusDetail,
@@ -35,207 +38,104 @@ pub use ob_model::vrp::{
     OBVRPConsentType, OBVRPInteractionTypes, OBVRPRemittanceInformation,
     OBVRPStatusReasonCode, PostCode, StreetName, SubDepartment, TownName,
 };
-/// `OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBActiveOrHistoricCurrencyAndAmount {
-    /// `Amount`: Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
-    pub amount: OBActiveCurrencyAndAmount_SimpleType,
-    /// `Currency`: A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-    ///
-    /// Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
-    pub currency: ActiveOrHistoricCurrencyCode,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBActiveOrHistoricCurrencyAndAmount {
-    const NAME: &'static str = "OBActiveOrHistoricCurrencyAndAmount";
-    const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Amount" => Some(0usize),
-            "Currency" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.amount = map.next_value()?,
-            1usize => self.currency = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.amount),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.currency),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBActiveOrHistoricCurrencyAndAmount);
-impl rt::Validate for OBActiveOrHistoricCurrencyAndAmount {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.amount, &RULES_0);
-        rt::__private::vreq(r, self, 1usize, &self.currency, &RULES_1);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmount {
-    rt::__schema_names!("OBActiveOrHistoricCurrencyAndAmount");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.",
-            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".\n\nMonzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBActiveCurrencyAndAmount_SimpleType>(&RULES_0),
-                rt::schema::field::<ActiveOrHistoricCurrencyCode>(&RULES_1),
-            ],
-        )
-    }
-}
-/// `OBCashAccountCreditor3` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBCashAccountCreditor3 {
-    /// `SchemeName`: Name of the identification scheme, in a coded form as published in an external list.
-    ///
-    /// Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
-    pub scheme_name: OBExternalAccountIdentification4Code,
-    /// `Identification`: Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
-    pub identification: rt::Text,
-    /// `Name`: Name of the account, as assigned by the account servicing institution.
-    /// Usage: the account name is the name or names of the account owner(s) represented at an account level.
-    /// The account name is not the product name or the nickname of the account.
-    pub name: rt::Text,
-    /// `SecondaryIdentification`: This is secondary identification of the account, as assigned by the account servicing institution.
-    /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)
-    pub secondary_identification: Option<rt::Text>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBCashAccountCreditor3 {
-    const NAME: &'static str = "OBCashAccountCreditor3";
-    const FIELDS: &'static [&'static str] = &[
-        "SchemeName",
-        "Identification",
-        "Name",
-        "SecondaryIdentification",
-    ];
-    const REQUIRED: u128 = 7;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "SchemeName" => Some(0usize),
-            "Identification" => Some(1usize),
-            "Name" => Some(2usize),
-            "SecondaryIdentification" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.scheme_name = map.next_value()?,
-            1usize => self.identification = map.next_value()?,
-            2usize => self.name = map.next_value()?,
-            3usize => self.secondary_identification = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.scheme_name),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.identification),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.name),
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.secondary_identification)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBCashAccountCreditor3);
-impl rt::Validate for OBCashAccountCreditor3 {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.scheme_name, &RULES_2);
-        rt::__private::vreq(r, self, 1usize, &self.identification, &RULES_3);
-        rt::__private::vreq(r, self, 2usize, &self.name, &RULES_4);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.secondary_identification, &RULES_5);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
-    rt::__schema_names!("OBCashAccountCreditor3");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.",
-            "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
-            "Name of the account, as assigned by the account servicing institution.\nUsage: the account name is the name or names of the account owner(s) represented at an account level.\nThe account name is not the product name or the nickname of the account.",
-            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBCashAccountCreditor3` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBExternalAccountIdentification4Code>(&RULES_2),
-                rt::schema::field::<rt::Text>(&RULES_3),
-                rt::schema::field::<rt::Text>(&RULES_4),
-                rt::schema::field::<rt::Text>(&RULES_5),
-            ],
-        )
-    }
-}
-/// The same type as `OBCashAccountCreditor3` (the spec names it apart).
-pub type OBCashAccountDebtorWithName = OBCashAccountCreditor3;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+pub use ob_model::vrp::OBActiveOrHistoricCurrencyAndAmount;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::vrp::OBCashAccountCreditor3;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `PeriodType`: only `Day`, `Week`, `Month`, `Year`. Monzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).
+/// - `PeriodAlignment`: only `Consent`. Monzo: only `Consent` (Monzo's docs call the field "PeriodicAlignment").
+/// - `Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.
+pub use ob_model::vrp::OBDomesticVRPControlParametersPeriodicLimits;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::vrp::OBDomesticVRPInitiation;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `InstructedAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+/// - `CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::vrp::OBDomesticVRPInstruction;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `Data.Initiation.DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Data.Initiation.DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Data.Initiation.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Data.Initiation.CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Data.Instruction.InstructedAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `Data.Instruction.InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+/// - `Data.Instruction.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Data.Instruction.CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::vrp::OBDomesticVRPRequest;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `Initiation.DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Initiation.DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Initiation.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Initiation.CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Instruction.InstructedAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `Instruction.InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+/// - `Instruction.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Instruction.CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::vrp::OBDomesticVRPRequestData;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `Data.Refund.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Data.Refund.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Data.Charges.Amount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `Data.Charges.Amount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+/// - `Data.Initiation.DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Data.Initiation.DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Data.Initiation.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Data.Initiation.CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Data.Instruction.InstructedAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `Data.Instruction.InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+/// - `Data.Instruction.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Data.Instruction.CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Data.DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Data.DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::vrp::OBDomesticVRPResponse;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `Refund.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Refund.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Charges.Amount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `Charges.Amount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+/// - `Initiation.DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Initiation.DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Initiation.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Initiation.CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Instruction.InstructedAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `Instruction.InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+/// - `Instruction.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Instruction.CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+pub use ob_model::vrp::OBDomesticVRPResponseData;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `Amount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `Amount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+pub use ob_model::vrp::OBDomesticVRPResponseDataCharges;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `Data.InstructedAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `Data.InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+pub use ob_model::vrp::OBVRPFundsConfirmationRequest;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `InstructedAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+pub use ob_model::vrp::OBVRPFundsConfirmationRequestData;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `Data.InstructedAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `Data.InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+pub use ob_model::vrp::OBVRPFundsConfirmationResponse;
+/// Monzo's profile narrows this OBIE type (checked by `validate_monzo()`, not by `validate()`):
+/// - `InstructedAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `InstructedAmount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+pub use ob_model::vrp::OBVRPFundsConfirmationResponseData;
 /// A domestic VRP consent request.
 ///
 /// Monzo: VRP v3.1.10, paid by Faster Payments, in GBP only, to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. `PeriodicLimits` must use `PeriodAlignment` `Consent` and `PeriodType` `Day`, `Week`, `Month` or `Year`. Refresh tokens for VRP consents last 26,280 hours (about 3 years); access tokens 30 hours. Monzo does not serve `GET /domestic-vrps/{DomesticVRPId}/payment-details`.
@@ -321,6 +221,12 @@ impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentRequest {
     }
 }
 /// `OBDomesticVRPConsentRequestData` (the spec gives no description).
+///
+/// Monzo narrows the OBIE types of these fields (`validate()` checks it):
+/// - `Initiation.DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Initiation.DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Initiation.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Initiation.CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPConsentRequestData {
     /// `ReadRefundAccount`: Indicates whether information about RefundAccount should be included in the payment response.
@@ -382,8 +288,8 @@ impl rt::Object for OBDomesticVRPConsentRequestData {
 }
 rt::__object_impls!(OBDomesticVRPConsentRequestData);
 impl rt::Validate for OBDomesticVRPConsentRequestData {
-    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
+        let outer = rt::__private::enter(r, &NARROW_14);
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
             Self,
@@ -391,6 +297,7 @@ impl rt::Validate for OBDomesticVRPConsentRequestData {
         >(r, 0usize, &self.read_refund_account, &rt::Rules::NONE);
         rt::__private::vreq(r, self, 1usize, &self.control_parameters, &rt::Rules::NONE);
         rt::__private::vreq(r, self, 2usize, &self.initiation, &rt::Rules::NONE);
+        r.narrowing = outer;
     }
 }
 #[cfg(feature = "schemars")]
@@ -408,7 +315,7 @@ impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentRequestData {
             Self,
         >(
             g,
-            "`OBDomesticVRPConsentRequestData` (the spec gives no description).",
+            "`OBDomesticVRPConsentRequestData` (the spec gives no description).\n\nMonzo narrows the OBIE types of these fields (`validate()` checks it):\n- `Initiation.DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.\n- `Initiation.DebtorAccount.Identification`: pattern `^\\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.\n- `Initiation.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.\n- `Initiation.CreditorAccount.Identification`: pattern `^\\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
             DOCS,
             &[
                 rt::schema::field::<
@@ -519,6 +426,14 @@ impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentResponse {
     }
 }
 /// `OBDomesticVRPConsentResponseData` (the spec gives no description).
+///
+/// Monzo narrows the OBIE types of these fields (`validate()` checks it):
+/// - `Initiation.DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Initiation.DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `Initiation.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `Initiation.CreditorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
+/// - `DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.
+/// - `DebtorAccount.Identification`: pattern `^\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPConsentResponseData {
     /// `ReadRefundAccount`: Indicates whether information about RefundAccount should be included in the payment response.
@@ -536,7 +451,7 @@ pub struct OBDomesticVRPConsentResponseData {
     /// `Initiation`: The `Initiation` field (the spec gives no description).
     pub initiation: OBDomesticVRPInitiation,
     /// `DebtorAccount`: The value must be populated for GET responses once the consent is approved.
-    pub debtor_account: Option<Box<OBCashAccountDebtorWithName>>,
+    pub debtor_account: Option<Box<OBCashAccountCreditor3>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: rt::Extra,
@@ -614,8 +529,8 @@ impl rt::Object for OBDomesticVRPConsentResponseData {
 }
 rt::__object_impls!(OBDomesticVRPConsentResponseData);
 impl rt::Validate for OBDomesticVRPConsentResponseData {
-    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
+        let outer = rt::__private::enter(r, &NARROW_15);
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
             Self,
@@ -637,6 +552,7 @@ impl rt::Validate for OBDomesticVRPConsentResponseData {
             Self,
             _,
         >(r, 7usize, &self.debtor_account, &rt::Rules::NONE);
+        r.narrowing = outer;
     }
 }
 #[cfg(feature = "schemars")]
@@ -659,7 +575,7 @@ impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentResponseData {
             Self,
         >(
             g,
-            "`OBDomesticVRPConsentResponseData` (the spec gives no description).",
+            "`OBDomesticVRPConsentResponseData` (the spec gives no description).\n\nMonzo narrows the OBIE types of these fields (`validate()` checks it):\n- `Initiation.DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.\n- `Initiation.DebtorAccount.Identification`: pattern `^\\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.\n- `Initiation.CreditorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.\n- `Initiation.CreditorAccount.Identification`: pattern `^\\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.\n- `DebtorAccount.SchemeName`: only `UK.OBIE.SortCodeAccountNumber`. Monzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.\n- `DebtorAccount.Identification`: pattern `^\\d{14}$`. Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
             DOCS,
             &[
                 rt::schema::field::<
@@ -673,12 +589,20 @@ impl rt::__private::schemars::JsonSchema for OBDomesticVRPConsentResponseData {
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
                 rt::schema::field::<OBDomesticVRPControlParameters>(&rt::Rules::NONE),
                 rt::schema::field::<OBDomesticVRPInitiation>(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
+                rt::schema::field::<OBCashAccountCreditor3>(&rt::Rules::NONE),
             ],
         )
     }
 }
 /// `OBDomesticVRPControlParameters` (the spec gives no description).
+///
+/// Monzo narrows the OBIE types of these fields (`validate()` checks it):
+/// - `MaximumIndividualAmount.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `MaximumIndividualAmount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).
+/// - `PeriodicLimits.PeriodType`: only `Day`, `Week`, `Month`, `Year`. Monzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).
+/// - `PeriodicLimits.PeriodAlignment`: only `Consent`. Monzo: only `Consent` (Monzo's docs call the field "PeriodicAlignment").
+/// - `PeriodicLimits.Amount`: pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+/// - `PeriodicLimits.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPControlParameters {
     /// `ValidFromDateTime`: ^ Start date time for which the consent remains valid.
@@ -801,8 +725,8 @@ impl rt::Object for OBDomesticVRPControlParameters {
 }
 rt::__object_impls!(OBDomesticVRPControlParameters);
 impl rt::Validate for OBDomesticVRPControlParameters {
-    #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
+        let outer = rt::__private::enter(r, &NARROW_16);
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vopt::<
             Self,
@@ -836,6 +760,7 @@ impl rt::Validate for OBDomesticVRPControlParameters {
             Self,
             _,
         >(r, 7usize, &self.supplementary_data, &rt::Rules::NONE);
+        r.narrowing = outer;
     }
 }
 #[cfg(feature = "schemars")]
@@ -858,7 +783,7 @@ impl rt::__private::schemars::JsonSchema for OBDomesticVRPControlParameters {
             Self,
         >(
             g,
-            "`OBDomesticVRPControlParameters` (the spec gives no description).",
+            "`OBDomesticVRPControlParameters` (the spec gives no description).\n\nMonzo narrows the OBIE types of these fields (`validate()` checks it):\n- `MaximumIndividualAmount.Amount`: pattern `^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.\n- `MaximumIndividualAmount.Currency`: only `GBP`. Monzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).\n- `PeriodicLimits.PeriodType`: only `Day`, `Week`, `Month`, `Year`. Monzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).\n- `PeriodicLimits.PeriodAlignment`: only `Consent`. Monzo: only `Consent` (Monzo's docs call the field \"PeriodicAlignment\").\n- `PeriodicLimits.Amount`: pattern `^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$`. Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.\n- `PeriodicLimits.Currency`: only `GBP`. Monzo: only `GBP`; other currencies are rejected.",
             DOCS,
             &[
                 rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
@@ -879,226 +804,6 @@ impl rt::__private::schemars::JsonSchema for OBDomesticVRPControlParameters {
         )
     }
 }
-/// `OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBDomesticVRPControlParametersPeriodicLimits {
-    /// `PeriodType`: ^ Period type for this period limit
-    ///
-    /// Monzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).
-    pub period_type: OBDomesticVRPControlParametersPeriodicLimitsPeriodType,
-    /// `PeriodAlignment`: ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
-    ///
-    /// Monzo: only `Consent` (Monzo's docs call the field "PeriodicAlignment").
-    pub period_alignment: OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
-    /// `Amount`: Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
-    pub amount: OBActiveCurrencyAndAmount_SimpleType,
-    /// `Currency`: A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-    ///
-    /// Monzo: only `GBP`; other currencies are rejected.
-    pub currency: ActiveOrHistoricCurrencyCode,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBDomesticVRPControlParametersPeriodicLimits {
-    const NAME: &'static str = "OBDomesticVRPControlParametersPeriodicLimits";
-    const FIELDS: &'static [&'static str] = &[
-        "PeriodType",
-        "PeriodAlignment",
-        "Amount",
-        "Currency",
-    ];
-    const REQUIRED: u128 = 15;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "PeriodType" => Some(0usize),
-            "PeriodAlignment" => Some(1usize),
-            "Amount" => Some(2usize),
-            "Currency" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.period_type = map.next_value()?,
-            1usize => self.period_alignment = map.next_value()?,
-            2usize => self.amount = map.next_value()?,
-            3usize => self.currency = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.period_type),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.period_alignment),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.amount),
-            3usize => rt::__private::ereq(map, self, 3usize, &self.currency),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBDomesticVRPControlParametersPeriodicLimits);
-impl rt::Validate for OBDomesticVRPControlParametersPeriodicLimits {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.period_type, &RULES_12);
-        rt::__private::vreq(r, self, 1usize, &self.period_alignment, &RULES_13);
-        rt::__private::vreq(r, self, 2usize, &self.amount, &RULES_0);
-        rt::__private::vreq(r, self, 3usize, &self.currency, &RULES_1);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema
-for OBDomesticVRPControlParametersPeriodicLimits {
-    rt::__schema_names!("OBDomesticVRPControlParametersPeriodicLimits");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "^ Period type for this period limit\n\nMonzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).",
-            "^ Specifies whether the period starts on the date of consent creation or lines up with a calendar\n\nMonzo: only `Consent` (Monzo's docs call the field \"PeriodicAlignment\").",
-            "Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.",
-            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".\n\nMonzo: only `GBP`; other currencies are rejected.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<
-                    OBDomesticVRPControlParametersPeriodicLimitsPeriodType,
-                >(&RULES_12),
-                rt::schema::field::<
-                    OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
-                >(&RULES_13),
-                rt::schema::field::<OBActiveCurrencyAndAmount_SimpleType>(&RULES_0),
-                rt::schema::field::<ActiveOrHistoricCurrencyCode>(&RULES_1),
-            ],
-        )
-    }
-}
-/// ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
-///
-/// Monzo: only `Consent` (Monzo's docs call the field "PeriodicAlignment").
-///
-/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
-    /// `Consent`
-    Consent,
-    /// `Calendar`
-    Calendar,
-    /// A code the spec does not list, kept exactly as sent.
-    Unknown(String),
-}
-impl OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
-    /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &["Consent", "Calendar"];
-    /// The code as it appears on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Consent => "Consent",
-            Self::Calendar => "Calendar",
-            Self::Unknown(code) => code,
-        }
-    }
-    /// The variant for a wire code; codes the spec does not list become `Unknown`.
-    #[inline]
-    pub fn from_code(code: &str) -> Self {
-        match code {
-            "Consent" => Self::Consent,
-            "Calendar" => Self::Calendar,
-            other => Self::Unknown(String::from(other)),
-        }
-    }
-    /// Whether the code is one the spec lists.
-    pub fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
-}
-rt::open_enum_traits!(
-    OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment, closed
-);
-/// ^ Period type for this period limit
-///
-/// Monzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).
-///
-/// A closed code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a violation.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
-    /// `Day`
-    Day,
-    /// `Week`
-    Week,
-    /// `Fortnight`
-    Fortnight,
-    /// `Month`
-    Month,
-    /// `Half-year`
-    HalfYear,
-    /// `Year`
-    Year,
-    /// A code the spec does not list, kept exactly as sent.
-    Unknown(String),
-}
-impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
-    /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &[
-        "Day",
-        "Week",
-        "Fortnight",
-        "Month",
-        "Half-year",
-        "Year",
-    ];
-    /// The code as it appears on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Day => "Day",
-            Self::Week => "Week",
-            Self::Fortnight => "Fortnight",
-            Self::Month => "Month",
-            Self::HalfYear => "Half-year",
-            Self::Year => "Year",
-            Self::Unknown(code) => code,
-        }
-    }
-    /// The variant for a wire code; codes the spec does not list become `Unknown`.
-    #[inline]
-    pub fn from_code(code: &str) -> Self {
-        match code {
-            "Day" => Self::Day,
-            "Week" => Self::Week,
-            "Fortnight" => Self::Fortnight,
-            "Month" => Self::Month,
-            "Half-year" => Self::HalfYear,
-            "Year" => Self::Year,
-            other => Self::Unknown(String::from(other)),
-        }
-    }
-    /// Whether the code is one the spec lists.
-    pub fn is_known(&self) -> bool {
-        !matches!(self, Self::Unknown(_))
-    }
-}
-rt::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodType, closed);
 /// Monzo (sandbox only, non-standard): `DesiredStatus` makes the sandbox authorise or reject the VRP consent straight away, e.g. `{"DesiredStatus": "Authorised"}`. For VRP consents Monzo documents only `DesiredStatus`.
 ///
 /// Monzo sandbox users (UserID / AccountID):
@@ -1176,7 +881,7 @@ impl rt::Validate for OBDomesticVRPControlParametersSupplementaryData {
         rt::__private::vopt::<
             Self,
             _,
-        >(r, 1usize, &self.desired_rejection_reason, &RULES_14);
+        >(r, 1usize, &self.desired_rejection_reason, &RULES_12);
     }
 }
 #[cfg(feature = "schemars")]
@@ -1200,7 +905,7 @@ for OBDomesticVRPControlParametersSupplementaryData {
                 rt::schema::field::<
                     OBDomesticVRPControlParametersSupplementaryDataDesiredStatus,
                 >(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_14),
+                rt::schema::field::<rt::Text>(&RULES_12),
             ],
         )
     }
@@ -1246,965 +951,6 @@ impl OBDomesticVRPControlParametersSupplementaryDataDesiredStatus {
 rt::open_enum_traits!(
     OBDomesticVRPControlParametersSupplementaryDataDesiredStatus, closed
 );
-/// `OBDomesticVRPInitiation` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBDomesticVRPInitiation {
-    /// `DebtorAccount`: Optional.
-    pub debtor_account: Option<Box<OBCashAccountDebtorWithName>>,
-    /// `CreditorAccount`: Optional.
-    pub creditor_account: Option<Box<OBCashAccountCreditor3>>,
-    /// `CreditorPostalAddress`: Information that locates and identifies a specific address, as defined by postal services.
-    pub creditor_postal_address: Option<Box<OBPostalAddress6>>,
-    /// `RemittanceInformation`: ^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
-    pub remittance_information: Option<
-        Box<OBDomesticVRPInitiationRemittanceInformation>,
-    >,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBDomesticVRPInitiation {
-    const NAME: &'static str = "OBDomesticVRPInitiation";
-    const FIELDS: &'static [&'static str] = &[
-        "DebtorAccount",
-        "CreditorAccount",
-        "CreditorPostalAddress",
-        "RemittanceInformation",
-    ];
-    const REQUIRED: u128 = 0;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "DebtorAccount" => Some(0usize),
-            "CreditorAccount" => Some(1usize),
-            "CreditorPostalAddress" => Some(2usize),
-            "RemittanceInformation" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.debtor_account = map.next_value()?,
-            1usize => self.creditor_account = map.next_value()?,
-            2usize => self.creditor_postal_address = map.next_value()?,
-            3usize => self.remittance_information = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => {
-                rt::__private::eopt::<Self, _, _>(map, 0usize, &self.debtor_account)
-            }
-            1usize => {
-                rt::__private::eopt::<Self, _, _>(map, 1usize, &self.creditor_account)
-            }
-            2usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 2usize, &self.creditor_postal_address)
-            }
-            3usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 3usize, &self.remittance_information)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBDomesticVRPInitiation);
-impl rt::Validate for OBDomesticVRPInitiation {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 0usize, &self.debtor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 1usize, &self.creditor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 2usize, &self.creditor_postal_address, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.remittance_information, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBDomesticVRPInitiation {
-    rt::__schema_names!("OBDomesticVRPInitiation");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "",
-            "Information that locates and identifies a specific address, as defined by postal services.",
-            "^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBDomesticVRPInitiation` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountCreditor3>(&rt::Rules::NONE),
-                rt::schema::field::<OBPostalAddress6>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBDomesticVRPInitiationRemittanceInformation,
-                >(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBDomesticVRPInstruction` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBDomesticVRPInstruction {
-    /// `InstructionIdentification`: Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.
-    /// Usage: the instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction.
-    /// It can be included in several messages related to the instruction.
-    pub instruction_identification: rt::Text,
-    /// `EndToEndIdentification`: Unique identification assigned by the initiating party to unambiguously identify the transaction.
-    /// This identification is passed on, unchanged, throughout the entire end-to-end chain.
-    /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.
-    /// It can be included in several messages related to the transaction.
-    /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field
-    pub end_to_end_identification: rt::Text,
-    /// `RemittanceInformation`: Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
-    pub remittance_information: Option<Box<OBVRPRemittanceInformation>>,
-    /// `LocalInstrument`: User community specific instrument.
-    /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
-    pub local_instrument: Option<OBExternalLocalInstrument1Code>,
-    /// `InstructedAmount`: The `InstructedAmount` field (the spec gives no description).
-    pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// `CreditorPostalAddress`: Information that locates and identifies a specific address, as defined by postal services.
-    pub creditor_postal_address: Option<Box<OBPostalAddress6>>,
-    /// `CreditorAccount`: The `CreditorAccount` field (the spec gives no description).
-    pub creditor_account: OBCashAccountCreditor3,
-    /// `SupplementaryData`: Additional information that can not be captured in the structured fields and/or any other specific block.
-    pub supplementary_data: Option<rt::JsonObject>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBDomesticVRPInstruction {
-    const NAME: &'static str = "OBDomesticVRPInstruction";
-    const FIELDS: &'static [&'static str] = &[
-        "InstructionIdentification",
-        "EndToEndIdentification",
-        "RemittanceInformation",
-        "LocalInstrument",
-        "InstructedAmount",
-        "CreditorPostalAddress",
-        "CreditorAccount",
-        "SupplementaryData",
-    ];
-    const REQUIRED: u128 = 83;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "InstructionIdentification" => Some(0usize),
-            "EndToEndIdentification" => Some(1usize),
-            "RemittanceInformation" => Some(2usize),
-            "LocalInstrument" => Some(3usize),
-            "InstructedAmount" => Some(4usize),
-            "CreditorPostalAddress" => Some(5usize),
-            "CreditorAccount" => Some(6usize),
-            "SupplementaryData" => Some(7usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.instruction_identification = map.next_value()?,
-            1usize => self.end_to_end_identification = map.next_value()?,
-            2usize => self.remittance_information = map.next_value()?,
-            3usize => self.local_instrument = map.next_value()?,
-            4usize => self.instructed_amount = map.next_value()?,
-            5usize => self.creditor_postal_address = map.next_value()?,
-            6usize => self.creditor_account = map.next_value()?,
-            7usize => self.supplementary_data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => {
-                rt::__private::ereq(map, self, 0usize, &self.instruction_identification)
-            }
-            1usize => {
-                rt::__private::ereq(map, self, 1usize, &self.end_to_end_identification)
-            }
-            2usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 2usize, &self.remittance_information)
-            }
-            3usize => {
-                rt::__private::eopt::<Self, _, _>(map, 3usize, &self.local_instrument)
-            }
-            4usize => rt::__private::ereq(map, self, 4usize, &self.instructed_amount),
-            5usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 5usize, &self.creditor_postal_address)
-            }
-            6usize => rt::__private::ereq(map, self, 6usize, &self.creditor_account),
-            7usize => {
-                rt::__private::eopt::<Self, _, _>(map, 7usize, &self.supplementary_data)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBDomesticVRPInstruction);
-impl rt::Validate for OBDomesticVRPInstruction {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(
-            r,
-            self,
-            0usize,
-            &self.instruction_identification,
-            &RULES_15,
-        );
-        rt::__private::vreq(r, self, 1usize, &self.end_to_end_identification, &RULES_15);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 2usize, &self.remittance_information, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 3usize, &self.local_instrument, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 4usize, &self.instructed_amount, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 5usize, &self.creditor_postal_address, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 6usize, &self.creditor_account, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 7usize, &self.supplementary_data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBDomesticVRPInstruction {
-    rt::__schema_names!("OBDomesticVRPInstruction");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction.\nIt can be included in several messages related to the instruction.",
-            "Unique identification assigned by the initiating party to unambiguously identify the transaction.\nThis identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.\nIt can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field",
-            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
-            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
-            "",
-            "Information that locates and identifies a specific address, as defined by postal services.",
-            "",
-            "Additional information that can not be captured in the structured fields and/or any other specific block.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBDomesticVRPInstruction` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_15),
-                rt::schema::field::<rt::Text>(&RULES_15),
-                rt::schema::field::<OBVRPRemittanceInformation>(&rt::Rules::NONE),
-                rt::schema::field::<OBExternalLocalInstrument1Code>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBPostalAddress6>(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountCreditor3>(&rt::Rules::NONE),
-                rt::schema::field::<rt::JsonObject>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBDomesticVRPRequest` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBDomesticVRPRequest {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBDomesticVRPRequestData,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
-    /// It is used to specify additional details for risk scoring for Payments.
-    pub risk: OBRisk1,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBDomesticVRPRequest {
-    const NAME: &'static str = "OBDomesticVRPRequest";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk"];
-    const REQUIRED: u128 = 3;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBDomesticVRPRequest);
-impl rt::Validate for OBDomesticVRPRequest {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBDomesticVRPRequest {
-    rt::__schema_names!("OBDomesticVRPRequest");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBDomesticVRPRequest` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBDomesticVRPRequestData>(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBDomesticVRPRequestData` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBDomesticVRPRequestData {
-    /// `ConsentId`: Identifier for the Domestic VRP Consent that this payment is made under.
-    pub consent_id: rt::Text,
-    /// `PSUAuthenticationMethod`: The authentication method that was used to authenticate the PSU.
-    pub psu_authentication_method: OBVRPAuthenticationMethods,
-    /// `PSUInteractionType`: The interaction style used.
-    pub psu_interaction_type: Option<OBVRPInteractionTypes>,
-    /// `Initiation`: The `Initiation` field (the spec gives no description).
-    pub initiation: OBDomesticVRPInitiation,
-    /// `Instruction`: The `Instruction` field (the spec gives no description).
-    pub instruction: OBDomesticVRPInstruction,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBDomesticVRPRequestData {
-    const NAME: &'static str = "OBDomesticVRPRequestData";
-    const FIELDS: &'static [&'static str] = &[
-        "ConsentId",
-        "PSUAuthenticationMethod",
-        "PSUInteractionType",
-        "Initiation",
-        "Instruction",
-    ];
-    const REQUIRED: u128 = 27;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "PSUAuthenticationMethod" => Some(1usize),
-            "PSUInteractionType" => Some(2usize),
-            "Initiation" => Some(3usize),
-            "Instruction" => Some(4usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.psu_authentication_method = map.next_value()?,
-            2usize => self.psu_interaction_type = map.next_value()?,
-            3usize => self.initiation = map.next_value()?,
-            4usize => self.instruction = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => {
-                rt::__private::ereq(map, self, 1usize, &self.psu_authentication_method)
-            }
-            2usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 2usize, &self.psu_interaction_type)
-            }
-            3usize => rt::__private::ereq(map, self, 3usize, &self.initiation),
-            4usize => rt::__private::ereq(map, self, 4usize, &self.instruction),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBDomesticVRPRequestData);
-impl rt::Validate for OBDomesticVRPRequestData {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_6);
-        rt::__private::vreq(
-            r,
-            self,
-            1usize,
-            &self.psu_authentication_method,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 2usize, &self.psu_interaction_type, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 3usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 4usize, &self.instruction, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBDomesticVRPRequestData {
-    rt::__schema_names!("OBDomesticVRPRequestData");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Identifier for the Domestic VRP Consent that this payment is made under.",
-            "The authentication method that was used to authenticate the PSU.",
-            "The interaction style used.",
-            "",
-            "",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBDomesticVRPRequestData` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_6),
-                rt::schema::field::<OBVRPAuthenticationMethods>(&rt::Rules::NONE),
-                rt::schema::field::<OBVRPInteractionTypes>(&rt::Rules::NONE),
-                rt::schema::field::<OBDomesticVRPInitiation>(&rt::Rules::NONE),
-                rt::schema::field::<OBDomesticVRPInstruction>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBDomesticVRPResponse` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBDomesticVRPResponse {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBDomesticVRPResponseData,
-    /// `Risk`: The Risk section is sent by the initiating party to the ASPSP.
-    /// It is used to specify additional details for risk scoring for Payments.
-    pub risk: OBRisk1,
-    /// `Links`: Links relevant to the payload
-    pub links: Links,
-    /// `Meta`: Meta Data relevant to the payload. At present no fields are used for VRP.
-    pub meta: Meta,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBDomesticVRPResponse {
-    const NAME: &'static str = "OBDomesticVRPResponse";
-    const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
-    const REQUIRED: u128 = 15;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            "Risk" => Some(1usize),
-            "Links" => Some(2usize),
-            "Meta" => Some(3usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            1usize => self.risk = map.next_value()?,
-            2usize => self.links = map.next_value()?,
-            3usize => self.meta = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.risk),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.links),
-            3usize => rt::__private::ereq(map, self, 3usize, &self.meta),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBDomesticVRPResponse);
-impl rt::Validate for OBDomesticVRPResponse {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.risk, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.links, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 3usize, &self.meta, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBDomesticVRPResponse {
-    rt::__schema_names!("OBDomesticVRPResponse");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "",
-            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
-            "Links relevant to the payload",
-            "Meta Data relevant to the payload. At present no fields are used for VRP.",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBDomesticVRPResponse` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<OBDomesticVRPResponseData>(&rt::Rules::NONE),
-                rt::schema::field::<OBRisk1>(&rt::Rules::NONE),
-                rt::schema::field::<Links>(&rt::Rules::NONE),
-                rt::schema::field::<Meta>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// `OBDomesticVRPResponseData` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBDomesticVRPResponseData {
-    /// `DomesticVRPId`: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
-    pub domestic_vrp_id: rt::Text,
-    /// `ConsentId`: Identifier for the Domestic VRP Consent that this payment is made under.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the resource was created.
-    pub creation_date_time: rt::DateTime,
-    /// `Status`: Specifies the status of the payment information group.
-    pub status: OBDomesticVRPResponseDataStatus,
-    /// `StatusReason`: Reason Code provided for the status of a VRP. To be documented in the Developer Portal.
-    pub status_reason: Option<OBVRPStatusReasonCode>,
-    /// `StatusReasonDescription`: Description related to provided Status/StatusReason
-    pub status_reason_description: Option<rt::Text>,
-    /// `StatusUpdateDateTime`: Date and time at which the resource status was updated.
-    pub status_update_date_time: rt::DateTime,
-    /// `ExpectedExecutionDateTime`: Expected execution date and time for the payment resource.
-    pub expected_execution_date_time: Option<rt::DateTime>,
-    /// `ExpectedSettlementDateTime`: Expected settlement date and time for the payment resource.
-    pub expected_settlement_date_time: Option<rt::DateTime>,
-    /// `Refund`: Only included in the response if `Data.ReadRefundAccount` is set to `Yes` in the consent.
-    pub refund: Option<Box<OBCashAccountDebtorWithName>>,
-    /// `Charges`: Optional.
-    pub charges: Option<Vec<OBDomesticVRPResponseDataCharges>>,
-    /// `Initiation`: The `Initiation` field (the spec gives no description).
-    pub initiation: OBDomesticVRPInitiation,
-    /// `Instruction`: The `Instruction` field (the spec gives no description).
-    pub instruction: OBDomesticVRPInstruction,
-    /// `DebtorAccount`: Optional.
-    pub debtor_account: Option<Box<OBCashAccountDebtorWithName>>,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBDomesticVRPResponseData {
-    const NAME: &'static str = "OBDomesticVRPResponseData";
-    const FIELDS: &'static [&'static str] = &[
-        "DomesticVRPId",
-        "ConsentId",
-        "CreationDateTime",
-        "Status",
-        "StatusReason",
-        "StatusReasonDescription",
-        "StatusUpdateDateTime",
-        "ExpectedExecutionDateTime",
-        "ExpectedSettlementDateTime",
-        "Refund",
-        "Charges",
-        "Initiation",
-        "Instruction",
-        "DebtorAccount",
-    ];
-    const REQUIRED: u128 = 6223;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "DomesticVRPId" => Some(0usize),
-            "ConsentId" => Some(1usize),
-            "CreationDateTime" => Some(2usize),
-            "Status" => Some(3usize),
-            "StatusReason" => Some(4usize),
-            "StatusReasonDescription" => Some(5usize),
-            "StatusUpdateDateTime" => Some(6usize),
-            "ExpectedExecutionDateTime" => Some(7usize),
-            "ExpectedSettlementDateTime" => Some(8usize),
-            "Refund" => Some(9usize),
-            "Charges" => Some(10usize),
-            "Initiation" => Some(11usize),
-            "Instruction" => Some(12usize),
-            "DebtorAccount" => Some(13usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.domestic_vrp_id = map.next_value()?,
-            1usize => self.consent_id = map.next_value()?,
-            2usize => self.creation_date_time = map.next_value()?,
-            3usize => self.status = map.next_value()?,
-            4usize => self.status_reason = map.next_value()?,
-            5usize => self.status_reason_description = map.next_value()?,
-            6usize => self.status_update_date_time = map.next_value()?,
-            7usize => self.expected_execution_date_time = map.next_value()?,
-            8usize => self.expected_settlement_date_time = map.next_value()?,
-            9usize => self.refund = map.next_value()?,
-            10usize => {
-                self.charges = map
-                    .next_value_seed(
-                        rt::__private::OptionObjectVec::<
-                            OBDomesticVRPResponseDataCharges,
-                        >::new(),
-                    )?;
-            }
-            11usize => self.initiation = map.next_value()?,
-            12usize => self.instruction = map.next_value()?,
-            13usize => self.debtor_account = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.domestic_vrp_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
-            3usize => rt::__private::ereq(map, self, 3usize, &self.status),
-            4usize => rt::__private::eopt::<Self, _, _>(map, 4usize, &self.status_reason),
-            5usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 5usize, &self.status_reason_description)
-            }
-            6usize => {
-                rt::__private::ereq(map, self, 6usize, &self.status_update_date_time)
-            }
-            7usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 7usize, &self.expected_execution_date_time)
-            }
-            8usize => {
-                rt::__private::eopt::<
-                    Self,
-                    _,
-                    _,
-                >(map, 8usize, &self.expected_settlement_date_time)
-            }
-            9usize => rt::__private::eopt::<Self, _, _>(map, 9usize, &self.refund),
-            10usize => rt::__private::eopt::<Self, _, _>(map, 10usize, &self.charges),
-            11usize => rt::__private::ereq(map, self, 11usize, &self.initiation),
-            12usize => rt::__private::ereq(map, self, 12usize, &self.instruction),
-            13usize => {
-                rt::__private::eopt::<Self, _, _>(map, 13usize, &self.debtor_account)
-            }
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBDomesticVRPResponseData);
-impl rt::Validate for OBDomesticVRPResponseData {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.domestic_vrp_id, &RULES_16);
-        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_6);
-        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 3usize, &self.status, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 4usize, &self.status_reason, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 5usize, &self.status_reason_description, &RULES_17);
-        rt::__private::vreq(
-            r,
-            self,
-            6usize,
-            &self.status_update_date_time,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 7usize, &self.expected_execution_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 8usize, &self.expected_settlement_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 9usize, &self.refund, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 10usize, &self.charges, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 11usize, &self.initiation, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 12usize, &self.instruction, &rt::Rules::NONE);
-        rt::__private::vopt::<
-            Self,
-            _,
-        >(r, 13usize, &self.debtor_account, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
-    rt::__schema_names!("OBDomesticVRPResponseData");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
-            "Identifier for the Domestic VRP Consent that this payment is made under.",
-            "Date and time at which the resource was created.",
-            "Specifies the status of the payment information group.",
-            "Reason Code provided for the status of a VRP. To be documented in the Developer Portal.",
-            "Description related to provided Status/StatusReason",
-            "Date and time at which the resource status was updated.",
-            "Expected execution date and time for the payment resource.",
-            "Expected settlement date and time for the payment resource.",
-            "Only included in the response if `Data.ReadRefundAccount` is set to `Yes` in the consent.",
-            "",
-            "",
-            "",
-            "",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBDomesticVRPResponseData` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_16),
-                rt::schema::field::<rt::Text>(&RULES_6),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<OBDomesticVRPResponseDataStatus>(&rt::Rules::NONE),
-                rt::schema::field::<OBVRPStatusReasonCode>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_17),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    Vec<OBDomesticVRPResponseDataCharges>,
-                >(&rt::Rules::NONE),
-                rt::schema::field::<OBDomesticVRPInitiation>(&rt::Rules::NONE),
-                rt::schema::field::<OBDomesticVRPInstruction>(&rt::Rules::NONE),
-                rt::schema::field::<OBCashAccountDebtorWithName>(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// Set of elements used to provide details of a charge for the payment initiation.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBDomesticVRPResponseDataCharges {
-    /// `ChargeBearer`: Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
-    pub charge_bearer: OBChargeBearerType1Code,
-    /// `Type`: The `Type` field (the spec gives no description).
-    pub type_: OBExternalPaymentChargeType1Code,
-    /// `Amount`: The `Amount` field (the spec gives no description).
-    pub amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBDomesticVRPResponseDataCharges {
-    const NAME: &'static str = "OBDomesticVRPResponseDataCharges";
-    const FIELDS: &'static [&'static str] = &["ChargeBearer", "Type", "Amount"];
-    const REQUIRED: u128 = 7;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ChargeBearer" => Some(0usize),
-            "Type" => Some(1usize),
-            "Amount" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.charge_bearer = map.next_value()?,
-            1usize => self.type_ = map.next_value()?,
-            2usize => self.amount = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.charge_bearer),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.type_),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.amount),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBDomesticVRPResponseDataCharges);
-impl rt::Validate for OBDomesticVRPResponseDataCharges {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.charge_bearer, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.type_, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 2usize, &self.amount, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBDomesticVRPResponseDataCharges {
-    rt::__schema_names!("OBDomesticVRPResponseDataCharges");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
-            "",
-            "",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "Set of elements used to provide details of a charge for the payment initiation.",
-            DOCS,
-            &[
-                rt::schema::field::<OBChargeBearerType1Code>(&rt::Rules::NONE),
-                rt::schema::field::<OBExternalPaymentChargeType1Code>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount,
-                >(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
 /// `OBError1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBError1 {
@@ -2281,8 +1027,8 @@ impl rt::Validate for OBError1 {
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
         rt::__private::vreq(r, self, 0usize, &self.error_code, &rt::Rules::NONE);
-        rt::__private::vreq(r, self, 1usize, &self.message, &RULES_18);
-        rt::__private::vopt::<Self, _>(r, 2usize, &self.path, &RULES_18);
+        rt::__private::vreq(r, self, 1usize, &self.message, &RULES_13);
+        rt::__private::vopt::<Self, _>(r, 2usize, &self.path, &RULES_13);
         rt::__private::vopt::<Self, _>(r, 3usize, &self.url, &rt::Rules::NONE);
     }
 }
@@ -2306,8 +1052,8 @@ impl rt::__private::schemars::JsonSchema for OBError1 {
             DOCS,
             &[
                 rt::schema::field::<OBError1ErrorCode>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_18),
-                rt::schema::field::<rt::Text>(&RULES_18),
+                rt::schema::field::<rt::Text>(&RULES_13),
+                rt::schema::field::<rt::Text>(&RULES_13),
                 rt::schema::field::<rt::Text>(&rt::Rules::NONE),
             ],
         )
@@ -2597,9 +1343,9 @@ impl rt::Validate for OBErrorResponse1 {
     #[inline]
     fn validate_at(&self, r: &mut rt::__private::Report) {
         rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.code, &RULES_16);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.id, &RULES_16);
-        rt::__private::vreq(r, self, 2usize, &self.message, &RULES_18);
+        rt::__private::vreq(r, self, 0usize, &self.code, &RULES_14);
+        rt::__private::vopt::<Self, _>(r, 1usize, &self.id, &RULES_14);
+        rt::__private::vreq(r, self, 2usize, &self.message, &RULES_13);
         rt::__private::vreq(r, self, 3usize, &self.errors, &RULES_7);
     }
 }
@@ -2622,373 +1368,10 @@ impl rt::__private::schemars::JsonSchema for OBErrorResponse1 {
             "An array of detail error codes, and messages, and URLs to documentation to help remediation.\n\nMonzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.",
             DOCS,
             &[
-                rt::schema::field::<rt::Text>(&RULES_16),
-                rt::schema::field::<rt::Text>(&RULES_16),
-                rt::schema::field::<rt::Text>(&RULES_18),
+                rt::schema::field::<rt::Text>(&RULES_14),
+                rt::schema::field::<rt::Text>(&RULES_14),
+                rt::schema::field::<rt::Text>(&RULES_13),
                 rt::schema::field::<Vec<OBError1>>(&RULES_7),
-            ],
-        )
-    }
-}
-/// The OBVRPFundsConfirmationRequest object must be used to request funds availability for a specific amount in the Debtor Account included in the VRP consents.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBVRPFundsConfirmationRequest {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBVRPFundsConfirmationRequestData,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBVRPFundsConfirmationRequest {
-    const NAME: &'static str = "OBVRPFundsConfirmationRequest";
-    const FIELDS: &'static [&'static str] = &["Data"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBVRPFundsConfirmationRequest);
-impl rt::Validate for OBVRPFundsConfirmationRequest {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequest {
-    rt::__schema_names!("OBVRPFundsConfirmationRequest");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[""];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "The OBVRPFundsConfirmationRequest object must be used to request funds availability for a specific amount in the Debtor Account included in the VRP consents.",
-            DOCS,
-            &[rt::schema::field::<OBVRPFundsConfirmationRequestData>(&rt::Rules::NONE)],
-        )
-    }
-}
-/// `OBVRPFundsConfirmationRequestData` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBVRPFundsConfirmationRequestData {
-    /// `ConsentId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
-    pub consent_id: rt::Text,
-    /// `Reference`: Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.
-    pub reference: Option<rt::Text>,
-    /// `InstructedAmount`: The `InstructedAmount` field (the spec gives no description).
-    pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBVRPFundsConfirmationRequestData {
-    const NAME: &'static str = "OBVRPFundsConfirmationRequestData";
-    const FIELDS: &'static [&'static str] = &[
-        "ConsentId",
-        "Reference",
-        "InstructedAmount",
-    ];
-    const REQUIRED: u128 = 5;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "ConsentId" => Some(0usize),
-            "Reference" => Some(1usize),
-            "InstructedAmount" => Some(2usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.consent_id = map.next_value()?,
-            1usize => self.reference = map.next_value()?,
-            2usize => self.instructed_amount = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.consent_id),
-            1usize => rt::__private::eopt::<Self, _, _>(map, 1usize, &self.reference),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.instructed_amount),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBVRPFundsConfirmationRequestData);
-impl rt::Validate for OBVRPFundsConfirmationRequestData {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.consent_id, &RULES_6);
-        rt::__private::vopt::<Self, _>(r, 1usize, &self.reference, &RULES_15);
-        rt::__private::vreq(r, self, 2usize, &self.instructed_amount, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequestData {
-    rt::__schema_names!("OBVRPFundsConfirmationRequestData");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
-            "Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.",
-            "",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBVRPFundsConfirmationRequestData` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_6),
-                rt::schema::field::<rt::Text>(&RULES_15),
-                rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount,
-                >(&rt::Rules::NONE),
-            ],
-        )
-    }
-}
-/// The confirmation of funds response contains the result of a funds availability check.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBVRPFundsConfirmationResponse {
-    /// `Data`: The `Data` field (the spec gives no description).
-    pub data: OBVRPFundsConfirmationResponseData,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBVRPFundsConfirmationResponse {
-    const NAME: &'static str = "OBVRPFundsConfirmationResponse";
-    const FIELDS: &'static [&'static str] = &["Data"];
-    const REQUIRED: u128 = 1;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "Data" => Some(0usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.data = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.data),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBVRPFundsConfirmationResponse);
-impl rt::Validate for OBVRPFundsConfirmationResponse {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.data, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponse {
-    rt::__schema_names!("OBVRPFundsConfirmationResponse");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[""];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "The confirmation of funds response contains the result of a funds availability check.",
-            DOCS,
-            &[rt::schema::field::<OBVRPFundsConfirmationResponseData>(&rt::Rules::NONE)],
-        )
-    }
-}
-/// `OBVRPFundsConfirmationResponseData` (the spec gives no description).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBVRPFundsConfirmationResponseData {
-    /// `FundsConfirmationId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.
-    pub funds_confirmation_id: rt::Text,
-    /// `ConsentId`: Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
-    pub consent_id: rt::Text,
-    /// `CreationDateTime`: Date and time at which the resource was created.
-    pub creation_date_time: rt::DateTime,
-    /// `Reference`: Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
-    pub reference: Option<rt::Text>,
-    /// `FundsAvailableResult`: Availability result, clearly indicating the availability of funds given the Amount in the request.
-    pub funds_available_result: OBPAFundsAvailableResult1,
-    /// `InstructedAmount`: The `InstructedAmount` field (the spec gives no description).
-    pub instructed_amount: OBActiveOrHistoricCurrencyAndAmount,
-    /// Fields the spec does not name, and required fields the document left out: kept so
-    /// that re-encoding loses nothing, and reported by `validate()`.
-    pub extra: rt::Extra,
-}
-impl rt::Object for OBVRPFundsConfirmationResponseData {
-    const NAME: &'static str = "OBVRPFundsConfirmationResponseData";
-    const FIELDS: &'static [&'static str] = &[
-        "FundsConfirmationId",
-        "ConsentId",
-        "CreationDateTime",
-        "Reference",
-        "FundsAvailableResult",
-        "InstructedAmount",
-    ];
-    const REQUIRED: u128 = 55;
-    const OPEN: bool = true;
-    #[inline]
-    fn field_index(key: &str) -> Option<usize> {
-        match key {
-            "FundsConfirmationId" => Some(0usize),
-            "ConsentId" => Some(1usize),
-            "CreationDateTime" => Some(2usize),
-            "Reference" => Some(3usize),
-            "FundsAvailableResult" => Some(4usize),
-            "InstructedAmount" => Some(5usize),
-            _ => None,
-        }
-    }
-    fn decode_field<'de, A: rt::__private::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        match index {
-            0usize => self.funds_confirmation_id = map.next_value()?,
-            1usize => self.consent_id = map.next_value()?,
-            2usize => self.creation_date_time = map.next_value()?,
-            3usize => self.reference = map.next_value()?,
-            4usize => self.funds_available_result = map.next_value()?,
-            5usize => self.instructed_amount = map.next_value()?,
-            _ => {}
-        }
-        Ok(())
-    }
-    fn encode_field<M: rt::__private::serde::ser::SerializeMap>(
-        &self,
-        index: usize,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match index {
-            0usize => rt::__private::ereq(map, self, 0usize, &self.funds_confirmation_id),
-            1usize => rt::__private::ereq(map, self, 1usize, &self.consent_id),
-            2usize => rt::__private::ereq(map, self, 2usize, &self.creation_date_time),
-            3usize => rt::__private::eopt::<Self, _, _>(map, 3usize, &self.reference),
-            4usize => {
-                rt::__private::ereq(map, self, 4usize, &self.funds_available_result)
-            }
-            5usize => rt::__private::ereq(map, self, 5usize, &self.instructed_amount),
-            _ => Ok(()),
-        }
-    }
-    rt::__object_extra!();
-}
-rt::__object_impls!(OBVRPFundsConfirmationResponseData);
-impl rt::Validate for OBVRPFundsConfirmationResponseData {
-    #[inline]
-    fn validate_at(&self, r: &mut rt::__private::Report) {
-        rt::__private::check_extra::<Self>(r, &self.extra);
-        rt::__private::vreq(r, self, 0usize, &self.funds_confirmation_id, &RULES_16);
-        rt::__private::vreq(r, self, 1usize, &self.consent_id, &RULES_6);
-        rt::__private::vreq(r, self, 2usize, &self.creation_date_time, &rt::Rules::NONE);
-        rt::__private::vopt::<Self, _>(r, 3usize, &self.reference, &RULES_15);
-        rt::__private::vreq(
-            r,
-            self,
-            4usize,
-            &self.funds_available_result,
-            &rt::Rules::NONE,
-        );
-        rt::__private::vreq(r, self, 5usize, &self.instructed_amount, &rt::Rules::NONE);
-    }
-}
-#[cfg(feature = "schemars")]
-impl rt::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponseData {
-    rt::__schema_names!("OBVRPFundsConfirmationResponseData");
-    fn json_schema(
-        g: &mut rt::__private::schemars::SchemaGenerator,
-    ) -> rt::__private::schemars::Schema {
-        const DOCS: &[&str] = &[
-            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.",
-            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
-            "Date and time at which the resource was created.",
-            "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
-            "Availability result, clearly indicating the availability of funds given the Amount in the request.",
-            "",
-        ];
-        rt::schema::object_of::<
-            Self,
-        >(
-            g,
-            "`OBVRPFundsConfirmationResponseData` (the spec gives no description).",
-            DOCS,
-            &[
-                rt::schema::field::<rt::Text>(&RULES_16),
-                rt::schema::field::<rt::Text>(&RULES_6),
-                rt::schema::field::<rt::DateTime>(&rt::Rules::NONE),
-                rt::schema::field::<rt::Text>(&RULES_15),
-                rt::schema::field::<OBPAFundsAvailableResult1>(&rt::Rules::NONE),
-                rt::schema::field::<
-                    OBActiveOrHistoricCurrencyAndAmount,
-                >(&rt::Rules::NONE),
             ],
         )
     }
@@ -3656,6 +2039,29 @@ pub mod ops {
         const OPERATION: &'static rt::Operation = &super::OPERATIONS[5usize];
     }
 }
+/// Monzo's narrowing of an OBIE type this module re-exports (by its spec name), as a
+/// document's root: what `validate_monzo()` checks beyond `validate()`. `None` for a
+/// type Monzo leaves as OBIE defines it, and for Monzo's own types (their
+/// `validate()` applies Monzo's rules).
+pub fn narrowing(type_name: &str) -> Option<&'static rt::Narrowing> {
+    match type_name {
+        "OBActiveOrHistoricCurrencyAndAmount" => Some(&NARROW_0),
+        "OBCashAccountCreditor3" => Some(&NARROW_1),
+        "OBDomesticVRPControlParametersPeriodicLimits" => Some(&NARROW_2),
+        "OBDomesticVRPInitiation" => Some(&NARROW_3),
+        "OBDomesticVRPInstruction" => Some(&NARROW_4),
+        "OBDomesticVRPRequest" => Some(&NARROW_6),
+        "OBDomesticVRPRequestData" => Some(&NARROW_5),
+        "OBDomesticVRPResponse" => Some(&NARROW_9),
+        "OBDomesticVRPResponseData" => Some(&NARROW_8),
+        "OBDomesticVRPResponseDataCharges" => Some(&NARROW_7),
+        "OBVRPFundsConfirmationRequest" => Some(&NARROW_11),
+        "OBVRPFundsConfirmationRequestData" => Some(&NARROW_10),
+        "OBVRPFundsConfirmationResponse" => Some(&NARROW_13),
+        "OBVRPFundsConfirmationResponseData" => Some(&NARROW_12),
+        _ => None,
+    }
+}
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`.
 static PATTERN_0: rt::__private::Pattern = rt::__private::Pattern::new(
     "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$",
@@ -3686,13 +2092,11 @@ static RULES_3: rt::Rules = rt::Rules {
     ..rt::Rules::NONE
 };
 static RULES_4: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(350u64),
+    allowed: &["Day", "Week", "Month", "Year"],
     ..rt::Rules::NONE
 };
 static RULES_5: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(34u64),
+    allowed: &["Consent"],
     ..rt::Rules::NONE
 };
 static RULES_6: rt::Rules = rt::Rules {
@@ -3723,14 +2127,6 @@ static RULES_11: rt::Rules = rt::Rules {
     ..rt::Rules::NONE
 };
 static RULES_12: rt::Rules = rt::Rules {
-    allowed: &["Day", "Week", "Month", "Year"],
-    ..rt::Rules::NONE
-};
-static RULES_13: rt::Rules = rt::Rules {
-    allowed: &["Consent"],
-    ..rt::Rules::NONE
-};
-static RULES_14: rt::Rules = rt::Rules {
     allowed: &[
         "Insufficient funds",
         "Something went wrong",
@@ -3744,23 +2140,267 @@ static RULES_14: rt::Rules = rt::Rules {
     ],
     ..rt::Rules::NONE
 };
-static RULES_15: rt::Rules = rt::Rules {
+static RULES_13: rt::Rules = rt::Rules {
     min_len: Some(1u64),
-    max_len: Some(35u64),
+    max_len: Some(500u64),
     ..rt::Rules::NONE
 };
-static RULES_16: rt::Rules = rt::Rules {
+static RULES_14: rt::Rules = rt::Rules {
     min_len: Some(1u64),
     max_len: Some(40u64),
     ..rt::Rules::NONE
 };
-static RULES_17: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(256u64),
-    ..rt::Rules::NONE
+static NARROW_0: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: Some(&RULES_0),
+            inner: None,
+        },
+        rt::FieldNarrowing {
+            index: 1usize,
+            required: false,
+            rules: Some(&RULES_1),
+            inner: None,
+        },
+    ],
 };
-static RULES_18: rt::Rules = rt::Rules {
-    min_len: Some(1u64),
-    max_len: Some(500u64),
-    ..rt::Rules::NONE
+static NARROW_1: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: Some(&RULES_2),
+            inner: None,
+        },
+        rt::FieldNarrowing {
+            index: 1usize,
+            required: false,
+            rules: Some(&RULES_3),
+            inner: None,
+        },
+    ],
+};
+static NARROW_2: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: Some(&RULES_4),
+            inner: None,
+        },
+        rt::FieldNarrowing {
+            index: 1usize,
+            required: false,
+            rules: Some(&RULES_5),
+            inner: None,
+        },
+        rt::FieldNarrowing {
+            index: 2usize,
+            required: false,
+            rules: Some(&RULES_0),
+            inner: None,
+        },
+        rt::FieldNarrowing {
+            index: 3usize,
+            required: false,
+            rules: Some(&RULES_1),
+            inner: None,
+        },
+    ],
+};
+static NARROW_3: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+        rt::FieldNarrowing {
+            index: 1usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+    ],
+};
+static NARROW_4: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 4usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+        rt::FieldNarrowing {
+            index: 6usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+    ],
+};
+static NARROW_5: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 3usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_3),
+        },
+        rt::FieldNarrowing {
+            index: 4usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_4),
+        },
+    ],
+};
+static NARROW_6: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_5),
+        },
+    ],
+};
+static NARROW_7: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 2usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+    ],
+};
+static NARROW_8: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 9usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+        rt::FieldNarrowing {
+            index: 10usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_7),
+        },
+        rt::FieldNarrowing {
+            index: 11usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_3),
+        },
+        rt::FieldNarrowing {
+            index: 12usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_4),
+        },
+        rt::FieldNarrowing {
+            index: 13usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+    ],
+};
+static NARROW_9: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_8),
+        },
+    ],
+};
+static NARROW_10: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 2usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+    ],
+};
+static NARROW_11: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_10),
+        },
+    ],
+};
+static NARROW_12: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 5usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+    ],
+};
+static NARROW_13: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 0usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_12),
+        },
+    ],
+};
+static NARROW_14: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 2usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_3),
+        },
+    ],
+};
+static NARROW_15: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 6usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_3),
+        },
+        rt::FieldNarrowing {
+            index: 7usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_1),
+        },
+    ],
+};
+static NARROW_16: rt::Narrowing = rt::Narrowing {
+    fields: &[
+        rt::FieldNarrowing {
+            index: 2usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_0),
+        },
+        rt::FieldNarrowing {
+            index: 3usize,
+            required: false,
+            rules: None,
+            inner: Some(&NARROW_2),
+        },
+    ],
 };

@@ -142,3 +142,65 @@ fn monzo_narrowing_is_reported_by_validate_not_by_decoding() {
         decode::from_str(&domestic_consent("EUR", "UK.OBIE.IBAN")).unwrap();
     assert!(obie.validate().is_ok());
 }
+
+fn international_consent() -> serde_json::Value {
+    let raw = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/examples/monzo/pis__01.json"),
+    )
+    .unwrap();
+    serde_json::from_slice(&raw).unwrap()
+}
+
+/// A type Monzo only narrows is OBIE's type: `validate()` checks OBIE's rules, and
+/// `validate_monzo()` adds Monzo's narrowing from the document's root down (a field Monzo
+/// requires, values Monzo does not take), each at its path.
+#[test]
+fn narrowing_of_an_obie_type_is_checked_from_the_root() {
+    use monzo_model::payments_v3_1_11::OBWriteInternationalConsent5;
+    use monzo_model::ValidateMonzo;
+    // Monzo's type is OBIE's: the same Rust type.
+    let _: fn(
+        ob_model::payments_v3_1_11::OBWriteInternationalConsent5,
+    ) -> OBWriteInternationalConsent5 = |x| x;
+    let mut v = international_consent();
+    let ok: OBWriteInternationalConsent5 = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(ok.validate_monzo(), Ok(()));
+
+    let initiation = &mut v["Data"]["Initiation"];
+    initiation
+        .as_object_mut()
+        .unwrap()
+        .remove("DestinationCountryCode");
+    initiation["ExchangeRateInformation"]["RateType"] = "Agreed".into();
+    initiation["ExchangeRateInformation"]["ExchangeRate"] = 1.1.into();
+    initiation["ExchangeRateInformation"]["ContractIdentification"] = "C1".into();
+    initiation["InstructedAmount"]["Amount"] = "100.001".into();
+    let doc: OBWriteInternationalConsent5 = serde_json::from_value(v).unwrap();
+    assert_eq!(doc.validate(), Ok(()), "OBIE allows all of it");
+    let found: Vec<String> = doc
+        .validate_monzo()
+        .unwrap_err()
+        .0
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    insta::assert_debug_snapshot!(found);
+}
+
+/// Narrowing is looked up by the root type's spec name; a type Monzo leaves alone has none, and
+/// Monzo's own types carry theirs in `validate()`.
+#[test]
+fn narrowing_lookup_by_root_name() {
+    assert!(monzo_model::narrowing("OBWriteInternationalConsent5").is_some());
+    assert!(monzo_model::funds::narrowing("OBFundsConfirmationConsent1").is_some());
+    assert!(monzo_model::narrowing("OBReadBalance1").is_none());
+    // Monzo's own type (its SupplementaryData carries DesiredStatus): validate() narrows.
+    assert!(monzo_model::narrowing("OBWriteDomesticConsent4").is_none());
+    let eur: OBWriteDomesticConsent4 =
+        decode::from_str(&domestic_consent("EUR", "UK.OBIE.SortCodeAccountNumber")).unwrap();
+    assert_eq!(
+        eur.validate().unwrap_err().0[0].path,
+        "$.Data.Initiation.InstructedAmount.Currency"
+    );
+}

@@ -123,7 +123,7 @@ pub(crate) fn unknown_resource(what: &str) -> ApiError {
 /// | any other (length, pattern, code, items) | `UK.OBIE.Field.Invalid` |
 pub(crate) fn decode_valid<T>(body: &[u8]) -> Result<T, ApiError>
 where
-    T: serde::de::DeserializeOwned + serde::Serialize + ob_model::Validate,
+    T: serde::de::DeserializeOwned + serde::Serialize + ob_model::Validate + ob_model::Object,
 {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(obie(
@@ -142,7 +142,8 @@ where
     })?;
     // A bank accepts only the codes it lists: a code outside an open list (a note for a
     // reader) is refused here like any violation.
-    if let Err(v) = value.validate_strict() {
+    // Monzo's profile: OBIE's rules and Monzo's narrowing of them.
+    if let Err(v) = monzo_model::ValidateMonzo::validate_monzo_strict(&value) {
         return Err(violation_error(&v.0[0]));
     }
     // Decoding keeps everything but `null` members (read as absent): OBIE's schemas allow no

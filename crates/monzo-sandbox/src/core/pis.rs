@@ -241,7 +241,7 @@ pub(crate) fn status_name(c: &PaymentConsent) -> &'static str {
 }
 
 /// Reads a request body strictly as its spec type in Monzo's profile ([`http::decode_valid`]).
-pub(super) fn decode<T: DeserializeOwned + Serialize + ob_model::Validate>(
+pub(super) fn decode<T: DeserializeOwned + Serialize + ob_model::Validate + ob_model::Object>(
     body: &[u8],
 ) -> Result<T, ApiError> {
     http::decode_valid(body)

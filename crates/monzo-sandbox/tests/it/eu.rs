@@ -9,12 +9,12 @@ use http::{Request, Response};
 use monzo_model::accounts::{
     OBReadAccount6, OBReadBalance1, OBReadConsentResponse1, OBReadTransaction6,
 };
+use monzo_model::ValidateMonzo;
 use monzo_sandbox::core::{Config, Context, FetchedKeys, Sandbox, FETCHED_KEYS_HEADER};
 use ob_dcr::client::{parse_register_response, prepare_register};
 use ob_dcr::request::RegistrationRequest;
 use ob_dcr::ssa::{unsecured_software_statement, SsaClaims};
 use ob_jose::Jwks;
-use ob_model::Validate;
 use ob_oidc::authorize::RequestObject;
 use ob_oidc::callback::parse_callback;
 use ob_oidc::id_token::validate_callback;
@@ -303,7 +303,7 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
     );
     assert_eq!(status, 201, "{consent}");
     let typed: OBReadConsentResponse1 = serde_json::from_value(consent.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     let consent_id = consent["Data"]["ConsentId"].as_str().unwrap().to_owned();
     assert_eq!(
         consent["Links"]["Self"],
@@ -320,7 +320,7 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
     );
     assert_eq!(status, 200, "{accounts}");
     let typed: OBReadAccount6 = serde_json::from_value(accounts.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     let list = accounts["Data"]["Account"].as_array().unwrap();
     assert_eq!(list.len(), 2, "the account and its pot: {list:?}");
     assert_eq!(list[0]["AccountId"], EU_ACCOUNT);
@@ -370,7 +370,7 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
     );
     assert_eq!(status, 200, "{balances}");
     let typed: OBReadBalance1 = serde_json::from_value(balances.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     // includePots is not offered in the EU: one balance.
     assert_eq!(balances["Data"]["Balance"].as_array().unwrap().len(), 1);
     assert_eq!(balances["Data"]["Balance"][0]["Amount"]["Currency"], "EUR");
@@ -383,7 +383,7 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
     );
     assert_eq!(status, 200, "{balances}");
     let typed: OBReadBalance1 = serde_json::from_value(balances.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     assert_eq!(balances["Data"]["Balance"][0]["AccountId"], pot_id.as_str());
 
     // The pot's movements are its transactions, with its running balance.
@@ -396,7 +396,7 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
     );
     assert_eq!(status, 200, "{pot_txs}");
     let typed: OBReadTransaction6 = serde_json::from_value(pot_txs.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     let items = pot_txs["Data"]["Transaction"].as_array().unwrap();
     assert!(!items.is_empty());
     assert!(items.iter().all(|t| t["AccountId"] == pot_id.as_str()));
@@ -415,7 +415,7 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
     );
     assert_eq!(status, 200, "{all}");
     let typed: OBReadTransaction6 = serde_json::from_value(all.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     let mut pages = vec![all];
     while let Some(next) = pages.last().unwrap()["Links"]["Next"].as_str() {
         let path = next.strip_prefix(BASE).unwrap().to_owned();

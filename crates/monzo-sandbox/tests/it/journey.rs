@@ -6,8 +6,8 @@
 use chrono::Duration;
 use http::Request;
 use monzo_model::accounts::{OBReadAccount6, OBReadBalance1, OBReadPot1, OBReadTransaction6};
+use monzo_model::ValidateMonzo;
 use ob_jose::SigningKey;
-use ob_model::Validate;
 use ob_oidc::callback::parse_callback;
 use ob_oidc::discovery::{parse_discovery, prepare_discovery};
 use ob_oidc::token::{parse_token_response, prepare_client_credentials, prepare_refresh};
@@ -58,7 +58,7 @@ fn the_whole_account_information_journey() {
     let (status, body) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
     assert_eq!(status, 200, "{body}");
     let accounts: OBReadAccount6 = serde_json::from_value(body.clone()).unwrap();
-    accounts.validate().unwrap();
+    accounts.validate_monzo().unwrap();
     assert_eq!(body["Data"]["Account"][0]["AccountId"], HEAVY_ACCOUNT);
     assert_eq!(
         body["Data"]["Account"][0]["Account"][0]["SchemeName"],
@@ -73,7 +73,7 @@ fn the_whole_account_information_journey() {
         None,
     );
     let typed: OBReadBalance1 = serde_json::from_value(b.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     let kinds: Vec<&str> = b["Data"]["Balance"]
         .as_array()
         .unwrap()
@@ -112,7 +112,7 @@ fn the_whole_account_information_journey() {
         None,
     );
     let typed: OBReadBalance1 = serde_json::from_value(fb.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     let monzo_sandbox::seed::AccountKind::Flex(terms) = flex.kind else {
         panic!("the heavy user's second account is Flex");
     };
@@ -137,7 +137,7 @@ fn the_whole_account_information_journey() {
         let (status, page) = tpp.json("GET", &url, &at, None);
         assert_eq!(status, 200, "{page}");
         let typed: OBReadTransaction6 = serde_json::from_value(page.clone()).unwrap();
-        typed.validate().unwrap();
+        typed.validate_monzo().unwrap();
         seen.extend(
             page["Data"]["Transaction"]
                 .as_array()
@@ -172,7 +172,7 @@ fn the_whole_account_information_journey() {
     // Pots.
     let (_, pots) = tpp.json("GET", "/open-banking/v3.1/aisp/pots", &at, None);
     let typed: OBReadPot1 = serde_json::from_value(pots.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     assert_eq!(pots["Data"]["Pot"].as_array().unwrap().len(), 5);
 
     // Refresh rotates; the old refresh token is then refused.
@@ -440,11 +440,11 @@ fn parties_direct_debits_standing_orders_and_scheduled_payments_follow_sca_age()
         "Hannah Evelyn Whitfield"
     );
     let typed: monzo_model::accounts::OBReadParty2 = serde_json::from_value(party).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     let (_, parties) = get(&mut tpp, &format!("/accounts/{HEAVY_ACCOUNT}/parties"));
     let typed: monzo_model::accounts::OBReadParty3 =
         serde_json::from_value(parties.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     assert_eq!(parties["Data"]["Party"].as_array().unwrap().len(), 1);
     let (_, dds) = get(
         &mut tpp,
@@ -452,7 +452,7 @@ fn parties_direct_debits_standing_orders_and_scheduled_payments_follow_sca_age()
     );
     let typed: monzo_model::accounts::OBReadDirectDebit2 =
         serde_json::from_value(dds.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     assert_eq!(dds["Data"]["DirectDebit"].as_array().unwrap().len(), 2);
     let (_, sos) = get(
         &mut tpp,
@@ -460,7 +460,7 @@ fn parties_direct_debits_standing_orders_and_scheduled_payments_follow_sca_age()
     );
     let typed: monzo_model::accounts::OBReadStandingOrder6 =
         serde_json::from_value(sos.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     assert_eq!(
         sos["Data"]["StandingOrder"][0]["CreditorAccount"]["Name"], "City Lettings",
         "Detail shows the payee"
@@ -471,7 +471,7 @@ fn parties_direct_debits_standing_orders_and_scheduled_payments_follow_sca_age()
     );
     let typed: monzo_model::accounts::OBReadScheduledPayment3 =
         serde_json::from_value(sps.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     assert!(
         sps["Data"]["ScheduledPayment"][0]
             .get("CreditorAccount")

@@ -16,10 +16,10 @@ use monzo_model::payments_v3_1_11::{
 use monzo_model::vrp::{
     OBDomesticVRPConsentResponse, OBDomesticVRPResponse, OBVRPFundsConfirmationResponse,
 };
+use monzo_model::ValidateMonzo;
 use ob_dcr::client::{parse_register_response, prepare_register};
 use ob_dcr::request::RegistrationRequest;
 use ob_model::funds::{OBFundsConfirmationConsentResponse1, OBFundsConfirmationResponse1};
-use ob_model::Validate;
 use ob_oidc::token::{parse_token_response, prepare_client_credentials};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -33,11 +33,11 @@ const AISP: &str = "/open-banking/v3.1/aisp";
 const CBPII: &str = "/open-banking/v3.1/cbpii";
 
 /// Decodes `v` as `T` and validates it, failing the test with the body on any problem.
-pub(crate) fn valid<T: DeserializeOwned + Validate>(v: &Value) -> T {
+pub(crate) fn valid<T: DeserializeOwned + ValidateMonzo>(v: &Value) -> T {
     let typed: T = serde_json::from_value(v.clone())
         .unwrap_or_else(|e| panic!("does not decode as the spec type: {e}\n{v:#}"));
     typed
-        .validate()
+        .validate_monzo()
         .unwrap_or_else(|e| panic!("does not validate: {e:?}\n{v:#}"));
     typed
 }

@@ -4,7 +4,7 @@
 //! option B, `PotId` on main-account transactions with a `PotId` filter.
 
 use monzo_model::accounts::OBReadPotTransaction1;
-use ob_model::Validate;
+use monzo_model::ValidateMonzo;
 use pot_ledger::{reconcile, Entry, Source, Statement};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -35,7 +35,7 @@ fn history(tpp: &mut Tpp, token: &str, pot: &str, query: &str) -> Vec<Value> {
         let (status, page) = tpp.json("GET", &url, token, None);
         assert_eq!(status, 200, "{page}");
         let typed: OBReadPotTransaction1 = serde_json::from_value(page.clone()).unwrap();
-        typed.validate().unwrap();
+        typed.validate_monzo().unwrap();
         all.extend(
             page["Data"]["Transaction"]
                 .as_array()
@@ -194,7 +194,7 @@ fn main_account_transfers_name_their_pot_and_filter_by_it() {
         assert_eq!(status, 200, "{page}");
         let typed: monzo_model::accounts::OBReadTransaction6 =
             serde_json::from_value(page.clone()).unwrap();
-        typed.validate().unwrap();
+        typed.validate_monzo().unwrap();
         for tx in page["Data"]["Transaction"].as_array().unwrap() {
             assert_eq!(tx["SupplementaryData"]["PotId"], id, "{tx}");
             seen.insert(tx["TransactionId"].as_str().unwrap().to_owned());
@@ -319,7 +319,7 @@ fn without_the_proposals_responses_fit_the_upstream_schemas() {
         .iter()
         .any(is_transfer));
     let typed: Upstream = serde_json::from_value(off.clone()).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
     // The filter is an unknown parameter: the whole page comes back.
     let (_, _, filtered) = page(false, "&PotId=pot_qNPfpR0001");
     assert!(
@@ -343,7 +343,7 @@ fn without_the_proposals_responses_fit_the_upstream_schemas() {
         .iter()
         .any(|t| t["SupplementaryData"]["PotId"].is_string()));
     let typed: Upstream = serde_json::from_value(on).unwrap();
-    typed.validate().unwrap();
+    typed.validate_monzo().unwrap();
 }
 
 /// What the requesters asked for beside the amounts: a category, free-form metadata and the

@@ -2,6 +2,7 @@
 //! server over HTTPS, registers through the sandbox directory, creates and authorises consents
 //! and calls the APIs with its certificate; the keys, times and ids the tests share.
 
+use monzo_model::ValidateMonzo;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -11,7 +12,6 @@ use monzo_sandbox::core::{Config, Context, Keys, Sandbox};
 use ob_dcr::client::{parse_register_response, prepare_register};
 use ob_dcr::request::RegistrationRequest;
 use ob_jose::{Jwks, SigningKey};
-use ob_model::Validate;
 use ob_oidc::authorize::RequestObject;
 use ob_oidc::callback::parse_callback;
 use ob_oidc::id_token::validate_callback;
@@ -282,7 +282,7 @@ impl Tpp {
         );
         assert_eq!(status, 201, "{body}");
         let typed: OBReadConsentResponse1 = serde_json::from_value(body.clone()).unwrap();
-        typed.validate().unwrap();
+        typed.validate_monzo().unwrap();
         assert_eq!(body["Data"]["Status"], "AwaitingAuthorisation");
         body["Data"]["ConsentId"].as_str().unwrap().to_owned()
     }
