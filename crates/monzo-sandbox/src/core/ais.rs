@@ -219,14 +219,15 @@ fn consent_error(e: &ConsentError) -> ApiError {
 }
 
 /// Re-reads a JSON value as a model type (to apply `ob-consent`'s redaction to it) and back.
-fn through<T: DeserializeOwned + Serialize>(value: Value, f: impl FnOnce(&mut T)) -> Value {
-    match T::deserialize(&value) {
-        Ok(mut typed) => {
-            f(&mut typed);
-            serde_json::to_value(&typed).unwrap_or(value)
-        }
-        Err(_) => value,
-    }
+/// Fails closed: a value that does not read as its type, or does not write back, is an
+/// internal error, never the unredacted value.
+fn through<T: DeserializeOwned + Serialize>(
+    value: Value,
+    f: impl FnOnce(&mut T),
+) -> Result<Value, ApiError> {
+    let mut typed = T::deserialize(&value).map_err(internal)?;
+    f(&mut typed);
+    serde_json::to_value(&typed).map_err(internal)
 }
 
 /// What a read request is allowed to see.
@@ -563,7 +564,7 @@ impl Sandbox {
             .user(&access.user_id)
             .map(|u| u.name.clone())
             .unwrap_or_default();
-        let accounts: Vec<Value> = self
+        let accounts = self
             .accounts_of(access)
             .map(|a| {
                 let mut ids = Vec::new();
@@ -623,7 +624,7 @@ impl Sandbox {
                 });
                 through::<OBAccount6>(v, |acc| access.permissions.redact_account(acc))
             }))
-            .collect();
+            .collect::<Result<Vec<Value>, ApiError>>()?;
         Ok(json!({
             "Data": {"Account": accounts},
             "Links": {"Self": format!("{}/accounts", self.config.aisp_base_of(access.region))},
@@ -749,13 +750,13 @@ impl Sandbox {
                     Row::Account(a, t) => (*a, *t),
                     Row::Pot(a, p, m, balance) => {
                         let v = pot_account_transaction_json(a, p, m, *balance);
-                        return PageItem::Redacted(if detail {
+                        return Ok(PageItem::Redacted(if detail {
                             v
                         } else {
                             through::<OBTransaction6>(v, |tx| {
                                 access.permissions.redact_transaction(tx)
-                            })
-                        });
+                            })?
+                        }));
                     }
                 };
                 // Redaction removes nothing from a consent with the Detail permission, so
@@ -765,15 +766,15 @@ impl Sandbox {
                     out.supplementary_data.pot_id = None;
                 }
                 if detail {
-                    PageItem::Whole(out)
+                    Ok(PageItem::Whole(out))
                 } else {
-                    let v = serde_json::to_value(out).unwrap_or_default();
-                    PageItem::Redacted(through::<OBTransaction6>(v, |tx| {
+                    let v = serde_json::to_value(out).map_err(internal)?;
+                    Ok(PageItem::Redacted(through::<OBTransaction6>(v, |tx| {
                         access.permissions.redact_transaction(tx)
-                    }))
+                    })?))
                 }
             })
-            .collect();
+            .collect::<Result<_, ApiError>>()?;
         let links = page_links(q, page, total_pages);
         let mut meta = json!({"TotalPages": total_pages});
         let first = accounts
@@ -819,7 +820,7 @@ impl Sandbox {
             .map(|(a, p)| {
                 through::<OBPot1>(pot_json(a, p), |pot| access.permissions.redact_pot(pot))
             })
-            .collect();
+            .collect::<Result<_, ApiError>>()?;
         Ok(json!({"Data": {"Pot": pots}}))
     }
 }
@@ -868,7 +869,7 @@ impl Sandbox {
             .skip((page - 1).saturating_mul(PAGE_SIZE))
             .take(PAGE_SIZE)
             .map(|v| through::<OBTransaction6>(v, |tx| access.permissions.redact_transaction(tx)))
-            .collect();
+            .collect::<Result<_, ApiError>>()?;
         let mut meta = json!({"TotalPages": total_pages});
         if let (Some(first), Some(last)) = (pot.movements.first(), pot.movements.last()) {
             meta["FirstAvailableDateTime"] = Value::String(rfc3339(first.at));
@@ -1475,4 +1476,24 @@ fn pot_json(a: &Account, p: &Pot) -> Value {
         v["LockedUntil"] = json!(rfc3339(until));
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Redaction fails closed: a value that does not read as its type is a 500, never the
+    /// unredacted value.
+    #[test]
+    fn redaction_of_a_value_that_is_not_its_type_is_an_internal_error() {
+        let leaked = json!({"AccountId": 7, "TransactionInformation": "secret detail"});
+        let e = through::<OBTransaction6>(leaked, |_| {}).unwrap_err();
+        assert_eq!(e.status.as_u16(), 500);
+        assert!(!format!("{e:?}").contains("secret detail"));
+        let ok = json!({"AccountId": "acc_1", "CreditDebitIndicator": "Debit", "Status": "Booked",
+            "BookingDateTime": "2024-01-01T00:00:00Z", "Amount": {"Amount": "1.00", "Currency": "GBP"},
+            "TransactionInformation": "secret detail"});
+        let v = through::<OBTransaction6>(ok, |tx| tx.transaction_information = None).unwrap();
+        assert!(v.get("TransactionInformation").is_none());
+    }
 }
