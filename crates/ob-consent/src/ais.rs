@@ -303,7 +303,7 @@ impl AccountAccessConsent {
         }
     }
 
-    fn status_name(&self) -> &'static str {
+    pub(crate) fn status_str(&self) -> &'static str {
         match self {
             AccountAccessConsent::AwaitingAuthorisation(_) => "AwaitingAuthorisation",
             AccountAccessConsent::Authorised(_) => "Authorised",
@@ -334,7 +334,7 @@ impl AccountAccessConsent {
             AccountAccessConsent::Authorised(s) => s.check_active(now).map(|()| s),
             other => Err(ConsentError::InvalidConsentStatus {
                 action: "read account data",
-                status: other.status_name(),
+                status: other.status_str(),
             }),
         }
     }
@@ -381,7 +381,7 @@ impl AccountAccessConsent {
                     Event::Reauthenticate => "re-authenticate",
                     Event::Revoke => "revoke",
                 };
-                let status = state.status_name();
+                let status = state.status_str();
                 Err(Refused::new(
                     state,
                     ConsentError::InvalidConsentStatus { action, status },

@@ -221,12 +221,22 @@ impl FundsConsent {
         }
     }
 
-    fn status_name(&self) -> &'static str {
+    pub(crate) fn status_str(&self) -> &'static str {
         match self {
             FundsConsent::AwaitingAuthorisation(_) => "AwaitingAuthorisation",
             FundsConsent::Authorised(_) => "Authorised",
             FundsConsent::Rejected(_) => "Rejected",
             FundsConsent::Revoked(_) => "Revoked",
+        }
+    }
+
+    /// The time of the consent's latest event.
+    pub fn last_event(&self) -> Instant {
+        match self {
+            FundsConsent::AwaitingAuthorisation(s) => s.info.created,
+            FundsConsent::Authorised(s) => s.authorised_at,
+            FundsConsent::Rejected(s) => s.at,
+            FundsConsent::Revoked(s) => s.at,
         }
     }
 
@@ -267,7 +277,7 @@ impl FundsConsent {
                     Event::Reject => "reject",
                     Event::Revoke => "revoke",
                 };
-                let status = state.status_name();
+                let status = state.status_str();
                 Err(Refused::new(
                     state,
                     ConsentError::InvalidConsentStatus { action, status },

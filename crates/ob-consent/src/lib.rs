@@ -10,6 +10,7 @@ pub mod ais;
 pub mod frequency;
 pub mod funds;
 pub mod idempotency;
+pub mod machine;
 pub mod payment;
 pub mod payment_rules;
 pub mod permissions;
@@ -20,6 +21,8 @@ pub mod vrp;
 use std::fmt;
 
 use ob_errors::{ApiError, ErrorCode, Prefix};
+
+pub use machine::{transition, ConsentMachine};
 use rust_decimal::Decimal;
 
 /// A point in time, in UTC. Every function that depends on time takes one as `now`.

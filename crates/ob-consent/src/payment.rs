@@ -281,7 +281,7 @@ impl PaymentConsent {
         }
     }
 
-    fn status_name(&self) -> &'static str {
+    pub(crate) fn status_str(&self) -> &'static str {
         match self {
             PaymentConsent::AwaitingAuthorisation(_) => "AwaitingAuthorisation",
             PaymentConsent::Authorised(_) => "Authorised",
@@ -350,7 +350,7 @@ impl PaymentConsent {
                     Event::Reject => "reject",
                     Event::Consume { .. } => "create a payment order",
                 };
-                let status = state.status_name();
+                let status = state.status_str();
                 Err(Refused::new(
                     state,
                     ConsentError::InvalidConsentStatus { action, status },

@@ -508,12 +508,22 @@ impl VrpConsent {
         }
     }
 
-    fn status_name(&self) -> &'static str {
+    pub(crate) fn status_str(&self) -> &'static str {
         match self {
             VrpConsent::AwaitingAuthorisation(_) => "AwaitingAuthorisation",
             VrpConsent::Authorised(_) => "Authorised",
             VrpConsent::Rejected(_) => "Rejected",
             VrpConsent::Deleted(_) => "Deleted",
+        }
+    }
+
+    /// The time of the consent's latest event (a payment under it included).
+    pub fn last_event(&self) -> Instant {
+        match self {
+            VrpConsent::AwaitingAuthorisation(s) => s.info.created,
+            VrpConsent::Authorised(s) => s.last_event(),
+            VrpConsent::Rejected(s) => s.at,
+            VrpConsent::Deleted(s) => s.at,
         }
     }
 
@@ -566,7 +576,7 @@ impl VrpConsent {
                     Event::Pay { .. } => "make a payment",
                     Event::Delete => "delete",
                 };
-                let status = state.status_name();
+                let status = state.status_str();
                 Err(Refused::new(
                     state,
                     ConsentError::InvalidConsentStatus { action, status },

@@ -2,6 +2,7 @@
 //! balances, transactions, pots), with the consent rules, permissions and redaction of
 //! `ob-consent`.
 
+use ob_consent::ConsentMachine;
 use std::collections::HashMap;
 
 use ::http::{Method, Request, Response, StatusCode};
@@ -145,7 +146,7 @@ impl State {
                 AccountAccessConsent::Authorised(a) if !a.info.is_expired(now) => Ok(()),
                 other => Err(ConsentError::InvalidConsentStatus {
                     action: "authorise",
-                    status: status_name(other),
+                    status: other.status_name(),
                 }),
             },
             _ => Err(ConsentError::InvalidConsentStatus {
@@ -168,15 +169,7 @@ impl State {
                 action: "change",
                 status: "unknown",
             })?;
-        let current = stored.consent.clone();
-        match current.apply(event, now) {
-            Ok(next) => {
-                stored.consent = next;
-                stored.updated = now;
-                Ok(())
-            }
-            Err(refused) => Err(refused.error),
-        }
+        super::transition(&mut stored.consent, &mut stored.updated, event, now)
     }
 
     pub(crate) fn authorise(
@@ -198,15 +191,6 @@ impl State {
 
     pub(crate) fn reject(&mut self, id: &str, now: Instant) -> Result<(), ConsentError> {
         self.transition(id, consent::Event::Reject, now)
-    }
-}
-
-fn status_name(c: &AccountAccessConsent) -> &'static str {
-    match c {
-        AccountAccessConsent::AwaitingAuthorisation(_) => "AwaitingAuthorisation",
-        AccountAccessConsent::Authorised(_) => "Authorised",
-        AccountAccessConsent::Rejected(_) => "Rejected",
-        AccountAccessConsent::Revoked(_) => "Revoked",
     }
 }
 

@@ -3,6 +3,7 @@
 //! with `ob-consent`'s funds machine and rules. The customer approves on the approval page (the
 //! CoF API has no `SupplementaryData`), for the account the consent names.
 
+use ob_consent::ConsentMachine;
 use std::collections::HashMap;
 
 use ::http::{Method, Request, Response, StatusCode};
@@ -28,7 +29,7 @@ pub(crate) struct StoredConsent {
     pub(crate) machine: FundsConsent,
     /// `DebtorAccount` as sent.
     debtor: Value,
-    updated: Instant,
+    pub(crate) updated: Instant,
 }
 
 impl StoredConsent {
@@ -50,15 +51,6 @@ fn caller(token: TokenUse<'_>) -> Caller<'_> {
         kind: ConsentKind::FundsConfirmation,
         scope: "fundsconfirmations",
         signed: false,
-    }
-}
-
-pub(crate) fn status_name(m: &FundsConsent) -> &'static str {
-    match m {
-        FundsConsent::AwaitingAuthorisation(_) => "AwaitingAuthorisation",
-        FundsConsent::Authorised(_) => "Authorised",
-        FundsConsent::Rejected(_) => "Rejected",
-        FundsConsent::Revoked(_) => "Revoked",
     }
 }
 
@@ -123,7 +115,7 @@ impl Sandbox {
         let mut data = json!({
             "ConsentId": id,
             "CreationDateTime": rfc3339(info.created),
-            "Status": status_name(&c.machine),
+            "Status": c.machine.status_name(),
             "StatusUpdateDateTime": rfc3339(c.updated),
         });
         if let Some(exp) = info.expiration {
@@ -155,13 +147,15 @@ impl Sandbox {
         ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
-        let m = self.owned_funds_consent(id, &client)?.machine.clone();
-        let revoked = m
-            .apply(machine::Event::Revoke, ctx.now)
-            .map_err(|r| r.error.to_api_error())?;
+        self.owned_funds_consent(id, &client)?;
         if let Some(c) = self.cbpii.consents.get_mut(id) {
-            c.machine = revoked;
-            c.updated = ctx.now;
+            super::transition(
+                &mut c.machine,
+                &mut c.updated,
+                machine::Event::Revoke,
+                ctx.now,
+            )
+            .map_err(|e| e.to_api_error())?;
         }
         self.tokens.revoke(id, ctx.now);
         let mut resp = Response::new(Vec::new());
@@ -185,7 +179,7 @@ impl Sandbox {
         let FundsConsent::Authorised(auth) = &c.machine else {
             return Err(ConsentError::InvalidConsentStatus {
                 action: "confirm funds",
-                status: status_name(&c.machine),
+                status: c.machine.status_name(),
             }
             .to_api_error());
         };

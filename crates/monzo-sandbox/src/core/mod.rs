@@ -38,6 +38,7 @@ mod pots;
 mod schedule;
 mod vrp;
 
+use ob_consent::ConsentMachine;
 use std::collections::HashMap;
 
 use ::http::{Method, Request, Response};
@@ -671,7 +672,7 @@ impl Sandbox {
                     ob_consent::payment::PaymentConsent::AwaitingAuthorisation(_) => Ok(()),
                     other => Err(ob_consent::ConsentError::InvalidConsentStatus {
                         action: "authorise",
-                        status: pis::status_name(other),
+                        status: other.status_name(),
                     }),
                 }
             }
@@ -704,7 +705,7 @@ impl Sandbox {
             return other(
                 &c.machine.info().client_id,
                 awaiting,
-                vrp::status_name(&c.machine),
+                c.machine.status_name(),
             );
         }
         if let Some(c) = self.cbpii.consents.get(id) {
@@ -766,20 +767,11 @@ impl Sandbox {
                     status: "unknown",
                 });
             };
-            let next = c.machine.clone().apply(
-                ob_consent::payment::Event::Authorise {
-                    user_id: user_id.to_owned(),
-                    account_id: account,
-                },
-                now,
-            );
-            return match next {
-                Ok(m) => {
-                    c.machine = m;
-                    Ok(())
-                }
-                Err(r) => Err(r.error),
+            let event = ob_consent::payment::Event::Authorise {
+                user_id: user_id.to_owned(),
+                account_id: account,
             };
+            return transition(&mut c.machine, &mut c.updated, event, now);
         }
         if self.vrp.consents.contains_key(id) {
             let account = self.payment_account(user_id, account).ok_or(
@@ -794,7 +786,7 @@ impl Sandbox {
                 account_id: account,
             };
             if let Some(c) = self.vrp.consents.get_mut(id) {
-                c.machine = c.machine.clone().apply(event, now).map_err(|r| r.error)?;
+                transition(&mut c.machine, &mut c.updated, event, now)?;
             }
             return Ok(());
         }
@@ -820,7 +812,7 @@ impl Sandbox {
                 account_id: account,
             };
             if let Some(c) = self.cbpii.consents.get_mut(id) {
-                c.machine = c.machine.clone().apply(event, now).map_err(|r| r.error)?;
+                transition(&mut c.machine, &mut c.updated, event, now)?;
             }
             return Ok(());
         }
@@ -869,33 +861,16 @@ impl Sandbox {
         now: Instant,
     ) -> Result<(), ob_consent::ConsentError> {
         if let Some(c) = self.pis.consents.get_mut(id) {
-            return match c
-                .machine
-                .clone()
-                .apply(ob_consent::payment::Event::Reject, now)
-            {
-                Ok(m) => {
-                    c.machine = m;
-                    Ok(())
-                }
-                Err(r) => Err(r.error),
-            };
+            let event = ob_consent::payment::Event::Reject;
+            return transition(&mut c.machine, &mut c.updated, event, now);
         }
         if let Some(c) = self.vrp.consents.get_mut(id) {
-            c.machine = c
-                .machine
-                .clone()
-                .apply(ob_consent::vrp::Event::Reject, now)
-                .map_err(|r| r.error)?;
-            return Ok(());
+            let event = ob_consent::vrp::Event::Reject;
+            return transition(&mut c.machine, &mut c.updated, event, now);
         }
         if let Some(c) = self.cbpii.consents.get_mut(id) {
-            c.machine = c
-                .machine
-                .clone()
-                .apply(ob_consent::funds::Event::Reject, now)
-                .map_err(|r| r.error)?;
-            return Ok(());
+            let event = ob_consent::funds::Event::Reject;
+            return transition(&mut c.machine, &mut c.updated, event, now);
         }
         self.ais.reject(id, now)
     }
@@ -989,4 +964,18 @@ fn encode_form(pairs: &[(String, String)]) -> Vec<u8> {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     ob_oidc::form::encode_pairs(&borrowed).into_bytes()
+}
+
+/// Applies a consent event to a stored consent: its machine moves on and `updated` (its
+/// `StatusUpdateDateTime`) becomes `now`; on a refusal the machine keeps the state it gives
+/// back and `updated` stays.
+pub(crate) fn transition<M: ConsentMachine + Clone>(
+    machine: &mut M,
+    updated: &mut Instant,
+    event: M::Event,
+    now: Instant,
+) -> Result<(), ob_consent::ConsentError> {
+    ob_consent::transition(machine, event, now)?;
+    *updated = now;
+    Ok(())
 }

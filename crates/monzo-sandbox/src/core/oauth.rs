@@ -1095,7 +1095,10 @@ impl Sandbox {
         }
         // Monzo fails the authorisation of a payment the account cannot cover.
         if self.insufficient_funds(&p.consent_id, user_id, account.clone()) {
-            let _ = self.reject_consent(&p.consent_id, ctx.now);
+            // The consent is rejected if it still awaits authorisation; one that does not (an
+            // authorised consent being re-authenticated) keeps its state, and the machine's
+            // refusal says only that: the TPP is denied either way.
+            let _refused = self.reject_consent(&p.consent_id, ctx.now);
             return self.deny_with(
                 p,
                 "access_denied",
@@ -1146,7 +1149,9 @@ impl Sandbox {
     }
 
     fn deny(&mut self, p: &PendingAuthorization, ctx: &Ctx) -> Response<Vec<u8>> {
-        let _ = self.reject_consent(&p.consent_id, ctx.now);
+        // As above: a consent that no longer awaits authorisation (a declined
+        // re-authentication) keeps its state; the TPP is denied either way.
+        let _refused = self.reject_consent(&p.consent_id, ctx.now);
         self.deny_with(p, "access_denied", "The customer rejected the request.")
     }
 

@@ -4,6 +4,7 @@
 //! idempotency ledger, daily limit) and `ob-jose` (detached signatures on requests and
 //! responses); this module routes, stores and renders.
 
+use ob_consent::ConsentMachine;
 use std::collections::HashMap;
 
 use ::http::{HeaderValue, Method, Request, Response, StatusCode};
@@ -133,7 +134,7 @@ pub(crate) struct StoredConsent {
     permission: Option<String>,
     /// `DesiredStatus` (approve?), `UserID`, `AccountID`.
     pub(crate) desired: Option<(bool, Option<String>, Option<String>)>,
-    updated: Instant,
+    pub(crate) updated: Instant,
 }
 
 /// A payment order.
@@ -227,16 +228,6 @@ impl State {
         {
             order.last_execution = Some((at, rejection));
         }
-    }
-}
-
-/// The OBIE name of a payment consent's status.
-pub(crate) fn status_name(c: &PaymentConsent) -> &'static str {
-    match c {
-        PaymentConsent::AwaitingAuthorisation(_) => "AwaitingAuthorisation",
-        PaymentConsent::Authorised(_) => "Authorised",
-        PaymentConsent::Rejected(_) => "Rejected",
-        PaymentConsent::Consumed(_) => "Consumed",
     }
 }
 
@@ -791,7 +782,7 @@ impl Sandbox {
         let PaymentConsent::Authorised(auth) = &c.machine else {
             return Err(ConsentError::InvalidConsentStatus {
                 action: "confirm funds",
-                status: status_name(&c.machine),
+                status: c.machine.status_name(),
             }
             .to_api_error());
         };
@@ -841,7 +832,7 @@ impl Sandbox {
         let PaymentConsent::Authorised(auth) = stored.machine.clone() else {
             return Err(ConsentError::InvalidConsentStatus {
                 action: "create a payment order",
-                status: status_name(&stored.machine),
+                status: stored.machine.status_name(),
             }
             .to_api_error());
         };

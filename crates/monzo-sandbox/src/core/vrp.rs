@@ -3,6 +3,7 @@
 //! (limits per payment and per period, the validity window), the shared idempotency ledger,
 //! and signatures on requests and responses. Monzo omits `payment-details`.
 
+use ob_consent::ConsentMachine;
 use std::collections::HashMap;
 
 use ::http::{Method, Request, Response, StatusCode};
@@ -34,7 +35,7 @@ pub(crate) struct StoredConsent {
     read_refund_account: bool,
     /// `DesiredStatus` (approve?); Monzo documents no `UserID` for VRP consents.
     pub(crate) desired: Option<bool>,
-    updated: Instant,
+    pub(crate) updated: Instant,
 }
 
 /// A payment under a VRP consent.
@@ -56,16 +57,6 @@ struct Payment {
 pub(crate) struct State {
     pub(crate) consents: HashMap<String, StoredConsent>,
     payments: HashMap<String, Payment>,
-}
-
-/// The OBIE name of a VRP consent's status (`Deleted` is the sandbox's own, never served).
-pub(crate) fn status_name(c: &VrpConsent) -> &'static str {
-    match c {
-        VrpConsent::AwaitingAuthorisation(_) => "AwaitingAuthorisation",
-        VrpConsent::Authorised(_) => "Authorised",
-        VrpConsent::Rejected(_) => "Rejected",
-        VrpConsent::Deleted(_) => "Deleted",
-    }
 }
 
 fn caller(token: TokenUse<'_>) -> Caller<'_> {
@@ -151,7 +142,7 @@ impl Sandbox {
     fn vrp_consent_body(&self, id: &str) -> Value {
         let c = &self.vrp.consents[id];
         // A deleted consent is never shown (it is an unknown resource).
-        let status = status_name(&c.machine);
+        let status = c.machine.status_name();
         let mut data = json!({
             "ConsentId": id,
             "CreationDateTime": rfc3339(c.machine.info().created),
@@ -204,13 +195,15 @@ impl Sandbox {
         ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
-        let m = self.owned_vrp_consent(id, &client)?.machine.clone();
-        let deleted = m
-            .apply(machine::Event::Delete, ctx.now)
-            .map_err(|r| r.error.to_api_error())?;
+        self.owned_vrp_consent(id, &client)?;
         if let Some(c) = self.vrp.consents.get_mut(id) {
-            c.machine = deleted;
-            c.updated = ctx.now;
+            super::transition(
+                &mut c.machine,
+                &mut c.updated,
+                machine::Event::Delete,
+                ctx.now,
+            )
+            .map_err(|e| e.to_api_error())?;
         }
         self.tokens.revoke(id, ctx.now);
         let mut resp = Response::new(Vec::new());
@@ -224,7 +217,7 @@ impl Sandbox {
             VrpConsent::Authorised(a) => Ok(a),
             other => Err(ConsentError::InvalidConsentStatus {
                 action: "use",
-                status: status_name(other),
+                status: other.status_name(),
             }
             .to_api_error()),
         }
@@ -306,7 +299,7 @@ impl Sandbox {
         let VrpConsent::Authorised(auth) = stored.machine.clone() else {
             return Err(ConsentError::InvalidConsentStatus {
                 action: "make a payment",
-                status: status_name(&stored.machine),
+                status: stored.machine.status_name(),
             }
             .to_api_error());
         };
