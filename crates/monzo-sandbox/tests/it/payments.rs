@@ -326,3 +326,29 @@ fn payment_users_accounts_and_funds_are_checked() {
     );
     assert_eq!(status, 403, "funds confirmation takes the consent's token");
 }
+
+/// A consent's `StatusUpdateDateTime` is when its status last changed (OBIE: "Date and time at
+/// which the resource status was updated"): authorising a payment consent an hour after it was
+/// made moves it on, and `CreationDateTime` stays.
+#[test]
+fn authorising_a_payment_consent_updates_its_status_time() {
+    let mut p = Payer::new();
+    let id = p.consent("1.00", "status-time");
+    let app = p.app.clone();
+    let path = format!("{PISP}/domestic-payment-consents/{id}");
+    let (_, before) = p.tpp.json("GET", &path, &app, None);
+    crate::clock::advance(&mut p.tpp, "PT1H");
+    p.authorise(&id);
+    let (status, after) = p.tpp.json("GET", &path, &app, None);
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["Data"]["Status"], "Authorised");
+    assert_eq!(
+        after["Data"]["CreationDateTime"],
+        before["Data"]["CreationDateTime"]
+    );
+    let at = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v["Data"]["StatusUpdateDateTime"].as_str().unwrap())
+            .unwrap()
+    };
+    assert_eq!(at(&after) - at(&before), chrono::Duration::hours(1));
+}
