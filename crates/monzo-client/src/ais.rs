@@ -98,7 +98,7 @@ impl Client {
             .header("authorization", format!("Bearer {token}"))
             .header("accept", "application/json")
             .body(Vec::new())
-            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
+            .map_err(|e| ClientError::build(format!("a request to {url}"), e))?;
         let resp = self.expect_success(req).await?;
         decode(url, resp.body())
     }
@@ -132,7 +132,7 @@ impl Client {
         let bytes = match body {
             Some(v) => {
                 b = b.header("content-type", "application/json");
-                serde_json::to_vec(v).map_err(|e| ClientError::Config(e.to_string()))?
+                serde_json::to_vec(v).map_err(|e| ClientError::build("the request body", e))?
             }
             None => Vec::new(),
         };
@@ -144,7 +144,7 @@ impl Client {
         }
         let req = b
             .body(bytes)
-            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
+            .map_err(|e| ClientError::build(format!("a request to {url}"), e))?;
         Ok(self.expect_success(req).await?.into_body())
     }
 
@@ -159,7 +159,8 @@ impl Client {
         consent: &OBReadConsent1,
     ) -> Result<OBReadConsentResponse1, ClientError> {
         let url = self.aisp("/account-access-consents");
-        let body = serde_json::to_value(consent).map_err(|e| ClientError::Config(e.to_string()))?;
+        let body =
+            serde_json::to_value(consent).map_err(|e| ClientError::build("the request body", e))?;
         let bytes = self
             .send_json(Method::POST, &url, token, Some(&body))
             .await?;

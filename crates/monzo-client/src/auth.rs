@@ -86,7 +86,7 @@ impl Client {
         let uri = self.discovery().await?.jwks_uri.clone();
         let req = Request::get(&uri)
             .body(Vec::new())
-            .map_err(|e| ClientError::Config(format!("{uri}: {e}")))?;
+            .map_err(|e| ClientError::build(format!("a request to {uri}"), e))?;
         let resp = self.expect_success(req).await?;
         let keys = Jwks::from_json(resp.body())?;
         Ok(self.bank_keys.get_or_init(|| keys))
@@ -223,7 +223,7 @@ impl Client {
     pub async fn follow_authorization(&self, auth: &Authorization) -> Result<String, ClientError> {
         let req = Request::get(&auth.url)
             .body(Vec::new())
-            .map_err(|e| ClientError::Config(e.to_string()))?;
+            .map_err(|e| ClientError::build("the authorization request", e))?;
         let resp = self.expect_success(req).await?;
         resp.headers()
             .get(http::header::LOCATION)

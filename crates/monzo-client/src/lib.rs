@@ -12,7 +12,7 @@ mod transport;
 
 pub use ais::{Pages, TransactionQuery};
 pub use auth::{Authorization, Software};
-pub use error::ClientError;
+pub use error::{chain, ClientError};
 pub use events::{EventNotification, PolledEvents, RejectedEvent, RESOURCE_UPDATE};
 pub use ob_consent::rejection::RejectionReason;
 pub use pis::{rejection_reason, PaymentApi, Signed};
@@ -207,7 +207,7 @@ impl Client {
             .user_agent(concat!("monzo-client/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = &config.root_ca {
             let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .map_err(|e| ClientError::Config(format!("root CA: {e}")))?;
+                .map_err(|e| ClientError::build("the root CA", e))?;
             if certs.is_empty() {
                 return Err(ClientError::Config(
                     "root CA: no certificate in the PEM".into(),
@@ -220,12 +220,12 @@ impl Client {
             pem.push(b'\n');
             pem.extend_from_slice(key.as_bytes());
             let id = reqwest::Identity::from_pem(&pem)
-                .map_err(|e| ClientError::Config(format!("client identity: {e}")))?;
+                .map_err(|e| ClientError::build("the client identity", e))?;
             b = b.identity(id);
         }
         let http = b
             .build()
-            .map_err(|e| ClientError::Config(format!("HTTP client: {e}")))?;
+            .map_err(|e| ClientError::build("the HTTP client", e))?;
         Ok(Client {
             http,
             config: std::sync::Arc::new(config),

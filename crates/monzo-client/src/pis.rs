@@ -100,7 +100,8 @@ impl Client {
         body: &B,
         idempotency_key: Option<&str>,
     ) -> Result<Signed<R>, ClientError> {
-        let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Config(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec(body).map_err(|e| ClientError::build("the request body", e))?;
         let signature =
             DetachedSigner::new(&software.key, software.signature_issuer()).sign(&bytes, now())?;
         let key = idempotency_key.map_or_else(random_id, str::to_owned);
@@ -113,7 +114,7 @@ impl Client {
             .header("x-idempotency-key", &key)
             .header(JWS_HEADER, signature)
             .body(bytes)
-            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
+            .map_err(|e| ClientError::build(format!("a request to {url}"), e))?;
         let resp = self.expect_success(req).await?;
         self.read_signed(url, resp, key).await
     }
@@ -246,7 +247,8 @@ impl Client {
             "{}/funds-confirmation-consents",
             self.config.endpoints.cbpii
         );
-        let v = serde_json::to_value(body).map_err(|e| ClientError::Config(e.to_string()))?;
+        let v =
+            serde_json::to_value(body).map_err(|e| ClientError::build("the request body", e))?;
         let bytes = self.send_json(Method::POST, &url, token, Some(&v)).await?;
         decode(&url, &bytes)
     }
@@ -258,7 +260,8 @@ impl Client {
         body: &B,
     ) -> Result<R, ClientError> {
         let url = format!("{}/funds-confirmations", self.config.endpoints.cbpii);
-        let v = serde_json::to_value(body).map_err(|e| ClientError::Config(e.to_string()))?;
+        let v =
+            serde_json::to_value(body).map_err(|e| ClientError::build("the request body", e))?;
         let bytes = self.send_json(Method::POST, &url, token, Some(&v)).await?;
         decode(&url, &bytes)
     }

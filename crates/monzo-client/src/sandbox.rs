@@ -133,7 +133,7 @@ impl Client {
         }
         let req = req
             .body(body.map(|b| b.to_string().into_bytes()).unwrap_or_default())
-            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
+            .map_err(|e| ClientError::build(format!("a request to {url}"), e))?;
         let resp = self.expect_success(req).await?;
         decode(&url, resp.body())
     }

@@ -170,8 +170,8 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     url: &str,
     body: &[u8],
 ) -> Result<T, ClientError> {
-    ob_model::decode::from_slice(body).map_err(|e| ClientError::Decode {
+    ob_model::decode::from_slice(body).map_err(|source| ClientError::Decode {
         url: url.to_owned(),
-        reason: e.to_string(),
+        source,
     })
 }

@@ -1,6 +1,7 @@
 //! What each subcommand does: a thin layer over `monzo-client` (and, for `sandbox` and
 //! `register --sandbox`, over the emulator's server crate).
 
+use anyhow::{anyhow, bail, Context};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -188,10 +189,10 @@ fn rejection_reason(text: &str) -> Result<String, String> {
 
 /// A sandbox user by name or id and their current account; an unknown one is an error (the
 /// sandbox would otherwise pick a test user of its own).
-fn known_user(name: &str) -> Result<(String, String), String> {
+fn known_user(name: &str) -> anyhow::Result<(String, String)> {
     match USERS.iter().find(|(n, id, _)| *n == name || *id == name) {
         Some((_, id, account)) => Ok(((*id).to_owned(), (*account).to_owned())),
-        None => Err(format!(
+        None => Err(anyhow!(
             "unknown sandbox user {name:?}: expected one of {}",
             USERS
                 .iter()
@@ -218,12 +219,20 @@ pub fn gbp_amount(text: &str) -> Result<String, String> {
     }
 }
 
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
+/// What to do about an error, when the error is one a newcomer meets: nothing answering at
+/// the profile's address (the emulator is not running).
+pub fn hint(e: &anyhow::Error) -> Option<String> {
+    let client = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<monzo_client::ClientError>())?;
+    client.is_connect().then(|| {
+        "nothing answers at the profile's address: if it is the local emulator's, start it with          `monzo-ob sandbox` (or `cargo run -p monzo-sandbox`) in another terminal and try again"
+            .to_owned()
+    })
 }
 
 /// Runs a command.
-pub async fn run(cli: Cli) -> Result<(), String> {
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let dir = Dir(cli.profile.clone());
     match cli.command {
         Command::Sandbox(SandboxArgs { action: None, run }) => sandbox(&run).await,
@@ -309,23 +318,21 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 debug_assert!(accounts_app);
                 (profile.accounts_client, "accounts")
             };
-            let id = id.ok_or(format!(
-                "no client registered for {scope}: run `monzo-ob register`"
-            ))?;
-            let t = client.client_credentials(&id, scope).await.map_err(err)?;
+            let id = id.with_context(|| {
+                format!("no client registered for {scope}: run `monzo-ob register`")
+            })?;
+            let t = client.client_credentials(&id, scope).await?;
             println!("{}", t.access_token.expose());
             Ok(())
         }
     }
 }
 
-async fn sandbox(args: &monzo_sandbox::server::cli::RunArgs) -> Result<(), String> {
-    let running = monzo_sandbox::server::start(args.options())
-        .await
-        .map_err(err)?;
+async fn sandbox(args: &monzo_sandbox::server::cli::RunArgs) -> anyhow::Result<()> {
+    let running = monzo_sandbox::server::start(args.options()).await?;
     println!("Monzo Open Banking sandbox on {}", running.base_url);
     println!("next: monzo-ob register --sandbox   (in another terminal)");
-    tokio::signal::ctrl_c().await.map_err(err)?;
+    tokio::signal::ctrl_c().await?;
     running.stop().await;
     Ok(())
 }
@@ -335,9 +342,9 @@ async fn sandbox(args: &monzo_sandbox::server::cli::RunArgs) -> Result<(), Strin
 async fn bank_now(
     client: &Client,
     profile: &Profile,
-) -> Result<chrono::DateTime<chrono::Utc>, String> {
+) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
     if profile.sandbox {
-        Ok(client.sandbox_clock().await.map_err(err)?.now)
+        Ok(client.sandbox_clock().await?.now)
     } else {
         Ok(chrono::Utc::now())
     }
@@ -395,20 +402,17 @@ pub fn clock_duration(text: &str) -> Result<String, String> {
 }
 
 /// `monzo-ob sandbox clock`: shows or moves the sandbox clock of the profile's emulator.
-async fn clock(dir: &Dir, action: ClockAction) -> Result<(), String> {
+async fn clock(dir: &Dir, action: ClockAction) -> anyhow::Result<()> {
     let profile = dir.profile()?;
     if !profile.sandbox {
-        return Err(
-            "the profile is not the local emulator's: the clock is a sandbox control".into(),
-        );
+        bail!("the profile is not the local emulator's: the clock is a sandbox control");
     }
     let client = dir.client(&profile)?;
     let c = match action {
         ClockAction::Show => client.sandbox_clock().await,
         ClockAction::Advance { by } => client.sandbox_advance_clock(&by).await,
         ClockAction::Set { to } => client.sandbox_set_clock(to).await,
-    }
-    .map_err(err)?;
+    }?;
     let offset = chrono::Duration::seconds(c.offset_seconds);
     let sign = if c.offset_seconds < 0 { "-" } else { "+" };
     let abs = offset.abs();
@@ -424,13 +428,10 @@ async fn clock(dir: &Dir, action: ClockAction) -> Result<(), String> {
 }
 
 /// `monzo-ob sandbox revoke`: the customer withdraws access to a consent in the app.
-async fn revoke(dir: &Dir, consent_id: Option<String>) -> Result<(), String> {
+async fn revoke(dir: &Dir, consent_id: Option<String>) -> anyhow::Result<()> {
     let profile = dir.profile()?;
     if !profile.sandbox {
-        return Err(
-            "the profile is not the local emulator's: revoking as the customer is a sandbox control"
-                .into(),
-        );
+        bail!("the profile is not the local emulator's: revoking as the customer is a sandbox control");
     }
     let consent_id = match consent_id {
         Some(id) => id,
@@ -438,15 +439,12 @@ async fn revoke(dir: &Dir, consent_id: Option<String>) -> Result<(), String> {
             .accounts
             .as_ref()
             .map(|t| t.consent_id.clone())
-            .ok_or(
+            .context(
             "no account-access consent in the profile: run `monzo-ob authorize` first, or name one",
         )?,
     };
     let client = dir.client(&profile)?;
-    let answer = client
-        .sandbox_revoke_access(&consent_id)
-        .await
-        .map_err(err)?;
+    let answer = client.sandbox_revoke_access(&consent_id).await?;
     let revoked = answer["Data"]["TokensRevoked"].as_bool().unwrap_or(false);
     println!(
         "access to {consent_id} withdrawn by the customer{}; the consent is still Authorised (`monzo-ob authorize` asks again)",
@@ -455,7 +453,37 @@ async fn revoke(dir: &Dir, consent_id: Option<String>) -> Result<(), String> {
     Ok(())
 }
 
-async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
+/// Registers, writing nothing into the profile until every registration succeeded: the
+/// certificate, keys and statement go to a staging directory beside the profile's files, and
+/// move into place (each file renamed over the old one) only at the end.
+async fn register(dir: &Dir, a: RegisterArgs) -> anyhow::Result<()> {
+    let staging = Dir(dir.0.join(format!(".register-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&staging.0);
+    let result = register_staged(dir, &staging, a).await;
+    let result = match result {
+        Ok(profile) => commit_staged(dir, &staging).and_then(|()| {
+            dir.save(&profile)?;
+            println!("profile saved in {}", dir.0.display());
+            Ok(())
+        }),
+        Err(e) => Err(e),
+    };
+    let _ = std::fs::remove_dir_all(&staging.0);
+    result
+}
+
+/// Moves every file of `staging` into `dir`, each renamed over the file it replaces.
+fn commit_staged(dir: &Dir, staging: &Dir) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(&staging.0).with_context(|| staging.0.display().to_string())? {
+        let entry = entry?;
+        let to = dir.file(&entry.file_name().to_string_lossy());
+        std::fs::rename(entry.path(), &to).with_context(|| to.display().to_string())?;
+    }
+    Ok(())
+}
+
+/// The registrations, with every new file written to `staging`; the profile to save.
+async fn register_staged(dir: &Dir, staging: &Dir, a: RegisterArgs) -> anyhow::Result<Profile> {
     let mut profile;
     let statement;
     let dn;
@@ -469,18 +497,28 @@ async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
             organization_identifier: None,
             common_name: software_id.clone(),
         };
+        // The certificate comes from the development CA the emulator keeps in its state
+        // directory: an emulator run with `--memory` keeps none.
+        if !a.sandbox_state.join("sandbox.sqlite3").is_file() {
+            bail!(
+                "no emulator state in {}: `register --sandbox` issues the client certificate \
+                 from the development CA the emulator keeps there, and an emulator run with \
+                 `--memory` keeps none. Start it with `monzo-ob sandbox` (state in \
+                 .monzo-sandbox) or `--state DIR`, and pass that directory as `--sandbox-state`",
+                a.sandbox_state.display()
+            );
+        }
         let (issued, ca) =
-            monzo_sandbox::server::issue_client_certificate_from_state(&a.sandbox_state, &subject)
-                .map_err(err)?;
-        dir.write("client.pem", &issued.cert_pem)?;
-        dir.write("client.key", &issued.key_pem)?;
-        dir.write("ca.pem", &ca)?;
+            monzo_sandbox::server::issue_client_certificate_from_state(&a.sandbox_state, &subject)?;
+        staging.write("client.pem", &issued.cert_pem)?;
+        staging.write("client.key", &issued.key_pem)?;
+        staging.write("ca.pem", &ca)?;
         // Keep the signing key of an earlier registration: the directory knows its keys.
         let key = match dir.profile().and_then(|p| dir.software(&p)) {
             Ok(s) if s.software_id == software_id => s.key,
-            _ => ob_jose::SigningKey::generate("monzo-ob-1", 2048).map_err(err)?,
+            _ => ob_jose::SigningKey::generate("monzo-ob-1", 2048)?,
         };
-        dir.write("signing.key", &key.to_pkcs8_pem().map_err(err)?)?;
+        staging.write("signing.key", &key.to_pkcs8_pem()?)?;
         let endpoints = monzo_client::Endpoints::local(&a.base);
         profile = Profile {
             issuer: endpoints.issuer,
@@ -498,7 +536,7 @@ async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
             funds_client: None,
             accounts: None,
         };
-        let client = dir.client(&profile)?;
+        let client = staging.client(&profile)?;
         let jwks = ob_jose::Jwks {
             keys: vec![key.public_jwk()],
         };
@@ -511,7 +549,7 @@ async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
                 &jwks,
             )
             .await
-            .map_err(err)?;
+            .map_err(|e| already_registered(e, &software_id))?;
         statement = issued.software_statement;
         dn = subject.dn();
     } else {
@@ -523,24 +561,24 @@ async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
             a.signing_key,
             a.kid,
         ) else {
-            return Err("--issuer, --aisp, --pisp, --ssa, --signing-key and --kid are required without --sandbox".into());
+            bail!("--issuer, --aisp, --pisp, --ssa, --signing-key and --kid are required without --sandbox");
         };
         let (Some(cert), Some(key), Some(subject_dn)) = (a.cert, a.key, a.subject_dn) else {
-            return Err("--cert, --key and --subject-dn are required without --sandbox".into());
+            bail!("--cert, --key and --subject-dn are required without --sandbox");
         };
         statement = std::fs::read_to_string(&ssa)
-            .map_err(|e| format!("{}: {e}", ssa.display()))?
+            .with_context(|| ssa.display().to_string())?
             .trim()
             .to_owned();
         // The ids the statement names (the ASPSP verifies its signature; this only reads it).
-        let (_, payload) = ob_jose::dangerous::peek_unverified(&statement).map_err(err)?;
+        let (_, payload) = ob_jose::dangerous::peek_unverified(&statement)?;
         let claims: ob_dcr::ssa::SsaClaims = serde_json::from_slice(&payload)
-            .map_err(|e| format!("{}: not a software statement: {e}", ssa.display()))?;
-        copy_into(dir, &sk, "signing.key")?;
-        copy_into(dir, &cert, "client.pem")?;
-        copy_into(dir, &key, "client.key")?;
+            .with_context(|| format!("{}: not a software statement", ssa.display()))?;
+        copy_into(staging, &sk, "signing.key")?;
+        copy_into(staging, &cert, "client.pem")?;
+        copy_into(staging, &key, "client.key")?;
         if let Some(ca) = &a.ca {
-            copy_into(dir, ca, "ca.pem")?;
+            copy_into(staging, ca, "ca.pem")?;
         }
         let cbpii = a
             .cbpii
@@ -563,11 +601,11 @@ async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
         };
         dn = subject_dn;
     }
-    let client = dir.client(&profile)?;
-    let software = dir.software(&profile)?;
+    let client = staging.client(&profile)?;
+    let software = staging.software(&profile)?;
     // One registration per API (Monzo: since 2020-07-23 a registration may not combine the
     // payments and accounts scopes); confirmation of funds only for a CBPII.
-    let (_, payload) = ob_jose::dangerous::peek_unverified(&statement).map_err(err)?;
+    let (_, payload) = ob_jose::dangerous::peek_unverified(&statement)?;
     let roles: Vec<String> = serde_json::from_slice::<ob_dcr::ssa::SsaClaims>(&payload)
         .map(|c| c.software_roles)
         .unwrap_or_default();
@@ -593,10 +631,9 @@ async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
             &dn,
             &ob_dcr::uuid_v4(jti),
             chrono::Utc::now(),
-        )
-        .map_err(err)?;
-        let jwt = request.sign(&software.key).map_err(err)?;
-        let reg = client.register(&jwt).await.map_err(err)?;
+        )?;
+        let jwt = request.sign(&software.key)?;
+        let reg = client.register(&jwt).await?;
         let id = reg.client_id.map(|c| c.to_string()).unwrap_or_default();
         println!("registered {scope}: client {id}");
         match i {
@@ -605,9 +642,25 @@ async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
             _ => profile.funds_client = Some(id),
         }
     }
-    dir.save(&profile)?;
-    println!("profile saved in {}", dir.0.display());
-    Ok(())
+    Ok(profile)
+}
+
+/// The directory's refusal of a software id it knows with other keys, said with what to do.
+fn already_registered(e: monzo_client::ClientError, software_id: &str) -> anyhow::Error {
+    let exists = e.api().is_some_and(|a| {
+        a.details
+            .iter()
+            .any(|d| d.code.as_str() == "UK.OBIE.Rules.ResourceAlreadyExists")
+    });
+    if exists {
+        anyhow::Error::new(e).context(format!(
+            "the emulator's directory already knows software `{software_id}` with other keys \
+             (another profile registered it): register under another id with \
+             `--software-id`, or use the profile that registered it (`--profile`)"
+        ))
+    } else {
+        e.into()
+    }
 }
 
 /// Sends the customer through `auth`: at once for a sandbox user, else by printing the URL
@@ -617,9 +670,9 @@ async fn complete(
     auth: &Authorization,
     automatic: bool,
     callback: Option<String>,
-) -> Result<monzo_client::TokenResponse, String> {
+) -> anyhow::Result<monzo_client::TokenResponse> {
     let callback = if automatic {
-        client.follow_authorization(auth).await.map_err(err)?
+        client.follow_authorization(auth).await?
     } else if let Some(c) = callback {
         c
     } else {
@@ -628,13 +681,10 @@ async fn complete(
             auth.url
         );
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(err)?;
+        std::io::stdin().lock().read_line(&mut line)?;
         line.trim().to_owned()
     };
-    client
-        .complete_authorization(auth, &callback)
-        .await
-        .map_err(err)
+    Ok(client.complete_authorization(auth, &callback).await?)
 }
 
 fn tokens_of(consent_id: &str, t: &monzo_client::TokenResponse) -> Tokens {
@@ -646,29 +696,24 @@ fn tokens_of(consent_id: &str, t: &monzo_client::TokenResponse) -> Tokens {
     }
 }
 
-async fn authorize(dir: &Dir, a: AuthorizeArgs) -> Result<(), String> {
+async fn authorize(dir: &Dir, a: AuthorizeArgs) -> anyhow::Result<()> {
     let mut profile = dir.profile()?;
     let client = dir.client(&profile)?;
     let software = dir.software(&profile)?;
     let client_id = profile
         .accounts_client
         .clone()
-        .ok_or("no accounts client: run `monzo-ob register`")?;
-    let app = client
-        .client_credentials(&client_id, "accounts")
-        .await
-        .map_err(err)?;
+        .context("no accounts client: run `monzo-ob register`")?;
+    let app = client.client_credentials(&client_id, "accounts").await?;
     let mut data = json!({"Permissions": a.permissions});
     if let Some(u) = &a.user {
         let (user_id, _) = known_user(u)?;
         data["SupplementaryData"] = json!({"DesiredStatus": "Authorised", "UserID": user_id});
     }
-    let consent: OBReadConsent1 =
-        serde_json::from_value(json!({"Data": data, "Risk": {}})).map_err(err)?;
+    let consent: OBReadConsent1 = serde_json::from_value(json!({"Data": data, "Risk": {}}))?;
     let created = client
         .create_account_access_consent(app.access_token.expose(), &consent)
-        .await
-        .map_err(err)?;
+        .await?;
     let consent_id = created.data.consent_id.to_string();
     let auth = client
         .authorization(
@@ -678,8 +723,7 @@ async fn authorize(dir: &Dir, a: AuthorizeArgs) -> Result<(), String> {
             "openid accounts",
             &profile.redirect_uri,
         )
-        .await
-        .map_err(err)?;
+        .await?;
     let tokens = complete(&client, &auth, a.user.is_some(), a.callback).await?;
     profile.accounts = Some(tokens_of(&consent_id, &tokens));
     dir.save(&profile)?;
@@ -689,13 +733,13 @@ async fn authorize(dir: &Dir, a: AuthorizeArgs) -> Result<(), String> {
 
 /// The client and a live account-information access token (refreshed, and saved, if it
 /// expired).
-async fn accounts_session(dir: &Dir) -> Result<(Client, Profile, String), String> {
+async fn accounts_session(dir: &Dir) -> anyhow::Result<(Client, Profile, String)> {
     let mut profile = dir.profile()?;
     let client = dir.client(&profile)?;
     let tokens = profile
         .accounts
         .clone()
-        .ok_or("no authorised consent: run `monzo-ob authorize`")?;
+        .context("no authorised consent: run `monzo-ob authorize`")?;
     let expires_at = tokens
         .expires_at
         .as_deref()
@@ -707,14 +751,13 @@ async fn accounts_session(dir: &Dir) -> Result<(Client, Profile, String), String
     if !expired {
         return Ok((client, profile, tokens.access_token));
     }
-    let refresh = tokens.refresh_token.clone().ok_or(
+    let refresh = tokens.refresh_token.clone().context(
         "the access token expired and there is no refresh token: run `monzo-ob authorize`",
     )?;
     let client_id = profile.accounts_client.clone().unwrap_or_default();
     let fresh = client
         .refresh(&client_id, &monzo_client::Secret::new(refresh))
-        .await
-        .map_err(err)?;
+        .await?;
     let t = tokens_of(&tokens.consent_id, &fresh);
     let access = t.access_token.clone();
     profile.accounts = Some(t);
@@ -722,8 +765,8 @@ async fn accounts_session(dir: &Dir) -> Result<(Client, Profile, String), String
     Ok((client, profile, access))
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
-    println!("{}", serde_json::to_string_pretty(v).map_err(err)?);
+fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
 }
 
@@ -734,13 +777,13 @@ fn text<'a>(v: &'a Value, path: &[&str]) -> &'a str {
         .unwrap_or_default()
 }
 
-async fn accounts(dir: &Dir, json: bool) -> Result<(), String> {
+async fn accounts(dir: &Dir, json: bool) -> anyhow::Result<()> {
     let (client, _, token) = accounts_session(dir).await?;
-    let read = client.accounts(&token).await.map_err(err)?;
+    let read = client.accounts(&token).await?;
     if json {
         return print_json(&read);
     }
-    let v = serde_json::to_value(&read).map_err(err)?;
+    let v = serde_json::to_value(&read)?;
     for a in v["Data"]["Account"].as_array().into_iter().flatten() {
         let ids: Vec<&str> = a["Account"]
             .as_array()
@@ -763,11 +806,11 @@ async fn account_ids(
     client: &Client,
     token: &str,
     one: Option<String>,
-) -> Result<Vec<String>, String> {
+) -> anyhow::Result<Vec<String>> {
     if let Some(a) = one {
         return Ok(vec![a]);
     }
-    let read = client.accounts(token).await.map_err(err)?;
+    let read = client.accounts(token).await?;
     Ok(read
         .data
         .account
@@ -782,18 +825,15 @@ async fn balances(
     account: Option<String>,
     include_pots: bool,
     json: bool,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     let (client, _, token) = accounts_session(dir).await?;
     for id in account_ids(&client, &token, account).await? {
-        let read = client
-            .balances(&token, &id, include_pots)
-            .await
-            .map_err(err)?;
+        let read = client.balances(&token, &id, include_pots).await?;
         if json {
             print_json(&read)?;
             continue;
         }
-        let v = serde_json::to_value(&read).map_err(err)?;
+        let v = serde_json::to_value(&read)?;
         for b in v["Data"]["Balance"].as_array().into_iter().flatten() {
             let sign = if text(b, &["CreditDebitIndicator"]) == "Debit" {
                 "-"
@@ -821,7 +861,7 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-async fn transactions(dir: &Dir, a: TransactionsArgs) -> Result<(), String> {
+async fn transactions(dir: &Dir, a: TransactionsArgs) -> anyhow::Result<()> {
     let (client, _, token) = accounts_session(dir).await?;
     let account = match a.account {
         Some(id) => id,
@@ -829,7 +869,7 @@ async fn transactions(dir: &Dir, a: TransactionsArgs) -> Result<(), String> {
             .await?
             .into_iter()
             .next()
-            .ok_or("the consent covers no account")?,
+            .context("the consent covers no account")?,
     };
     let query = TransactionQuery {
         from: a.from,
@@ -841,15 +881,15 @@ async fn transactions(dir: &Dir, a: TransactionsArgs) -> Result<(), String> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut all = Vec::new();
     if a.csv {
-        writeln!(out, "TransactionId,BookingDateTime,Status,CreditDebitIndicator,Amount,Currency,TransactionInformation,Code,Balance").map_err(err)?;
+        writeln!(out, "TransactionId,BookingDateTime,Status,CreditDebitIndicator,Amount,Currency,TransactionInformation,Code,Balance")?;
     }
     let mut count = 0usize;
-    while let Some(page) = pages.next_page().await.map_err(err)? {
+    while let Some(page) = pages.next_page().await? {
         let total = pages.total_pages.map_or("?".to_owned(), |t| t.to_string());
         eprint!("\rpage {}/{total}, {count} transactions", pages.fetched);
         for tx in page.data.transaction.unwrap_or_default() {
             count += 1;
-            let v = serde_json::to_value(&tx).map_err(err)?;
+            let v = serde_json::to_value(&tx)?;
             if a.json {
                 all.push(v);
             } else if a.csv {
@@ -866,7 +906,7 @@ async fn transactions(dir: &Dir, a: TransactionsArgs) -> Result<(), String> {
                 ]
                 .map(csv_field)
                 .join(",");
-                writeln!(out, "{row}").map_err(err)?;
+                writeln!(out, "{row}")?;
             } else {
                 let sign = if text(&v, &["CreditDebitIndicator"]) == "Debit" {
                     "-"
@@ -880,26 +920,26 @@ async fn transactions(dir: &Dir, a: TransactionsArgs) -> Result<(), String> {
                     text(&v, &["Amount", "Amount"]),
                     text(&v, &["Amount", "Currency"]),
                     text(&v, &["TransactionInformation"])
-                )
-                .map_err(err)?;
+                )?;
             }
         }
     }
     eprintln!("\r{count} transactions in {} pages{:20}", pages.fetched, "");
     if a.json {
-        serde_json::to_writer_pretty(&mut out, &all).map_err(err)?;
-        writeln!(out).map_err(err)?;
+        serde_json::to_writer_pretty(&mut out, &all)?;
+        writeln!(out)?;
     }
-    out.flush().map_err(err)
+    out.flush()?;
+    Ok(())
 }
 
-async fn pots(dir: &Dir, json: bool) -> Result<(), String> {
+async fn pots(dir: &Dir, json: bool) -> anyhow::Result<()> {
     let (client, _, token) = accounts_session(dir).await?;
-    let read = client.pots(&token).await.map_err(err)?;
+    let read = client.pots(&token).await?;
     if json {
         return print_json(&read);
     }
-    let v = serde_json::to_value(&read).map_err(err)?;
+    let v = serde_json::to_value(&read)?;
     for p in v["Data"]["Pot"].as_array().into_iter().flatten() {
         println!(
             "{}  {:>10} {}  {:<16} {}",
@@ -913,27 +953,26 @@ async fn pots(dir: &Dir, json: bool) -> Result<(), String> {
     Ok(())
 }
 
-async fn reconcile_pots(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
+async fn reconcile_pots(dir: &Dir, json: bool, csv: bool) -> anyhow::Result<()> {
     let (client, profile, token) = accounts_session(dir).await?;
     let now = bank_now(&client, &profile).await?;
-    let listed = serde_json::to_value(client.pots(&token).await.map_err(err)?).map_err(err)?;
+    let listed = serde_json::to_value(client.pots(&token).await?)?;
     let mut entries = Vec::new();
     let mut statements = Vec::new();
     for pot in listed["Data"]["Pot"].as_array().into_iter().flatten() {
         let id = text(pot, &["PotId"]);
         let history = client
             .pot_transactions(&token, id, &TransactionQuery::default())
-            .await
-            .map_err(err)?;
+            .await?;
         for tx in &history {
-            entries.push(pot_ledger::Entry::from_pot_transaction(tx).map_err(err)?);
+            entries.push(pot_ledger::Entry::from_pot_transaction(tx)?);
         }
         // The history runs from the pot's creation, so it opens at zero; the balance
         // `GET /pots` gives now closes it (a pot never goes below zero, and Monzo's
         // documentation marks positive pot balances `Debit`, so the indicator is not used).
         let balance: rust_decimal::Decimal = text(pot, &["Balance", "Amount"])
             .parse()
-            .map_err(|e| format!("the balance of {id}: {e}"))?;
+            .with_context(|| format!("the balance of {id}"))?;
         statements.push(
             pot_ledger::Statement::new(id, rust_decimal::Decimal::ZERO).closing(now, balance),
         );
@@ -950,7 +989,7 @@ async fn reconcile_pots(dir: &Dir, json: bool, csv: bool) -> Result<(), String> 
     if breaks == 0 {
         Ok(())
     } else {
-        Err(format!("{breaks} break(s): the pots do not reconcile"))
+        Err(anyhow!("{breaks} break(s): the pots do not reconcile"))
     }
 }
 
@@ -976,29 +1015,29 @@ fn report_skipped(skipped: &[pot_ledger::partial::Skipped]) {
 const SNAPSHOTS: &str = "pot-snapshots.jsonl";
 
 /// Reads snapshots, one JSON object per line (blank lines ignored).
-fn read_snapshots(path: &Path) -> Result<Vec<pot_ledger::partial::PotSnapshot>, String> {
+fn read_snapshots(path: &Path) -> anyhow::Result<Vec<pot_ledger::partial::PotSnapshot>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+        Err(e) => return Err(anyhow!("{}: {e}", path.display())),
     };
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| format!("{} line {}: {e}", path.display(), i + 1))
+            serde_json::from_str(l).with_context(|| format!("{} line {}", path.display(), i + 1))
         })
         .collect()
 }
 
 /// Today's-data mode against the ASPSP: every page of each account's transactions, without
 /// relying on the proposed `PotId`, and the pots' balances, recorded at every run.
-async fn todays_data(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
+async fn todays_data(dir: &Dir, json: bool, csv: bool) -> anyhow::Result<()> {
     use pot_ledger::partial::{
         creation_snapshot, from_open_banking, infer, pot_names, PotSnapshot,
     };
     let (client, profile, token) = accounts_session(dir).await?;
-    let pots = client.pots(&token).await.map_err(err)?.data.pot;
+    let pots = client.pots(&token).await?.data.pot;
     // The balances are as of the answer: anything booked before it is in them (the bank's
     // time, which for the emulator is its sandbox clock).
     let now = bank_now(&client, &profile).await?;
@@ -1010,8 +1049,7 @@ async fn todays_data(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
         let mut all = client
             .transaction_pages(&token, account, TransactionQuery::default())
             .collect_all()
-            .await
-            .map_err(err)?;
+            .await?;
         main.append(&mut all);
     }
     // As Monzo serves transactions today: the pot is told by its name.
@@ -1032,7 +1070,7 @@ async fn todays_data(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
     );
     let mut lines = String::new();
     for s in &recorded {
-        lines.push_str(&serde_json::to_string(s).map_err(err)?);
+        lines.push_str(&serde_json::to_string(s)?);
         lines.push('\n');
     }
     dir.write(SNAPSHOTS, &lines)?;
@@ -1059,20 +1097,20 @@ fn developer_export(
     snapshots: Option<&Path>,
     json: bool,
     csv: bool,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     use monzo_model::developer::{PotList, TransactionList};
     use pot_ledger::partial::{developer_snapshots, from_developer, infer};
-    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let read = |p: &Path| std::fs::read(p).with_context(|| p.display().to_string());
     let list: TransactionList = serde_json::from_slice(&read(transactions)?)
-        .map_err(|e| format!("{}: {e}", transactions.display()))?;
+        .with_context(|| transactions.display().to_string())?;
     let pot_list: PotList =
-        serde_json::from_slice(&read(pots)?).map_err(|e| format!("{}: {e}", pots.display()))?;
+        serde_json::from_slice(&read(pots)?).with_context(|| pots.display().to_string())?;
     let extracted = from_developer(&list.transactions);
     report_skipped(&extracted.skipped);
     let mut all = developer_snapshots(&pot_list.pots, at.unwrap_or_else(chrono::Utc::now));
     if let Some(extra) = snapshots {
         if !extra.exists() {
-            return Err(format!("{}: no such file", extra.display()));
+            return Err(anyhow!("{}: no such file", extra.display()));
         }
         all.extend(read_snapshots(extra)?);
     }
@@ -1089,7 +1127,7 @@ async fn simulate(
     merchant: Option<String>,
     name: Option<String>,
     metadata: Vec<(String, String)>,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     let profile = dir.profile()?;
     let client = dir.client(&profile)?;
     let mut body = serde_json::json!({"Source": source, "Amount": amount});
@@ -1107,25 +1145,19 @@ async fn simulate(
     if let Some(n) = name {
         body["Name"] = Value::String(n);
     }
-    let made = client
-        .sandbox_pot_transaction(pot_id, &body)
-        .await
-        .map_err(err)?;
+    let made = client.sandbox_pot_transaction(pot_id, &body).await?;
     print_json(&made)
 }
 
-async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {
+async fn pay(dir: &Dir, a: PayArgs) -> anyhow::Result<()> {
     let profile = dir.profile()?;
     let client = dir.client(&profile)?;
     let software = dir.software(&profile)?;
     let client_id = profile
         .payments_client
         .clone()
-        .ok_or("no payments client: run `monzo-ob register`")?;
-    let app = client
-        .client_credentials(&client_id, "payments")
-        .await
-        .map_err(err)?;
+        .context("no payments client: run `monzo-ob register`")?;
+    let app = client.client_credentials(&client_id, "payments").await?;
     let mut initiation = json!({
         "InstructionIdentification": format!("monzo-ob-{}", chrono::Utc::now().timestamp()),
         "EndToEndIdentification": "monzo-ob",
@@ -1149,8 +1181,7 @@ async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {
             app.access_token.expose(),
             &json!({"Data": {"Initiation": initiation}, "Risk": {}}),
         )
-        .await
-        .map_err(err)?;
+        .await?;
     let consent_id = consent.body.data.consent_id.to_string();
     let auth = client
         .authorization(
@@ -1160,8 +1191,7 @@ async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {
             "openid payments",
             &profile.redirect_uri,
         )
-        .await
-        .map_err(err)?;
+        .await?;
     let tokens = complete(&client, &auth, a.user.is_some(), a.callback).await?;
     let order = json!({"Data": {"ConsentId": consent_id, "Initiation": initiation}, "Risk": {}});
     let made: Signed<OBWriteDomesticResponse5> = client
@@ -1172,9 +1202,8 @@ async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {
             &order,
             None,
         )
-        .await
-        .map_err(err)?;
-    let v = serde_json::to_value(&made.body).map_err(err)?;
+        .await?;
+    let v = serde_json::to_value(&made.body)?;
     let status = text(&v, &["Data", "Status"]);
     let reason = monzo_client::rejection_reason(&v).map_or("", |r| r.text());
     println!(
@@ -1187,7 +1216,7 @@ async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {
     );
     if status == "Rejected" {
         // A payment that did not go is a failure of the command (exit status 1).
-        return Err(format!(
+        return Err(anyhow!(
             "the payment was rejected{}",
             match reason {
                 "" => String::new(),

@@ -31,10 +31,15 @@ use clap::{Parser, Subcommand};
 /// Monzo Open Banking from the command line.
 #[derive(Debug, Parser)]
 #[command(name = "monzo-ob", version, about)]
+#[command(propagate_version = true)]
 pub struct Cli {
     /// The profile directory (endpoints, keys, certificate, clients, tokens).
     #[arg(long, global = true, default_value = ".monzo-ob")]
     pub profile: PathBuf,
+    /// Log more to stderr (`-v` info, `-vv` debug, `-vvv` trace; the default shows warnings,
+    /// such as the client's retries). `RUST_LOG` (`monzo_client=debug,warn`) overrides it.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -207,6 +212,7 @@ pub enum ClockAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_tracing(cli.verbose);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -221,8 +227,36 @@ fn main() -> ExitCode {
     match rt.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("monzo-ob: {e}");
+            // The whole chain of causes, each once: `what failed: why: why that`.
+            eprintln!("monzo-ob: {e:#}");
+            if let Some(hint) = commands::hint(&e) {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs to stderr: warnings by default, more with `-v`, or what `RUST_LOG` says
+/// (`target=level` pairs and a default level, as `monzo_client=debug,warn`).
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let default = match verbose {
+        0 => LevelFilter::WARN,
+        1 => LevelFilter::INFO,
+        2 => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
+    };
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => spec.parse::<Targets>().unwrap_or_else(|e| {
+            eprintln!("monzo-ob: RUST_LOG={spec:?} is not a filter ({e}); logging warnings");
+            Targets::new().with_default(LevelFilter::WARN)
+        }),
+        _ => Targets::new().with_default(default),
+    };
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(filter)
+        .init();
 }

@@ -2,6 +2,7 @@
 //! software's ids and signing key, the transport certificate, the registered clients, and the
 //! tokens of the last authorised consents. It holds secrets: keep it private.
 
+use anyhow::Context;
 use std::path::{Path, PathBuf};
 
 use monzo_client::{Client, ClientConfig, Endpoints, Software};
@@ -59,41 +60,41 @@ pub struct Profile {
 pub struct Dir(pub PathBuf);
 
 impl Dir {
-    fn file(&self, name: &str) -> PathBuf {
+    pub(crate) fn file(&self, name: &str) -> PathBuf {
         self.0.join(name)
     }
 
-    fn read(&self, name: &str) -> Result<String, String> {
-        std::fs::read_to_string(self.file(name)).map_err(|e| {
+    fn read(&self, name: &str) -> anyhow::Result<String> {
+        std::fs::read_to_string(self.file(name)).with_context(|| {
             format!(
-                "{}: {e} (run `monzo-ob register` first)",
+                "{} (run `monzo-ob register` first)",
                 self.file(name).display()
             )
         })
     }
 
     /// Writes a file of the profile, readable by its owner only where the platform allows.
-    pub fn write(&self, name: &str, text: &str) -> Result<(), String> {
+    pub fn write(&self, name: &str, text: &str) -> anyhow::Result<()> {
         create_private_dir(&self.0)?;
         write_private_atomically(&self.file(name), text.as_bytes())
     }
 
     /// The profile.
-    pub fn profile(&self) -> Result<Profile, String> {
+    pub fn profile(&self) -> anyhow::Result<Profile> {
         serde_json::from_str(&self.read("profile.json")?)
-            .map_err(|e| format!("{}: {e}", self.file("profile.json").display()))
+            .with_context(|| self.file("profile.json").display().to_string())
     }
 
     /// Saves the profile.
-    pub fn save(&self, p: &Profile) -> Result<(), String> {
-        let text = serde_json::to_string_pretty(p).map_err(|e| e.to_string())?;
+    pub fn save(&self, p: &Profile) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(p).map_err(anyhow::Error::from)?;
         self.write("profile.json", &text)
     }
 
     /// The software (its signing key).
-    pub fn software(&self, p: &Profile) -> Result<Software, String> {
+    pub fn software(&self, p: &Profile) -> anyhow::Result<Software> {
         let key = ob_jose::SigningKey::from_pem(p.kid.clone(), &self.read("signing.key")?)
-            .map_err(|e| format!("signing.key: {e}"))?;
+            .context("signing.key")?;
         Ok(Software {
             key,
             org_id: p.org_id.clone(),
@@ -102,7 +103,7 @@ impl Dir {
     }
 
     /// A client with the profile's endpoints, certificate and CA.
-    pub fn client(&self, p: &Profile) -> Result<Client, String> {
+    pub fn client(&self, p: &Profile) -> anyhow::Result<Client> {
         let mut config = ClientConfig::new(Endpoints {
             issuer: p.issuer.clone(),
             aisp: p.aisp.clone(),
@@ -114,18 +115,18 @@ impl Dir {
         if self.file("ca.pem").exists() {
             config = config.root_ca_pem(self.read("ca.pem")?);
         }
-        Client::new(config).map_err(|e| e.to_string())
+        Client::new(config).map_err(anyhow::Error::from)
     }
 }
 
 /// Copies a PEM file the user gave into the profile.
-pub fn copy_into(dir: &Dir, from: &Path, name: &str) -> Result<(), String> {
-    let text = std::fs::read_to_string(from).map_err(|e| format!("{}: {e}", from.display()))?;
+pub fn copy_into(dir: &Dir, from: &Path, name: &str) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(from).with_context(|| from.display().to_string())?;
     dir.write(name, &text)
 }
 
 /// Creates `dir` (and its parents) if needed; a directory this creates is private (0700).
-fn create_private_dir(dir: &Path) -> Result<(), String> {
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -136,16 +137,15 @@ fn create_private_dir(dir: &Path) -> Result<(), String> {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(dir).map_err(|e| format!("{}: {e}", dir.display()))
+    b.create(dir).with_context(|| dir.display().to_string())
 }
 
 /// Writes `path` so that a failure at any point leaves the old file whole (a rotated refresh
 /// token is never lost to a half-written profile): the bytes go to a temporary file beside it,
 /// created readable by the owner only (0600: it holds tokens and keys), flushed to disk, then
 /// renamed over `path`, and the directory is flushed so that the rename survives a crash.
-pub(crate) fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn write_private_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
-    let shown = |e: std::io::Error| format!("{}: {e}", path.display());
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -159,7 +159,7 @@ pub(crate) fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<(), 
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let result = (|| {
+    let result = (|| -> std::io::Result<()> {
         let mut file = options.open(&tmp)?;
         // An older temporary file may have been created with other permissions.
         #[cfg(unix)]
@@ -179,7 +179,7 @@ pub(crate) fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<(), 
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(shown)
+    result.with_context(|| path.display().to_string())
 }
 
 #[cfg(test)]

@@ -54,13 +54,33 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-#[test]
-fn a_new_user_s_whole_journey_through_the_cli() {
+/// Runs `monzo-ob` expecting it to fail: its stderr.
+fn fails(profile: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("--profile")
+        .arg(profile)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "monzo-ob {args:?} succeeded: {out:?}"
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn as_strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// `monzo-ob sandbox` on a free port with its state in a fresh directory, once it answers:
+/// the process, its base URL and its state directory.
+fn start_emulator(name: &str) -> (Emulator, String, PathBuf) {
     let port = free_port();
-    let state = fresh_dir("cli-sandbox-state");
-    let profile = fresh_dir("cli-profile");
+    let state = fresh_dir(name);
     let listen = format!("127.0.0.1:{port}");
-    let _emulator = Emulator(
+    let emulator = Emulator(
         Command::new(BIN)
             .args(["sandbox", "--listen", &listen, "--state"])
             .arg(&state)
@@ -74,7 +94,69 @@ fn a_new_user_s_whole_journey_through_the_cli() {
         assert!(Instant::now() < deadline, "the emulator did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let base = format!("https://{listen}");
+    (emulator, format!("https://{listen}"), state)
+}
+
+/// The three mistakes newcomers make each say what to do: a second profile registering the
+/// same software id with other keys, `register --sandbox` against an emulator that keeps no
+/// state (`--memory`), and a command while the emulator is not running. A failed registration
+/// leaves no file behind.
+#[test]
+fn newcomer_mistakes_say_what_to_do() {
+    let (emulator, base, state) = start_emulator("cli-mistakes-state");
+    let state_arg = state.to_str().unwrap();
+    let first = fresh_dir("cli-mistakes-first");
+    let args = |state: &str| -> Vec<String> {
+        [
+            "register",
+            "--sandbox",
+            "--base",
+            &base,
+            "--sandbox-state",
+            state,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    run(&first, &as_strs(&args(state_arg)));
+
+    // Another profile, the same (default) software id, fresh keys: the directory refuses.
+    let second = fresh_dir("cli-mistakes-second");
+    let err = fails(&second, &as_strs(&args(state_arg)));
+    assert!(
+        err.contains("already knows software `monzo-ob-cli`"),
+        "{err}"
+    );
+    assert!(err.contains("--software-id"), "{err}");
+    assert!(
+        !second.join("profile.json").exists() && !second.join("signing.key").exists(),
+        "a failed registration leaves files: {:?}",
+        std::fs::read_dir(&second).map(|d| d.count())
+    );
+    // With another id it works.
+    let mut other = args(state_arg);
+    other.extend(["--software-id".to_owned(), "monzo-ob-second".to_owned()]);
+    run(&second, &as_strs(&other));
+
+    // No state directory (an emulator run with --memory keeps none).
+    let nowhere = fresh_dir("cli-mistakes-no-state");
+    let third = fresh_dir("cli-mistakes-third");
+    let err = fails(&third, &as_strs(&args(nowhere.to_str().unwrap())));
+    assert!(err.contains("--memory"), "{err}");
+    assert!(err.contains("--sandbox-state"), "{err}");
+    assert!(!nowhere.exists(), "the check created {}", nowhere.display());
+
+    // The emulator stopped: the hint says to start it.
+    drop(emulator);
+    let err = fails(&first, &["sandbox", "clock"]);
+    assert!(err.contains("hint: nothing answers"), "{err}");
+    assert!(err.contains("monzo-ob sandbox"), "{err}");
+}
+
+#[test]
+fn a_new_user_s_whole_journey_through_the_cli() {
+    let (_emulator, base, state) = start_emulator("cli-sandbox-state");
+    let profile = fresh_dir("cli-profile");
     let state_arg = state.to_str().unwrap();
 
     let reg = stdout(&run(
