@@ -2,6 +2,7 @@
 //! `register --sandbox`, over the emulator's server crate).
 
 use anyhow::{anyhow, bail, Context};
+use monzo_model::accounts::MonzoPotTransactionSource;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -106,8 +107,8 @@ pub struct RegisterArgs {
 #[derive(Debug, Args)]
 pub struct AuthorizeArgs {
     /// Emulator: approve at once as this sandbox user (heavy, medium, light, eu, or a user id).
-    #[arg(long)]
-    user: Option<String>,
+    #[arg(long, value_parser = sandbox_user)]
+    user: Option<SandboxUser>,
     /// The permissions to ask for.
     #[arg(
         long,
@@ -126,21 +127,18 @@ pub struct TransactionsArgs {
     /// The account (default: the first one).
     #[arg(long)]
     account: Option<String>,
-    /// From this booking time (RFC 3339).
-    #[arg(long)]
+    /// From this booking time (RFC 3339, or a date: the start of that day, UTC).
+    #[arg(long, value_parser = time_arg)]
     from: Option<chrono::DateTime<chrono::Utc>>,
-    /// Up to this booking time (RFC 3339).
-    #[arg(long)]
+    /// Up to this booking time (RFC 3339, or a date: the start of that day, UTC).
+    #[arg(long, value_parser = time_arg)]
     to: Option<chrono::DateTime<chrono::Utc>>,
     /// Newest first.
     #[arg(long)]
     newest_first: bool,
-    /// Print JSON (an array of the API's transactions).
-    #[arg(long, conflicts_with = "csv")]
-    json: bool,
-    /// Print CSV.
-    #[arg(long)]
-    csv: bool,
+    /// How to print them (`--json`: an array of the API's transactions).
+    #[command(flatten)]
+    format: Format,
 }
 
 /// `pay`.
@@ -148,7 +146,7 @@ pub struct TransactionsArgs {
 pub struct PayArgs {
     /// The amount in GBP, such as 12.50 (above zero, pence at most).
     #[arg(long, value_parser = gbp_amount)]
-    amount: String,
+    amount: rust_decimal::Decimal,
     /// The payee's sort code and account number (14 digits).
     #[arg(long)]
     to: String,
@@ -159,8 +157,8 @@ pub struct PayArgs {
     #[arg(long, default_value = "monzo-ob")]
     reference: String,
     /// Emulator: approve at once as this sandbox user (heavy, medium, light, or a user id).
-    #[arg(long)]
-    user: Option<String>,
+    #[arg(long, value_parser = sandbox_user)]
+    user: Option<SandboxUser>,
     /// Emulator: have the bank reject the payment with this reason, one of Monzo's texts
     /// ("Insufficient funds", "FPS not acknowledged", "Scheme limits exceeded", ...). Needs
     /// `--user`.
@@ -187,12 +185,24 @@ fn rejection_reason(text: &str) -> Result<String, String> {
     }
 }
 
-/// A sandbox user by name or id and their current account; an unknown one is an error (the
+/// A sandbox user of the emulator and their current account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxUser {
+    /// The user id.
+    pub id: String,
+    /// Their current account.
+    pub account: String,
+}
+
+/// A sandbox user by name or id (an unknown one is refused when the arguments are read: the
 /// sandbox would otherwise pick a test user of its own).
-fn known_user(name: &str) -> anyhow::Result<(String, String)> {
+pub fn sandbox_user(name: &str) -> Result<SandboxUser, String> {
     match USERS.iter().find(|(n, id, _)| *n == name || *id == name) {
-        Some((_, id, account)) => Ok(((*id).to_owned(), (*account).to_owned())),
-        None => Err(anyhow!(
+        Some((_, id, account)) => Ok(SandboxUser {
+            id: (*id).to_owned(),
+            account: (*account).to_owned(),
+        }),
+        None => Err(format!(
             "unknown sandbox user {name:?}: expected one of {}",
             USERS
                 .iter()
@@ -203,9 +213,31 @@ fn known_user(name: &str) -> anyhow::Result<(String, String)> {
     }
 }
 
+/// A time on the command line: RFC 3339 (`2026-01-31T09:00:00Z`), or a date alone
+/// (`2026-01-31`, the start of that day in UTC).
+pub fn time_arg(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(d) => Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
+        Err(_) => Err(format!(
+            "{text:?}: expected an RFC 3339 time such as 2026-01-31T09:00:00Z, or a date such as 2026-01-31"
+        )),
+    }
+}
+
+/// A pot transaction's source, as Monzo's extension lists them (`TransferIn`, `CardPayment`,
+/// ...; clap offers the list and suggests the nearest).
+pub fn pot_source() -> impl clap::builder::TypedValueParser<Value = MonzoPotTransactionSource> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(MonzoPotTransactionSource::CODES)
+        .map(|code| MonzoPotTransactionSource::from_code(&code))
+}
+
 /// An amount in pounds: above zero, with at most two decimal places (Monzo's payments are in
-/// pence), as text such as `12.50`.
-pub fn gbp_amount(text: &str) -> Result<String, String> {
+/// pence), written as `12.50`; its scale is kept (`12.50` stays `12.50`).
+pub fn gbp_amount(text: &str) -> Result<rust_decimal::Decimal, String> {
     let valid = text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && text.bytes().filter(|b| *b == b'.').count() <= 1
         && !text.starts_with('.')
@@ -214,7 +246,7 @@ pub fn gbp_amount(text: &str) -> Result<String, String> {
     match value {
         Some(v) if v.scale() > 2 => Err(format!("{text:?}: at most two decimal places (pence)")),
         Some(v) if v <= rust_decimal::Decimal::ZERO => Err(format!("{text:?}: above zero")),
-        Some(_) => Ok(text.to_owned()),
+        Some(v) => Ok(v),
         None => Err(format!("{text:?}: expected an amount such as 12.50")),
     }
 }
@@ -246,14 +278,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => revoke(&dir, consent_id).await,
         Command::Register(a) => register(&dir, *a).await,
         Command::Authorize(a) => authorize(&dir, a).await,
-        Command::Accounts { json } => accounts(&dir, json).await,
+        Command::Accounts { format } => accounts(&dir, format).await,
         Command::Balances {
             account,
             include_pots,
-            json,
-        } => balances(&dir, account, include_pots, json).await,
+            format,
+        } => balances(&dir, account, include_pots, format).await,
         Command::Transactions(a) => transactions(&dir, a).await,
-        Command::Pots { json, action: None } => pots(&dir, json).await,
+        Command::Pots {
+            format,
+            action: None,
+        } => pots(&dir, format).await,
         Command::Pots {
             action:
                 Some(PotsAction::Reconcile {
@@ -707,7 +742,7 @@ async fn authorize(dir: &Dir, a: AuthorizeArgs) -> anyhow::Result<()> {
     let app = client.client_credentials(&client_id, "accounts").await?;
     let mut data = json!({"Permissions": a.permissions});
     if let Some(u) = &a.user {
-        let (user_id, _) = known_user(u)?;
+        let user_id = u.id.clone();
         data["SupplementaryData"] = json!({"DesiredStatus": "Authorised", "UserID": user_id});
     }
     let consent: OBReadConsent1 = serde_json::from_value(json!({"Data": data, "Risk": {}}))?;
@@ -777,29 +812,102 @@ fn text<'a>(v: &'a Value, path: &[&str]) -> &'a str {
         .unwrap_or_default()
 }
 
-async fn accounts(dir: &Dir, json: bool) -> anyhow::Result<()> {
+/// How a listing is printed: aligned text (default), the API's JSON, or CSV.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct Format {
+    /// Print the API's JSON.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV (a header line, then one row per item).
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// A listing's rows, printed whole once everything was read (an error prints nothing).
+struct Table {
+    headers: &'static [&'static str],
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Prints the rows as `format` says, or `json` (the API's documents) with `--json`.
+    fn print(&self, format: Format, json: &impl serde::Serialize) -> anyhow::Result<()> {
+        let mut out = String::new();
+        if format.json {
+            out = serde_json::to_string_pretty(json)? + "\n";
+        } else if format.csv {
+            out.push_str(&self.headers.join(","));
+            out.push('\n');
+            for row in &self.rows {
+                let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+                out.push_str(&fields.join(","));
+                out.push('\n');
+            }
+        } else {
+            let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+            for row in &self.rows {
+                for (w, f) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(f.chars().count());
+                }
+            }
+            let line = |cells: Vec<&str>| {
+                let padded: Vec<String> = cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect();
+                padded.join("  ").trim_end().to_owned() + "\n"
+            };
+            out.push_str(&line(self.headers.to_vec()));
+            for row in &self.rows {
+                out.push_str(&line(row.iter().map(String::as_str).collect()));
+            }
+        }
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(out.as_bytes())?;
+        stdout.flush()?;
+        Ok(())
+    }
+}
+
+async fn accounts(dir: &Dir, format: Format) -> anyhow::Result<()> {
     let (client, _, token) = accounts_session(dir).await?;
     let read = client.accounts(&token).await?;
-    if json {
-        return print_json(&read);
+    let rows = read
+        .data
+        .account
+        .iter()
+        .flatten()
+        .map(|a| {
+            let ids: Vec<&str> = a
+                .account
+                .iter()
+                .flatten()
+                .map(|x| x.identification.as_str())
+                .collect();
+            vec![
+                a.account_id.to_string(),
+                a.currency.as_deref().unwrap_or_default().to_owned(),
+                a.account_type
+                    .as_ref()
+                    .map(|t| t.as_str().to_owned())
+                    .unwrap_or_default(),
+                a.description.as_deref().unwrap_or_default().to_owned(),
+                ids.join(" "),
+            ]
+        })
+        .collect();
+    Table {
+        headers: &[
+            "AccountId",
+            "Currency",
+            "AccountType",
+            "Description",
+            "Identification",
+        ],
+        rows,
     }
-    let v = serde_json::to_value(&read)?;
-    for a in v["Data"]["Account"].as_array().into_iter().flatten() {
-        let ids: Vec<&str> = a["Account"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|x| text(x, &["Identification"]))
-            .collect();
-        println!(
-            "{}  {:<8} {}  {}",
-            text(a, &["AccountId"]),
-            text(a, &["Currency"]),
-            text(a, &["Description"]),
-            ids.join(" ")
-        );
-    }
-    Ok(())
+    .print(format, &read)
 }
 
 async fn account_ids(
@@ -824,32 +932,36 @@ async fn balances(
     dir: &Dir,
     account: Option<String>,
     include_pots: bool,
-    json: bool,
+    format: Format,
 ) -> anyhow::Result<()> {
     let (client, _, token) = accounts_session(dir).await?;
+    let mut reads = Vec::new();
     for id in account_ids(&client, &token, account).await? {
-        let read = client.balances(&token, &id, include_pots).await?;
-        if json {
-            print_json(&read)?;
-            continue;
-        }
-        let v = serde_json::to_value(&read)?;
-        for b in v["Data"]["Balance"].as_array().into_iter().flatten() {
-            let sign = if text(b, &["CreditDebitIndicator"]) == "Debit" {
+        reads.push(client.balances(&token, &id, include_pots).await?);
+    }
+    let rows = reads
+        .iter()
+        .flat_map(|r| &r.data.balance)
+        .map(|b| {
+            let sign = if b.credit_debit_indicator.as_str() == "Debit" {
                 "-"
             } else {
                 ""
             };
-            println!(
-                "{}  {:<17} {sign}{} {}",
-                text(b, &["AccountId"]),
-                text(b, &["Type"]),
-                text(b, &["Amount", "Amount"]),
-                text(b, &["Amount", "Currency"])
-            );
-        }
+            vec![
+                b.account_id.to_string(),
+                b.type_.as_str().to_owned(),
+                format!("{sign}{}", b.amount.amount),
+                b.amount.currency.to_string(),
+            ]
+        })
+        .collect();
+    // With --json, one array of the API's documents (one per account).
+    Table {
+        headers: &["AccountId", "Type", "Amount", "Currency"],
+        rows,
     }
-    Ok(())
+    .print(format, &reads)
 }
 
 /// One CSV field, quoted when it must be.
@@ -877,90 +989,134 @@ async fn transactions(dir: &Dir, a: TransactionsArgs) -> anyhow::Result<()> {
         newest_first: a.newest_first,
     };
     let mut pages = client.transaction_pages(&token, &account, query);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    // Every page is read before anything is written: a failure part-way prints nothing on
+    // stdout (never a truncated CSV), only the error.
+    let progress = Progress::new();
     let mut all = Vec::new();
-    if a.csv {
-        writeln!(out, "TransactionId,BookingDateTime,Status,CreditDebitIndicator,Amount,Currency,TransactionInformation,Code,Balance")?;
-    }
-    let mut count = 0usize;
     while let Some(page) = pages.next_page().await? {
-        let total = pages.total_pages.map_or("?".to_owned(), |t| t.to_string());
-        eprint!("\rpage {}/{total}, {count} transactions", pages.fetched);
-        for tx in page.data.transaction.unwrap_or_default() {
-            count += 1;
-            let v = serde_json::to_value(&tx)?;
-            if a.json {
-                all.push(v);
-            } else if a.csv {
-                let row = [
-                    text(&v, &["TransactionId"]),
-                    text(&v, &["BookingDateTime"]),
-                    text(&v, &["Status"]),
-                    text(&v, &["CreditDebitIndicator"]),
-                    text(&v, &["Amount", "Amount"]),
-                    text(&v, &["Amount", "Currency"]),
-                    text(&v, &["TransactionInformation"]),
-                    text(&v, &["ProprietaryBankTransactionCode", "Code"]),
-                    text(&v, &["Balance", "Amount", "Amount"]),
-                ]
-                .map(csv_field)
-                .join(",");
-                writeln!(out, "{row}")?;
+        all.extend(page.data.transaction.unwrap_or_default());
+        progress.pages(pages.fetched, pages.total_pages, all.len());
+    }
+    progress.done(&format!(
+        "{} transactions in {} pages",
+        all.len(),
+        pages.fetched
+    ));
+    let rows = all
+        .iter()
+        .map(|tx| {
+            let sign = if tx.credit_debit_indicator.as_str() == "Debit" {
+                "-"
             } else {
-                let sign = if text(&v, &["CreditDebitIndicator"]) == "Debit" {
-                    "-"
+                ""
+            };
+            vec![
+                tx.transaction_id.as_deref().unwrap_or_default().to_owned(),
+                tx.booking_date_time.to_string(),
+                tx.status.as_str().to_owned(),
+                tx.credit_debit_indicator.as_str().to_owned(),
+                if a.format.csv {
+                    tx.amount.amount.to_string()
                 } else {
-                    "+"
-                };
-                writeln!(
-                    out,
-                    "{}  {sign}{:>10} {}  {}",
-                    text(&v, &["BookingDateTime"]),
-                    text(&v, &["Amount", "Amount"]),
-                    text(&v, &["Amount", "Currency"]),
-                    text(&v, &["TransactionInformation"])
-                )?;
-            }
-        }
+                    format!("{sign}{}", tx.amount.amount)
+                },
+                tx.amount.currency.to_string(),
+                tx.transaction_information
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_owned(),
+                tx.proprietary_bank_transaction_code
+                    .as_ref()
+                    .map(|c| c.code.as_str().to_owned())
+                    .unwrap_or_default(),
+                tx.balance
+                    .as_ref()
+                    .map(|b| b.amount.amount.to_string())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    // With --json, an array of the API's transactions.
+    Table {
+        headers: &[
+            "TransactionId",
+            "BookingDateTime",
+            "Status",
+            "CreditDebitIndicator",
+            "Amount",
+            "Currency",
+            "TransactionInformation",
+            "Code",
+            "Balance",
+        ],
+        rows,
     }
-    eprintln!("\r{count} transactions in {} pages{:20}", pages.fetched, "");
-    if a.json {
-        serde_json::to_writer_pretty(&mut out, &all)?;
-        writeln!(out)?;
-    }
-    out.flush()?;
-    Ok(())
+    .print(a.format, &all)
 }
 
-async fn pots(dir: &Dir, json: bool) -> anyhow::Result<()> {
+/// Progress on stderr while pages arrive, only when stderr is a terminal (a pipe or a log file
+/// gets the final count alone).
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        Progress(std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar
+        }))
+    }
+
+    fn pages(&self, fetched: usize, total: Option<i32>, items: usize) {
+        if let Some(bar) = &self.0 {
+            let total = total.map_or("?".to_owned(), |t| t.to_string());
+            bar.set_message(format!("page {fetched}/{total}, {items} transactions"));
+            bar.tick();
+        }
+    }
+
+    fn done(&self, summary: &str) {
+        match &self.0 {
+            Some(bar) => bar.finish_with_message(summary.to_owned()),
+            None => eprintln!("{summary}"),
+        }
+    }
+}
+
+async fn pots(dir: &Dir, format: Format) -> anyhow::Result<()> {
     let (client, _, token) = accounts_session(dir).await?;
     let read = client.pots(&token).await?;
-    if json {
-        return print_json(&read);
+    let rows = read
+        .data
+        .pot
+        .iter()
+        .map(|p| {
+            vec![
+                p.pot_id.to_string(),
+                p.balance.amount.to_string(),
+                p.balance.currency.to_string(),
+                p.type_.as_str().to_owned(),
+                p.status.as_str().to_owned(),
+                p.name.as_deref().unwrap_or_default().to_owned(),
+            ]
+        })
+        .collect();
+    Table {
+        headers: &["PotId", "Balance", "Currency", "Type", "Status", "Name"],
+        rows,
     }
-    let v = serde_json::to_value(&read)?;
-    for p in v["Data"]["Pot"].as_array().into_iter().flatten() {
-        println!(
-            "{}  {:>10} {}  {:<16} {}",
-            text(p, &["PotId"]),
-            text(p, &["Balance", "Amount"]),
-            text(p, &["Balance", "Currency"]),
-            text(p, &["Type"]),
-            text(p, &["Name"])
-        );
-    }
-    Ok(())
+    .print(format, &read)
 }
 
 async fn reconcile_pots(dir: &Dir, json: bool, csv: bool) -> anyhow::Result<()> {
     let (client, profile, token) = accounts_session(dir).await?;
     let now = bank_now(&client, &profile).await?;
-    let listed = serde_json::to_value(client.pots(&token).await?)?;
+    let listed = client.pots(&token).await?;
     let mut entries = Vec::new();
     let mut statements = Vec::new();
-    for pot in listed["Data"]["Pot"].as_array().into_iter().flatten() {
-        let id = text(pot, &["PotId"]);
+    for pot in &listed.data.pot {
+        let id = pot.pot_id.as_str();
         let history = client
             .pot_transactions(&token, id, &TransactionQuery::default())
             .await?;
@@ -970,9 +1126,10 @@ async fn reconcile_pots(dir: &Dir, json: bool, csv: bool) -> anyhow::Result<()> 
         // The history runs from the pot's creation, so it opens at zero; the balance
         // `GET /pots` gives now closes it (a pot never goes below zero, and Monzo's
         // documentation marks positive pot balances `Debit`, so the indicator is not used).
-        let balance: rust_decimal::Decimal = text(pot, &["Balance", "Amount"])
-            .parse()
-            .with_context(|| format!("the balance of {id}"))?;
+        if let Some(e) = pot.balance.amount.invalid() {
+            bail!("the balance of {id} is not an amount: {e}");
+        }
+        let balance = pot.balance.amount.value();
         statements.push(
             pot_ledger::Statement::new(id, rust_decimal::Decimal::ZERO).closing(now, balance),
         );
@@ -1122,15 +1279,15 @@ fn developer_export(
 async fn simulate(
     dir: &Dir,
     pot_id: &str,
-    source: String,
-    amount: String,
+    source: MonzoPotTransactionSource,
+    amount: rust_decimal::Decimal,
     merchant: Option<String>,
     name: Option<String>,
     metadata: Vec<(String, String)>,
 ) -> anyhow::Result<()> {
     let profile = dir.profile()?;
     let client = dir.client(&profile)?;
-    let mut body = serde_json::json!({"Source": source, "Amount": amount});
+    let mut body = serde_json::json!({"Source": source.as_str(), "Amount": amount.to_string()});
     if !metadata.is_empty() {
         body["Metadata"] = Value::Object(
             metadata
@@ -1162,12 +1319,12 @@ async fn pay(dir: &Dir, a: PayArgs) -> anyhow::Result<()> {
         "InstructionIdentification": format!("monzo-ob-{}", chrono::Utc::now().timestamp()),
         "EndToEndIdentification": "monzo-ob",
         "LocalInstrument": "UK.OBIE.FPS",
-        "InstructedAmount": {"Amount": a.amount, "Currency": "GBP"},
+        "InstructedAmount": {"Amount": a.amount.to_string(), "Currency": "GBP"},
         "CreditorAccount": {"SchemeName": "UK.OBIE.SortCodeAccountNumber", "Identification": a.to, "Name": a.name},
         "RemittanceInformation": {"Reference": a.reference},
     });
     if let Some(u) = &a.user {
-        let (user_id, account) = known_user(u)?;
+        let (user_id, account) = (u.id.clone(), u.account.clone());
         initiation["SupplementaryData"] =
             json!({"DesiredStatus": "Authorised", "UserID": user_id, "AccountID": account});
         if let Some(reason) = &a.reject_with {
@@ -1229,7 +1386,58 @@ async fn pay(dir: &Dir, a: PayArgs) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::clock_duration;
+    use super::{clock_duration, gbp_amount, sandbox_user, time_arg};
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        crate::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn typed_arguments_read_or_say_what_they_expect() {
+        assert_eq!(gbp_amount("12.50").unwrap().to_string(), "12.50");
+        assert!(gbp_amount("12.505").unwrap_err().contains("pence"));
+        assert!(gbp_amount("0").unwrap_err().contains("above zero"));
+        assert_eq!(
+            time_arg("2026-01-31").unwrap().to_rfc3339(),
+            "2026-01-31T00:00:00+00:00"
+        );
+        assert_eq!(
+            time_arg("2026-01-31T09:00:00+01:00").unwrap().to_rfc3339(),
+            "2026-01-31T08:00:00+00:00"
+        );
+        assert!(time_arg("31/01/2026").unwrap_err().contains("RFC 3339"));
+        assert_eq!(
+            sandbox_user("heavy").unwrap().id,
+            sandbox_user(&sandbox_user("heavy").unwrap().id).unwrap().id
+        );
+        assert!(sandbox_user("nobody").unwrap_err().contains("heavy"));
+    }
+
+    #[test]
+    fn unknown_values_and_flags_are_refused_with_suggestions() {
+        let e = crate::Cli::try_parse_from([
+            "monzo-ob",
+            "pots",
+            "simulate",
+            "pot_1",
+            "--source",
+            "CardPaymnt",
+            "--amount",
+            "1",
+        ])
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("CardPayment"), "{text}");
+        let e = crate::Cli::try_parse_from(["monzo-ob", "acounts"]).unwrap_err();
+        assert!(e.to_string().contains("accounts"), "{e}");
+        let e =
+            crate::Cli::try_parse_from(["monzo-ob", "sandbox", "--rate-limt", "5"]).unwrap_err();
+        assert!(e.to_string().contains("--rate-limit"), "{e}");
+        let v = crate::Cli::try_parse_from(["monzo-ob", "sandbox", "--version"]).unwrap_err();
+        assert_eq!(v.kind(), clap::error::ErrorKind::DisplayVersion);
+    }
 
     #[test]
     fn clock_durations_become_iso_8601() {

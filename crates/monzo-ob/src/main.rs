@@ -56,9 +56,9 @@ pub enum Command {
     Authorize(commands::AuthorizeArgs),
     /// Lists the accounts the consent covers.
     Accounts {
-        /// Print the API's JSON.
-        #[arg(long)]
-        json: bool,
+        /// How to print them.
+        #[command(flatten)]
+        format: commands::Format,
     },
     /// Shows balances.
     Balances {
@@ -68,17 +68,18 @@ pub enum Command {
         /// Add Monzo's balance with every pot.
         #[arg(long)]
         include_pots: bool,
-        /// Print the API's JSON.
-        #[arg(long)]
-        json: bool,
+        /// How to print them (`--json`: an array of the API's documents, one per account).
+        #[command(flatten)]
+        format: commands::Format,
     },
     /// Fetches an account's transactions, every page.
     Transactions(commands::TransactionsArgs),
     /// Lists pots, or reconciles them.
+    #[command(args_conflicts_with_subcommands = true)]
     Pots {
-        /// Print the API's JSON.
-        #[arg(long)]
-        json: bool,
+        /// How to print the list.
+        #[command(flatten)]
+        format: commands::Format,
         /// What to do with them (default: list).
         #[command(subcommand)]
         action: Option<PotsAction>,
@@ -142,12 +143,12 @@ pub enum PotsAction {
     Simulate {
         /// The pot (`pot_...`).
         pot_id: String,
-        /// `TransferIn`, `TransferOut`, `CardPayment`, `DirectDebit`, `Interest` or `RoundUp`.
-        #[arg(long)]
-        source: String,
+        /// Where the money comes from or goes.
+        #[arg(long, value_parser = commands::pot_source())]
+        source: monzo_model::accounts::MonzoPotTransactionSource,
         /// The amount, such as 12.50 (above zero, pence at most).
         #[arg(long, value_parser = commands::gbp_amount)]
-        amount: String,
+        amount: rust_decimal::Decimal,
         /// The merchant of a `CardPayment`.
         #[arg(long)]
         merchant: Option<String>,
