@@ -9,7 +9,7 @@ use ob_dcr::client::{
 };
 use ob_jose::{Jwks, Signer, SigningKey};
 use ob_model::registration::OBClientRegistration1;
-use ob_oidc::authorize::RequestObject;
+use ob_oidc::authorize::{AuthorizationParams, RequestObject};
 use ob_oidc::callback::parse_callback;
 use ob_oidc::discovery::{parse_discovery, prepare_discovery, ProviderMetadata};
 use ob_oidc::id_token::validate_callback;
@@ -64,6 +64,23 @@ pub struct Authorization {
     pub state: String,
     /// The `nonce` the id_token must carry.
     pub nonce: String,
+    /// The scope asked for.
+    pub scope: String,
+}
+
+impl Authorization {
+    /// The authorization's parameters, with the ASPSP's `issuer`.
+    pub fn params<'a>(&'a self, issuer: &'a str) -> AuthorizationParams<'a> {
+        AuthorizationParams {
+            client_id: &self.client_id,
+            issuer,
+            redirect_uri: &self.redirect_uri,
+            scope: &self.scope,
+            intent_id: &self.consent_id,
+            state: &self.state,
+            nonce: &self.nonce,
+        }
+    }
 }
 
 impl Client {
@@ -196,17 +213,16 @@ impl Client {
         let endpoint = self.discovery().await?.authorization_endpoint.clone();
         let state = random_id();
         let nonce = random_id();
-        let url = RequestObject::new(
+        let params = AuthorizationParams {
             client_id,
-            &self.config.endpoints.issuer,
+            issuer: &self.config.endpoints.issuer,
             redirect_uri,
             scope,
-            consent_id,
-            &state,
-            &nonce,
-            now(),
-        )
-        .authorization_url(&endpoint, &software.key)?;
+            intent_id: consent_id,
+            state: &state,
+            nonce: &nonce,
+        };
+        let url = RequestObject::new(&params, now()).authorization_url(&endpoint, &software.key)?;
         Ok(Authorization {
             url,
             consent_id: consent_id.to_owned(),
@@ -214,6 +230,7 @@ impl Client {
             redirect_uri: redirect_uri.to_owned(),
             state,
             nonce,
+            scope: scope.to_owned(),
         })
     }
 
@@ -246,21 +263,13 @@ impl Client {
     ) -> Result<TokenResponse, ClientError> {
         let callback = parse_callback(callback_url, &auth.state)?;
         let keys = self.bank_keys().await?.clone();
-        validate_callback(
-            &callback,
-            &keys,
-            &self.config.endpoints.issuer,
-            &auth.client_id,
-            &auth.nonce,
-            &auth.consent_id,
-            now(),
-        )?;
+        let params = auth.params(&self.config.endpoints.issuer);
+        validate_callback(&callback, &keys, &params, now())?;
         let endpoint = self.token_endpoint().await?;
         self.token(prepare_authorization_code(
             &endpoint,
-            &auth.client_id,
+            &params,
             &callback.code,
-            &auth.redirect_uri,
         )?)
         .await
     }

@@ -658,13 +658,15 @@ async fn register_staged(dir: &Dir, staging: &Dir, a: RegisterArgs) -> anyhow::R
                 .to_le_bytes(),
         );
         let request = ob_dcr::request::RegistrationRequest::uk(
-            &statement,
-            &profile.software_id,
-            &profile.aspsp_org_id,
-            vec![profile.redirect_uri.clone()],
+            ob_dcr::request::RegistrationParams {
+                software_statement: &statement,
+                software_id: &profile.software_id,
+                aud: &profile.aspsp_org_id,
+                redirect_uris: vec![profile.redirect_uri.clone()],
+                tls_client_auth_subject_dn: &dn,
+                jti: &ob_dcr::uuid_v4(jti),
+            },
             scope,
-            &dn,
-            &ob_dcr::uuid_v4(jti),
             chrono::Utc::now(),
         )?;
         let jwt = request.sign(&software.key)?;

@@ -40,40 +40,57 @@ pub(crate) fn epoch32(field: &str, t: Instant) -> Result<i32, DcrError> {
     })
 }
 
+/// What a registration request says about the software, in both profiles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistrationParams<'a> {
+    /// The software statement from the directory (or, in Monzo's EU profile, self-asserted).
+    pub software_statement: &'a str,
+    /// Its `software_id` (the request's `iss`).
+    pub software_id: &'a str,
+    /// The ASPSP's id (`aud`).
+    pub aud: &'a str,
+    /// The redirect URIs (from the statement).
+    pub redirect_uris: Vec<String>,
+    /// The subject DN of the TPP's transport certificate.
+    pub tls_client_auth_subject_dn: &'a str,
+    /// A fresh `jti`.
+    pub jti: &'a str,
+}
+
 impl RegistrationRequest {
-    /// A request for the UK profile: `software_statement` from the directory, its
-    /// `software_id`, the ASPSP's id as `aud`, the redirect URIs (from the statement), the
-    /// scope, the subject DN of the TPP's transport certificate, a fresh `jti`, and `now`.
+    /// A request for the UK profile, for `scope` (one API per registration at Monzo, such as
+    /// `openid accounts`), made at `now`.
     ///
     /// ```
     /// # use chrono::{TimeZone, Utc};
-    /// use ob_dcr::request::RegistrationRequest;
+    /// use ob_dcr::request::{RegistrationParams, RegistrationRequest};
     /// let now = Utc.with_ymd_and_hms(2025, 3, 21, 9, 0, 0).unwrap();
     /// let request = RegistrationRequest::uk(
-    ///     "eyJhbGciOiJQUzI1NiJ9.e30.c2ln", // the directory's software statement
-    ///     "2kiXQyo0tedjW2somjSgH7",
-    ///     "0015800001HQQrZAAX",
-    ///     vec!["https://tpp.example/callback".into()],
+    ///     RegistrationParams {
+    ///         software_statement: "eyJhbGciOiJQUzI1NiJ9.e30.c2ln", // from the directory
+    ///         software_id: "2kiXQyo0tedjW2somjSgH7",
+    ///         aud: "0015800001HQQrZAAX",
+    ///         redirect_uris: vec!["https://tpp.example/callback".into()],
+    ///         tls_client_auth_subject_dn:
+    ///             "C=GB,O=TPP Ltd,OU=0015800001041REAAY,CN=2kiXQyo0tedjW2somjSgH7",
+    ///         jti: &ob_dcr::uuid_v4([7; 16]),
+    ///     },
     ///     "openid accounts",
-    ///     "C=GB,O=TPP Ltd,OU=0015800001041REAAY,CN=2kiXQyo0tedjW2somjSgH7",
-    ///     &ob_dcr::uuid_v4([7; 16]),
     ///     now,
     /// )?;
     /// assert_eq!(request.claims().iss.as_str(), "2kiXQyo0tedjW2somjSgH7");
     /// assert_eq!(request.claims().exp - request.claims().iat, 3600);
     /// # Ok::<(), ob_dcr::DcrError>(())
     /// ```
-    #[allow(clippy::too_many_arguments)]
-    pub fn uk(
-        software_statement: &str,
-        software_id: &str,
-        aud: &str,
-        redirect_uris: Vec<String>,
-        scope: &str,
-        tls_client_auth_subject_dn: &str,
-        jti: &str,
-        now: Instant,
-    ) -> Result<Self, DcrError> {
+    pub fn uk(params: RegistrationParams<'_>, scope: &str, now: Instant) -> Result<Self, DcrError> {
+        let RegistrationParams {
+            software_statement,
+            software_id,
+            aud,
+            redirect_uris,
+            tls_client_auth_subject_dn,
+            jti,
+        } = params;
         let iat = epoch32("iat", now)?;
         let exp = epoch32(
             "exp",
@@ -107,31 +124,17 @@ impl RegistrationRequest {
 
     /// A request for Monzo's EU profile: as [`uk`](Self::uk) with scope `openid accounts`
     /// (the only API Monzo's EU entity offers); `software_id` must be a version-4 UUID.
-    pub fn monzo_eu(
-        software_statement: &str,
-        software_id: &str,
-        aud: &str,
-        redirect_uris: Vec<String>,
-        tls_client_auth_subject_dn: &str,
-        jti: &str,
-        now: Instant,
-    ) -> Result<Self, DcrError> {
-        if !crate::is_uuid_v4(software_id) {
+    pub fn monzo_eu(params: RegistrationParams<'_>, now: Instant) -> Result<Self, DcrError> {
+        if !crate::is_uuid_v4(params.software_id) {
             return Err(DcrError::metadata(
                 "software_id",
-                format!("Monzo's EU profile needs a version-4 UUID, found {software_id:?}"),
+                format!(
+                    "Monzo's EU profile needs a version-4 UUID, found {:?}",
+                    params.software_id
+                ),
             ));
         }
-        Self::uk(
-            software_statement,
-            software_id,
-            aud,
-            redirect_uris,
-            "openid accounts",
-            tls_client_auth_subject_dn,
-            jti,
-            now,
-        )
+        Self::uk(params, "openid accounts", now)
     }
 
     /// Sets how long the request is valid (`exp - iat`).

@@ -22,6 +22,28 @@ pub const DEFAULT_LIFETIME: Duration = Duration::minutes(10);
 /// authentication (an SCA exemption).
 pub const ACR_VALUES: [&str; 2] = ["urn:openbanking:psd2:sca", "urn:openbanking:psd2:ca"];
 
+/// What an authorization asks for: the client, the ASPSP, where to return, the scope, the
+/// consent, and the caller's fresh `state` and `nonce`. The same values check the callback
+/// ([`crate::id_token::validate_callback`]) and redeem its code
+/// ([`crate::token::prepare_authorization_code`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthorizationParams<'a> {
+    /// The OAuth client (`client_id`, also the request object's `iss`).
+    pub client_id: &'a str,
+    /// The ASPSP's issuer (the request object's `aud`).
+    pub issuer: &'a str,
+    /// Where the customer's browser returns.
+    pub redirect_uri: &'a str,
+    /// The scope, such as `openid accounts`.
+    pub scope: &'a str,
+    /// The consent id (`openbanking_intent_id`).
+    pub intent_id: &'a str,
+    /// A fresh, unguessable `state`.
+    pub state: &'a str,
+    /// A fresh, unguessable `nonce`.
+    pub nonce: &'a str,
+}
+
 /// A request object, ready to sign.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestObject {
@@ -30,20 +52,17 @@ pub struct RequestObject {
 }
 
 impl RequestObject {
-    /// A request object for `client_id` to the ASPSP `issuer`, returning to `redirect_uri`,
-    /// with `scope` (for example `openid accounts`), the consent id `intent_id`, and the
-    /// caller's fresh `state` and `nonce`, made at `now`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        client_id: &str,
-        issuer: &str,
-        redirect_uri: &str,
-        scope: &str,
-        intent_id: &str,
-        state: &str,
-        nonce: &str,
-        now: Instant,
-    ) -> Self {
+    /// The request object of an authorization, made at `now`.
+    pub fn new(params: &AuthorizationParams<'_>, now: Instant) -> Self {
+        let AuthorizationParams {
+            client_id,
+            issuer,
+            redirect_uri,
+            scope,
+            intent_id,
+            state,
+            nonce,
+        } = *params;
         let intent = json!({"value": intent_id, "essential": true});
         let acr = json!({"essential": true, "values": ACR_VALUES});
         let claims = json!({

@@ -108,24 +108,24 @@ impl<'a> Expected<'a> {
 /// Validates the id_token of a callback: everything [`validate`] checks, with the nonce, the
 /// consent id, the callback's code (`c_hash`) and state (`s_hash`) all required, and `acr`, if
 /// present, one of the values the request object asked for.
+///
+/// `params` are those of the authorization the callback answers (its issuer, client, nonce and
+/// consent id are what the id_token must carry).
 pub fn validate_callback(
     callback: &crate::callback::Callback,
     issuer_keys: &Jwks,
-    issuer: &str,
-    client_id: &str,
-    nonce: &str,
-    intent_id: &str,
+    params: &crate::authorize::AuthorizationParams<'_>,
     now: Instant,
 ) -> Result<IdTokenClaims, OidcError> {
     let claims = validate(
         &callback.id_token,
         issuer_keys,
         &Expected {
-            nonce: Some(nonce),
+            nonce: Some(params.nonce),
             code: Some(&callback.code),
             state: Some(&callback.state),
-            intent_id: Some(intent_id),
-            ..Expected::new(issuer, client_id, now)
+            intent_id: Some(params.intent_id),
+            ..Expected::new(params.issuer, params.client_id, now)
         },
     )?;
     if let Some(acr) = &claims.acr {

@@ -74,20 +74,20 @@ pub fn prepare_client_credentials(
     )
 }
 
-/// `grant_type=authorization_code`: exchanges the code from the callback.
+/// `grant_type=authorization_code`: exchanges the code from the callback of the authorization
+/// `params` describe (its client and redirect URI go with the code).
 pub fn prepare_authorization_code(
     token_endpoint: &str,
-    client_id: &str,
+    params: &crate::authorize::AuthorizationParams<'_>,
     code: &str,
-    redirect_uri: &str,
 ) -> Result<Request<Vec<u8>>, OidcError> {
     post(
         token_endpoint,
         &[
             ("grant_type", "authorization_code"),
             ("code", code),
-            ("redirect_uri", redirect_uri),
-            ("client_id", client_id),
+            ("redirect_uri", params.redirect_uri),
+            ("client_id", params.client_id),
         ],
     )
 }

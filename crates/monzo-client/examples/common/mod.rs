@@ -82,13 +82,15 @@ pub async fn connect(
     let mut client_ids = Vec::new();
     for (i, scope) in scopes.iter().enumerate() {
         let request = ob_dcr::request::RegistrationRequest::uk(
-            &statement.software_statement,
-            &software_id,
-            ASPSP_ORG_ID,
-            vec![REDIRECT.into()],
+            ob_dcr::request::RegistrationParams {
+                software_statement: &statement.software_statement,
+                software_id: &software_id,
+                aud: ASPSP_ORG_ID,
+                redirect_uris: vec![REDIRECT.into()],
+                tls_client_auth_subject_dn: &subject.dn(),
+                jti: &fresh_jti(i),
+            },
             scope,
-            &subject.dn(),
-            &fresh_jti(i),
             chrono::Utc::now(),
         )?;
         let reg = client.register(&request.sign(&software.key)?).await?;

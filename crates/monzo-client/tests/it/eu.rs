@@ -85,12 +85,14 @@ async fn an_eu_tpp_registers_with_a_self_asserted_statement_and_reads_accounts()
     })
     .unwrap();
     let request = RegistrationRequest::monzo_eu(
-        &statement,
-        &software_id,
-        "PSDIE-CBI-000000",
-        vec![REDIRECT.into()],
-        &subject.dn(),
-        &ob_dcr::uuid_v4([1; 16]),
+        ob_dcr::request::RegistrationParams {
+            software_statement: &statement,
+            software_id: &software_id,
+            aud: "PSDIE-CBI-000000",
+            redirect_uris: vec![REDIRECT.into()],
+            tls_client_auth_subject_dn: &subject.dn(),
+            jti: &ob_dcr::uuid_v4([1; 16]),
+        },
         chrono::Utc::now(),
     )
     .unwrap();

@@ -66,13 +66,15 @@ async fn setup_with(software_id: &str, per_second: u32) -> Tpp {
     let mut ids = Vec::new();
     for (i, scope) in ["openid accounts", "openid payments"].iter().enumerate() {
         let request = RegistrationRequest::uk(
-            &statement.software_statement,
-            software_id,
-            "0015800001ZEc3hAAD",
-            vec![REDIRECT.into()],
+            ob_dcr::request::RegistrationParams {
+                software_statement: &statement.software_statement,
+                software_id,
+                aud: "0015800001ZEc3hAAD",
+                redirect_uris: vec![REDIRECT.into()],
+                tls_client_auth_subject_dn: &subject.dn(),
+                jti: &ob_dcr::uuid_v4([i as u8 + 1; 16]),
+            },
             scope,
-            &subject.dn(),
-            &ob_dcr::uuid_v4([i as u8 + 1; 16]),
             chrono::Utc::now(),
         )
         .unwrap();

@@ -15,7 +15,7 @@ use ob_dcr::client::{parse_register_response, prepare_register};
 use ob_dcr::request::RegistrationRequest;
 use ob_dcr::ssa::{unsecured_software_statement, SsaClaims};
 use ob_jose::Jwks;
-use ob_oidc::authorize::RequestObject;
+use ob_oidc::authorize::{AuthorizationParams, RequestObject};
 use ob_oidc::callback::parse_callback;
 use ob_oidc::id_token::validate_callback;
 use ob_oidc::token::{
@@ -61,12 +61,14 @@ fn statement() -> String {
 /// the certificate `dn` (whose organizationIdentifier is [`EU_ORG`]), signed by the TPP's key.
 pub fn eu_registration_jwt(jwks_uri: &str, dn: &str, jti: u8, now: DateTime<Utc>) -> String {
     RegistrationRequest::monzo_eu(
-        &statement_at(jwks_uri, now),
-        &software_id(),
-        "PSDIE-CBI-000000",
-        vec![REDIRECT.into()],
-        dn,
-        &ob_dcr::uuid_v4([jti; 16]),
+        ob_dcr::request::RegistrationParams {
+            software_statement: &statement_at(jwks_uri, now),
+            software_id: &software_id(),
+            aud: "PSDIE-CBI-000000",
+            redirect_uris: vec![REDIRECT.into()],
+            tls_client_auth_subject_dn: dn,
+            jti: &ob_dcr::uuid_v4([jti; 16]),
+        },
         now,
     )
     .unwrap()
@@ -187,21 +189,30 @@ fn eu_consent(sandbox: &mut Sandbox, client_id: &str, supplementary: Value) -> (
     )
 }
 
+/// An EU authorization of `consent_id` by `client_id` (the tests use one state and nonce).
+fn eu_params<'a>(
+    client_id: &'a str,
+    issuer: &'a str,
+    consent_id: &'a str,
+) -> AuthorizationParams<'a> {
+    AuthorizationParams {
+        client_id,
+        issuer,
+        redirect_uri: REDIRECT,
+        scope: "openid accounts",
+        intent_id: consent_id,
+        state: "st-eu",
+        nonce: "no-eu",
+    }
+}
+
 /// Through the EU authorization endpoint to the access token.
 fn authorise(sandbox: &mut Sandbox, client_id: &str, consent_id: &str) -> String {
     let issuer = format!("{BASE}/open-banking/eu");
-    let url = RequestObject::new(
-        client_id,
-        &issuer,
-        REDIRECT,
-        "openid accounts",
-        consent_id,
-        "st-eu",
-        "no-eu",
-        now(),
-    )
-    .authorization_url(&format!("{issuer}/authorize"), tpp_key())
-    .unwrap();
+    let params = eu_params(client_id, &issuer, consent_id);
+    let url = RequestObject::new(&params, now())
+        .authorization_url(&format!("{issuer}/authorize"), tpp_key())
+        .unwrap();
     let resp = send(sandbox, Request::get(url).body(Vec::new()).unwrap(), None);
     assert_eq!(
         resp.status(),
@@ -220,23 +231,9 @@ fn authorise(sandbox: &mut Sandbox, client_id: &str, consent_id: &str) -> String
     );
     let bank_keys = Jwks::from_json(jwks.body()).unwrap();
     // The id_token's issuer is the EU interface's.
-    validate_callback(
-        &callback,
-        &bank_keys,
-        &issuer,
-        client_id,
-        "no-eu",
-        consent_id,
-        now(),
-    )
-    .unwrap();
-    let req = prepare_authorization_code(
-        &format!("{issuer}/token"),
-        client_id,
-        &callback.code,
-        REDIRECT,
-    )
-    .unwrap();
+    validate_callback(&callback, &bank_keys, &params, now()).unwrap();
+    let req =
+        prepare_authorization_code(&format!("{issuer}/token"), &params, &callback.code).unwrap();
     let resp = send(sandbox, req, Some(EU_DN));
     parse_token_response(&resp, now())
         .unwrap()
@@ -572,18 +569,9 @@ fn the_approval_page_of_the_eu_interface_offers_the_eu_user_only() {
     assert_eq!(status, 201, "{consent}");
     let consent_id = consent["Data"]["ConsentId"].as_str().unwrap();
     let issuer = format!("{BASE}/open-banking/eu");
-    let url = RequestObject::new(
-        &client_id,
-        &issuer,
-        REDIRECT,
-        "openid accounts",
-        consent_id,
-        "st-eu",
-        "no-eu",
-        now(),
-    )
-    .authorization_url(&format!("{issuer}/authorize"), tpp_key())
-    .unwrap();
+    let url = RequestObject::new(&eu_params(&client_id, &issuer, consent_id), now())
+        .authorization_url(&format!("{issuer}/authorize"), tpp_key())
+        .unwrap();
     let resp = send(
         &mut sandbox,
         Request::get(url).body(Vec::new()).unwrap(),
@@ -715,13 +703,15 @@ fn an_eu_registration_needs_the_keys_of_its_statement() {
         &mut sandbox,
         register_request(
             &RegistrationRequest::uk(
-                &statement(),
-                &software_id(),
-                "0015800001ZEc3hAAD",
-                vec![REDIRECT.into()],
+                ob_dcr::request::RegistrationParams {
+                    software_statement: &statement(),
+                    software_id: &software_id(),
+                    aud: "0015800001ZEc3hAAD",
+                    redirect_uris: vec![REDIRECT.into()],
+                    tls_client_auth_subject_dn: EU_DN,
+                    jti: &ob_dcr::uuid_v4([3; 16]),
+                },
                 "openid accounts",
-                EU_DN,
-                &ob_dcr::uuid_v4([3; 16]),
                 now(),
             )
             .unwrap()

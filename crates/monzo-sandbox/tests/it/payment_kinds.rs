@@ -618,13 +618,15 @@ fn a_client_reads_updates_and_deletes_its_registration() {
     };
     {
         let request = RegistrationRequest::uk(
-            &statement,
-            SOFTWARE_ID,
-            "0015800001ZEc3hAAD",
-            vec!["https://tpp.example/callback".into()],
+            ob_dcr::request::RegistrationParams {
+                software_statement: &statement,
+                software_id: SOFTWARE_ID,
+                aud: "0015800001ZEc3hAAD",
+                redirect_uris: vec!["https://tpp.example/callback".into()],
+                tls_client_auth_subject_dn: &tpp.dn,
+                jti: &ob_dcr::uuid_v4([9; 16]),
+            },
             "openid accounts",
-            &tpp.dn,
-            &ob_dcr::uuid_v4([9; 16]),
             tpp.now,
         )
         .unwrap();

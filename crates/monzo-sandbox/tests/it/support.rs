@@ -12,7 +12,7 @@ use monzo_sandbox::core::{Config, Context, Keys, Sandbox};
 use ob_dcr::client::{parse_register_response, prepare_register};
 use ob_dcr::request::RegistrationRequest;
 use ob_jose::{Jwks, SigningKey};
-use ob_oidc::authorize::RequestObject;
+use ob_oidc::authorize::{AuthorizationParams, RequestObject};
 use ob_oidc::callback::parse_callback;
 use ob_oidc::id_token::validate_callback;
 use ob_oidc::token::{
@@ -225,20 +225,15 @@ impl Tpp {
         );
         let issued: Value = serde_json::from_slice(resp.body()).unwrap();
         let request = RegistrationRequest::uk(
-            issued["software_statement"].as_str().unwrap(),
-            software_id,
-            "0015800001ZEc3hAAD",
-            vec![REDIRECT.into()],
-            scope,
-            &dn,
-            // One jti per software and scope (a second registration of the same software
+            ob_dcr::request::RegistrationParams { software_statement: issued["software_statement"].as_str().unwrap(), software_id, aud: "0015800001ZEc3hAAD", redirect_uris: vec![REDIRECT.into()], tls_client_auth_subject_dn: &dn, jti: // One jti per software and scope (a second registration of the same software
             // for another scope is a new request).
             &ob_dcr::uuid_v4(
                 [software_id
                     .bytes()
                     .chain(scope.bytes())
                     .fold(0u8, |a, b| a.wrapping_mul(31).wrapping_add(b)); 16],
-            ),
+            ) },
+            scope,
             self.now,
         )
         .unwrap();
@@ -291,19 +286,30 @@ impl Tpp {
         self.authorize_url_for(consent_id, "openid accounts")
     }
 
-    pub fn authorize_url_for(&self, consent_id: &str, scope: &str) -> String {
-        RequestObject::new(
-            &self.client_id,
-            &self.url("/open-banking"),
-            REDIRECT,
+    /// The parameters of this client's authorizations of `consent_id` (the tests use one
+    /// state and nonce).
+    fn params<'a>(
+        &'a self,
+        issuer: &'a str,
+        consent_id: &'a str,
+        scope: &'a str,
+    ) -> AuthorizationParams<'a> {
+        AuthorizationParams {
+            client_id: &self.client_id,
+            issuer,
+            redirect_uri: REDIRECT,
             scope,
-            consent_id,
-            "st-1",
-            "no-1",
-            self.now,
-        )
-        .authorization_url(&self.url("/open-banking/authorize"), tpp_key())
-        .unwrap()
+            intent_id: consent_id,
+            state: "st-1",
+            nonce: "no-1",
+        }
+    }
+
+    pub fn authorize_url_for(&self, consent_id: &str, scope: &str) -> String {
+        let issuer = self.url("/open-banking");
+        RequestObject::new(&self.params(&issuer, consent_id, scope), self.now)
+            .authorization_url(&self.url("/open-banking/authorize"), tpp_key())
+            .unwrap()
     }
 
     /// Authorises through the redirect and exchanges the code; returns the tokens.
@@ -334,23 +340,13 @@ impl Tpp {
             false,
         );
         let bank_keys = Jwks::from_json(jwks_resp.body()).unwrap();
-        validate_callback(
-            &callback,
-            &bank_keys,
-            &self.url("/open-banking"),
-            &self.client_id,
-            "no-1",
-            consent_id,
-            self.now,
-        )
-        .unwrap();
-        let req = prepare_authorization_code(
-            &self.url("/open-banking/token"),
-            &self.client_id.clone(),
-            &callback.code,
-            REDIRECT,
-        )
-        .unwrap();
+        // The scope plays no part in checking the callback or redeeming its code.
+        let issuer = self.url("/open-banking");
+        let params = self.params(&issuer, consent_id, "openid");
+        validate_callback(&callback, &bank_keys, &params, self.now).unwrap();
+        let req =
+            prepare_authorization_code(&self.url("/open-banking/token"), &params, &callback.code)
+                .unwrap();
         let resp = self.send(req, true);
         parse_token_response(&resp, self.now).unwrap()
     }

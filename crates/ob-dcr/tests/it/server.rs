@@ -17,13 +17,15 @@ use crate::*;
 
 fn request_for(ssa: &SsaClaims) -> RegistrationRequest {
     RegistrationRequest::uk(
-        &directory_ssa(ssa),
-        SOFTWARE_ID,
-        ASPSP,
-        vec![REDIRECT.into()],
+        ob_dcr::request::RegistrationParams {
+            software_statement: &directory_ssa(ssa),
+            software_id: SOFTWARE_ID,
+            aud: ASPSP,
+            redirect_uris: vec![REDIRECT.into()],
+            tls_client_auth_subject_dn: DN,
+            jti: "5d1c7a2e-0b4f-4e3a-9c8d-7f6e5d4c3b2a",
+        },
         "openid accounts",
-        DN,
-        "5d1c7a2e-0b4f-4e3a-9c8d-7f6e5d4c3b2a",
         now(),
     )
     .unwrap()
@@ -418,12 +420,14 @@ fn monzo_eu_profile() {
     let make = |claims: &SsaClaims, scope: &str| {
         let statement = ob_dcr::ssa::unsecured_software_statement(claims).unwrap();
         let mut r = RegistrationRequest::monzo_eu(
-            &statement,
-            &claims.software_id,
-            "PSDIE-CBI-000000",
-            vec![REDIRECT.into()],
-            eu_dn,
-            &uuid_v4([9; 16]),
+            ob_dcr::request::RegistrationParams {
+                software_statement: &statement,
+                software_id: &claims.software_id,
+                aud: "PSDIE-CBI-000000",
+                redirect_uris: vec![REDIRECT.into()],
+                tls_client_auth_subject_dn: eu_dn,
+                jti: &uuid_v4([9; 16]),
+            },
             now(),
         )
         .unwrap();
@@ -446,12 +450,14 @@ fn monzo_eu_profile() {
     let retyped = |typ: Option<&str>| {
         let statement = ob_dcr::ssa::unsecured_software_statement(&claims).unwrap();
         let mut r = RegistrationRequest::monzo_eu(
-            &statement,
-            &claims.software_id,
-            "PSDIE-CBI-000000",
-            vec![REDIRECT.into()],
-            eu_dn,
-            &uuid_v4([10; 16]),
+            ob_dcr::request::RegistrationParams {
+                software_statement: &statement,
+                software_id: &claims.software_id,
+                aud: "PSDIE-CBI-000000",
+                redirect_uris: vec![REDIRECT.into()],
+                tls_client_auth_subject_dn: eu_dn,
+                jti: &uuid_v4([10; 16]),
+            },
             now(),
         )
         .unwrap();
@@ -487,12 +493,14 @@ fn monzo_eu_profile() {
     // its JWKS endpoint publishes; the statement's typ must be JWT, as Monzo says.
     let with_statement = |statement: &str| {
         let mut r = RegistrationRequest::monzo_eu(
-            statement,
-            &claims.software_id,
-            "PSDIE-CBI-000000",
-            vec![REDIRECT.into()],
-            eu_dn,
-            &uuid_v4([11; 16]),
+            ob_dcr::request::RegistrationParams {
+                software_statement: statement,
+                software_id: &claims.software_id,
+                aud: "PSDIE-CBI-000000",
+                redirect_uris: vec![REDIRECT.into()],
+                tls_client_auth_subject_dn: eu_dn,
+                jti: &uuid_v4([11; 16]),
+            },
             now(),
         )
         .unwrap();
@@ -528,12 +536,14 @@ fn monzo_eu_profile() {
     }
     // The builder refuses a software_id that is not a UUIDv4.
     let err = RegistrationRequest::monzo_eu(
-        "a.b.",
-        "not-a-uuid",
-        "PSDIE-CBI-000000",
-        vec![REDIRECT.into()],
-        eu_dn,
-        "j",
+        ob_dcr::request::RegistrationParams {
+            software_statement: "a.b.",
+            software_id: "not-a-uuid",
+            aud: "PSDIE-CBI-000000",
+            redirect_uris: vec![REDIRECT.into()],
+            tls_client_auth_subject_dn: eu_dn,
+            jti: "j",
+        },
         now(),
     )
     .unwrap_err();
@@ -546,13 +556,15 @@ fn monzo_eu_profile() {
     bad.software_id = "not-a-uuid".into();
     let statement = ob_dcr::ssa::unsecured_software_statement(&bad).unwrap();
     let mut r = RegistrationRequest::uk(
-        &statement,
-        "not-a-uuid",
-        "PSDIE-CBI-000000",
-        vec![REDIRECT.into()],
+        ob_dcr::request::RegistrationParams {
+            software_statement: &statement,
+            software_id: "not-a-uuid",
+            aud: "PSDIE-CBI-000000",
+            redirect_uris: vec![REDIRECT.into()],
+            tls_client_auth_subject_dn: eu_dn,
+            jti: "j",
+        },
         "openid accounts",
-        eu_dn,
-        "j",
         now(),
     )
     .unwrap();

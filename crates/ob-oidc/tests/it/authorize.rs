@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use ob_jose::{jws, Jwks};
-use ob_oidc::authorize::RequestObject;
+use ob_oidc::authorize::{AuthorizationParams, RequestObject};
 use ob_oidc::OidcError;
 use serde_json::json;
 
@@ -10,13 +10,15 @@ use crate::{now, tpp_key, CLIENT, ISSUER};
 
 fn request() -> RequestObject {
     RequestObject::new(
-        CLIENT,
-        ISSUER,
-        "https://tpp.example/callback",
-        "openid payments",
-        "obpispdomesticpaymentconsent_1",
-        "st-1",
-        "no-1",
+        &AuthorizationParams {
+            client_id: CLIENT,
+            issuer: ISSUER,
+            redirect_uri: "https://tpp.example/callback",
+            scope: "openid payments",
+            intent_id: "obpispdomesticpaymentconsent_1",
+            state: "st-1",
+            nonce: "no-1",
+        },
         now(),
     )
 }

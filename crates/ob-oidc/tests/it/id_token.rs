@@ -303,6 +303,19 @@ fn trusted_audiences_and_iat_age_are_the_callers() {
     assert_eq!(DEFAULT_MAX_IAT_AGE, Duration::minutes(10));
 }
 
+/// The authorization the callbacks answer.
+fn params() -> ob_oidc::authorize::AuthorizationParams<'static> {
+    ob_oidc::authorize::AuthorizationParams {
+        client_id: CLIENT,
+        issuer: ISSUER,
+        redirect_uri: "https://tpp.example/cb",
+        scope: "openid accounts",
+        intent_id: "aac_123",
+        state: "st-1",
+        nonce: "no-1",
+    }
+}
+
 #[test]
 fn a_callback_is_validated_whole() {
     let token = issue(bank_key(), &new_token()).unwrap();
@@ -311,8 +324,7 @@ fn a_callback_is_validated_whole() {
         "st-1",
     )
     .unwrap();
-    let claims =
-        validate_callback(&cb, &bank_jwks(), ISSUER, CLIENT, "no-1", "aac_123", now()).unwrap();
+    let claims = validate_callback(&cb, &bank_jwks(), &params(), now()).unwrap();
     assert_eq!(claims.acr.as_deref(), Some("urn:openbanking:psd2:sca"));
     // A code swapped in by an attacker no longer matches c_hash.
     let swapped = parse_callback(
@@ -320,17 +332,7 @@ fn a_callback_is_validated_whole() {
         "st-1",
     )
     .unwrap();
-    match validate_callback(
-        &swapped,
-        &bank_jwks(),
-        ISSUER,
-        CLIENT,
-        "no-1",
-        "aac_123",
-        now(),
-    )
-    .unwrap_err()
-    {
+    match validate_callback(&swapped, &bank_jwks(), &params(), now()).unwrap_err() {
         OidcError::InvalidIdToken { claim, .. } => assert_eq!(claim, "c_hash"),
         other => panic!("{other:?}"),
     }
@@ -349,9 +351,7 @@ fn a_callback_is_validated_whole() {
         "st-1",
     )
     .unwrap();
-    match validate_callback(&cb, &bank_jwks(), ISSUER, CLIENT, "no-1", "aac_123", now())
-        .unwrap_err()
-    {
+    match validate_callback(&cb, &bank_jwks(), &params(), now()).unwrap_err() {
         OidcError::InvalidIdToken { claim, .. } => assert_eq!(claim, "acr"),
         other => panic!("{other:?}"),
     }

@@ -25,8 +25,16 @@ fn requests() {
         body(&r),
         "grant_type=client_credentials&scope=accounts&client_id=client-1"
     );
-    let r = prepare_authorization_code(TOKEN, "client-1", "c/+d", "https://tpp.example/callback")
-        .unwrap();
+    let params = ob_oidc::authorize::AuthorizationParams {
+        client_id: "client-1",
+        issuer: "https://bank.example",
+        redirect_uri: "https://tpp.example/callback",
+        scope: "openid accounts",
+        intent_id: "aac_1",
+        state: "st",
+        nonce: "no",
+    };
+    let r = prepare_authorization_code(TOKEN, &params, "c/+d").unwrap();
     assert_eq!(body(&r), "grant_type=authorization_code&code=c%2F%2Bd&redirect_uri=https%3A%2F%2Ftpp.example%2Fcallback&client_id=client-1");
     let r = prepare_refresh(TOKEN, "client-1", &Secret::new("rt 1")).unwrap();
     assert_eq!(
