@@ -33,9 +33,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Account information, authorised at once by the sandbox's DesiredStatus.
     let app = client.client_credentials(&clients[0], "accounts").await?;
     let token = tpp
-        .heavy_accounts_token(&clients[0], app.access_token.expose())
+        .heavy_accounts_token(&clients[0], &app.access_token)
         .await?;
-    let at = token.as_str();
+    let at = &token;
     for account in client.accounts(at).await?.data.account.unwrap_or_default() {
         println!("account {}", account.account_id.as_str());
     }
@@ -62,7 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create_payment_consent(
             software,
             PaymentApi::Domestic,
-            app.access_token.expose(),
+            &app.access_token,
             &json!({"Data": {"Initiation": initiation}, "Risk": {}}),
         )
         .await?;

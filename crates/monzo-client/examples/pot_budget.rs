@@ -34,7 +34,7 @@ use serde_json::json;
 /// pot's balance now.
 async fn reconcile_pots(
     client: &monzo_client::Client,
-    token: &str,
+    token: &monzo_client::AccessToken,
     pots: &[OBPot1],
 ) -> Result<Reconciliation, Box<dyn std::error::Error>> {
     let mut entries = Vec::new();
@@ -61,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client_id = &tpp.client_ids[0];
 
     let app = client.client_credentials(client_id, "accounts").await?;
-    let app = app.access_token.expose().to_owned();
+    let app = app.access_token.clone();
     let token = tpp.heavy_accounts_token(client_id, &app).await?;
 
     // 1. Full mode.

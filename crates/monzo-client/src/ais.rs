@@ -7,6 +7,7 @@ use monzo_model::accounts::{
     OBReadParty2, OBReadParty3, OBReadPot1, OBReadScheduledPayment3, OBReadStandingOrder6,
     OBReadTransaction6,
 };
+use ob_oidc::AccessToken;
 use serde::de::DeserializeOwned;
 
 use crate::transport::decode;
@@ -49,7 +50,7 @@ impl TransactionQuery {
 #[derive(Debug)]
 pub struct Pages {
     client: Client,
-    token: String,
+    token: AccessToken,
     next: Option<String>,
     /// Pages fetched so far.
     pub fetched: usize,
@@ -92,10 +93,10 @@ impl Client {
     pub async fn get_json<T: DeserializeOwned>(
         &self,
         url: &str,
-        token: &str,
+        token: &AccessToken,
     ) -> Result<T, ClientError> {
         let req = Request::get(url)
-            .header("authorization", format!("Bearer {token}"))
+            .header("authorization", format!("Bearer {}", token.expose()))
             .header("accept", "application/json")
             .body(Vec::new())
             .map_err(|e| ClientError::build(format!("a request to {url}"), e))?;
@@ -108,7 +109,7 @@ impl Client {
         &self,
         method: Method,
         url: &str,
-        token: &str,
+        token: &AccessToken,
         body: Option<&serde_json::Value>,
     ) -> Result<Vec<u8>, ClientError> {
         self.send_json_signed(method, url, token, body, None).await
@@ -120,14 +121,14 @@ impl Client {
         &self,
         method: Method,
         url: &str,
-        token: &str,
+        token: &AccessToken,
         body: Option<&serde_json::Value>,
         software: Option<&crate::Software>,
     ) -> Result<Vec<u8>, ClientError> {
         let mut b = Request::builder()
             .method(method)
             .uri(url)
-            .header("authorization", format!("Bearer {token}"))
+            .header("authorization", format!("Bearer {}", token.expose()))
             .header("accept", "application/json");
         let bytes = match body {
             Some(v) => {
@@ -155,7 +156,7 @@ impl Client {
     /// `POST /account-access-consents` with a client-credentials token.
     pub async fn create_account_access_consent(
         &self,
-        token: &str,
+        token: &AccessToken,
         consent: &OBReadConsent1,
     ) -> Result<OBReadConsentResponse1, ClientError> {
         let url = self.aisp("/account-access-consents");
@@ -170,7 +171,7 @@ impl Client {
     /// `GET /account-access-consents/{ConsentId}`.
     pub async fn account_access_consent(
         &self,
-        token: &str,
+        token: &AccessToken,
         consent_id: &str,
     ) -> Result<OBReadConsentResponse1, ClientError> {
         self.get_json(
@@ -183,7 +184,7 @@ impl Client {
     /// `DELETE /account-access-consents/{ConsentId}`.
     pub async fn delete_account_access_consent(
         &self,
-        token: &str,
+        token: &AccessToken,
         consent_id: &str,
     ) -> Result<(), ClientError> {
         let url = self.aisp(&format!("/account-access-consents/{consent_id}"));
@@ -192,14 +193,14 @@ impl Client {
     }
 
     /// `GET /accounts`.
-    pub async fn accounts(&self, token: &str) -> Result<OBReadAccount6, ClientError> {
+    pub async fn accounts(&self, token: &AccessToken) -> Result<OBReadAccount6, ClientError> {
         self.get_json(&self.aisp("/accounts"), token).await
     }
 
     /// `GET /accounts/{AccountId}`.
     pub async fn account(
         &self,
-        token: &str,
+        token: &AccessToken,
         account_id: &str,
     ) -> Result<OBReadAccount6, ClientError> {
         self.get_json(&self.aisp(&format!("/accounts/{account_id}")), token)
@@ -210,7 +211,7 @@ impl Client {
     /// with every pot, UK accounts only).
     pub async fn balances(
         &self,
-        token: &str,
+        token: &AccessToken,
         account_id: &str,
         include_pots: bool,
     ) -> Result<OBReadBalance1, ClientError> {
@@ -229,7 +230,7 @@ impl Client {
     /// `GET /accounts/{AccountId}/transactions`: the first page.
     pub async fn transactions(
         &self,
-        token: &str,
+        token: &AccessToken,
         account_id: &str,
         query: &TransactionQuery,
     ) -> Result<OBReadTransaction6, ClientError> {
@@ -243,13 +244,13 @@ impl Client {
     /// Every page of `GET /accounts/{AccountId}/transactions`, one at a time.
     pub fn transaction_pages(
         &self,
-        token: &str,
+        token: &AccessToken,
         account_id: &str,
         query: TransactionQuery,
     ) -> Pages {
         Pages {
             client: self.clone(),
-            token: token.to_owned(),
+            token: token.clone(),
             next: Some(self.aisp(&format!(
                 "/accounts/{account_id}/transactions{}",
                 query.to_query()
@@ -260,7 +261,7 @@ impl Client {
     }
 
     /// `GET /pots` (Monzo): the pots of every account the consent covers.
-    pub async fn pots(&self, token: &str) -> Result<OBReadPot1, ClientError> {
+    pub async fn pots(&self, token: &AccessToken) -> Result<OBReadPot1, ClientError> {
         self.get_json(&self.aisp("/pots"), token).await
     }
 
@@ -268,7 +269,7 @@ impl Client {
     /// live at Monzo; the local emulator serves it), the pot's complete history.
     pub async fn pot_transactions(
         &self,
-        token: &str,
+        token: &AccessToken,
         pot_id: &str,
         query: &TransactionQuery,
     ) -> Result<Vec<monzo_model::accounts::OBPotTransaction1>, ClientError> {
@@ -292,7 +293,7 @@ impl Client {
     /// 5 minutes at Monzo).
     pub async fn account_party(
         &self,
-        token: &str,
+        token: &AccessToken,
         account_id: &str,
     ) -> Result<OBReadParty2, ClientError> {
         self.get_json(&self.aisp(&format!("/accounts/{account_id}/party")), token)
@@ -302,7 +303,7 @@ impl Client {
     /// `GET /accounts/{AccountId}/parties`.
     pub async fn account_parties(
         &self,
-        token: &str,
+        token: &AccessToken,
         account_id: &str,
     ) -> Result<OBReadParty3, ClientError> {
         self.get_json(
@@ -313,14 +314,14 @@ impl Client {
     }
 
     /// `GET /party` (the user who authorised).
-    pub async fn party(&self, token: &str) -> Result<OBReadParty2, ClientError> {
+    pub async fn party(&self, token: &AccessToken) -> Result<OBReadParty2, ClientError> {
         self.get_json(&self.aisp("/party"), token).await
     }
 
     /// `GET /accounts/{AccountId}/direct-debits`.
     pub async fn direct_debits(
         &self,
-        token: &str,
+        token: &AccessToken,
         account_id: &str,
     ) -> Result<OBReadDirectDebit2, ClientError> {
         self.get_json(
@@ -333,7 +334,7 @@ impl Client {
     /// `GET /accounts/{AccountId}/standing-orders`.
     pub async fn standing_orders(
         &self,
-        token: &str,
+        token: &AccessToken,
         account_id: &str,
     ) -> Result<OBReadStandingOrder6, ClientError> {
         self.get_json(
@@ -346,7 +347,7 @@ impl Client {
     /// `GET /accounts/{AccountId}/scheduled-payments`.
     pub async fn scheduled_payments(
         &self,
-        token: &str,
+        token: &AccessToken,
         account_id: &str,
     ) -> Result<OBReadScheduledPayment3, ClientError> {
         self.get_json(

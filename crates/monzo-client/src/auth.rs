@@ -17,6 +17,7 @@ use ob_oidc::token::{
     parse_token_response, prepare_authorization_code, prepare_client_credentials, prepare_refresh,
     TokenResponse,
 };
+use ob_oidc::AccessToken;
 
 use crate::{now, random_id, Client, ClientError};
 
@@ -128,11 +129,11 @@ impl Client {
     pub async fn read_registration(
         &self,
         client_id: &str,
-        access_token: &str,
+        access_token: &AccessToken,
     ) -> Result<OBClientRegistration1, ClientError> {
         let endpoint = self.registration_endpoint().await?;
         let resp = self
-            .send(prepare_read(&endpoint, client_id, access_token)?)
+            .send(prepare_read(&endpoint, client_id, access_token.expose())?)
             .await?;
         Ok(parse_registration_response(&resp)?)
     }
@@ -141,7 +142,7 @@ impl Client {
     pub async fn update_registration(
         &self,
         client_id: &str,
-        access_token: &str,
+        access_token: &AccessToken,
         request_jwt: &str,
     ) -> Result<OBClientRegistration1, ClientError> {
         let endpoint = self.registration_endpoint().await?;
@@ -149,7 +150,7 @@ impl Client {
             .send(prepare_update(
                 &endpoint,
                 client_id,
-                access_token,
+                access_token.expose(),
                 request_jwt,
             )?)
             .await?;
@@ -160,11 +161,11 @@ impl Client {
     pub async fn delete_registration(
         &self,
         client_id: &str,
-        access_token: &str,
+        access_token: &AccessToken,
     ) -> Result<(), ClientError> {
         let endpoint = self.registration_endpoint().await?;
         let resp = self
-            .send(prepare_delete(&endpoint, client_id, access_token)?)
+            .send(prepare_delete(&endpoint, client_id, access_token.expose())?)
             .await?;
         Ok(parse_delete_response(&resp)?)
     }
@@ -193,7 +194,7 @@ impl Client {
     pub async fn refresh(
         &self,
         client_id: &str,
-        refresh_token: &ob_oidc::Secret,
+        refresh_token: &ob_oidc::RefreshToken,
     ) -> Result<TokenResponse, ClientError> {
         let endpoint = self.token_endpoint().await?;
         self.token(prepare_refresh(&endpoint, client_id, refresh_token)?)

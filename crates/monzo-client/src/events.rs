@@ -15,6 +15,7 @@ use http::Method;
 use ob_jose::jws;
 use ob_model::event_notifications::OBEventNotification1;
 use ob_model::events::{OBEventSubscriptionResponse1, OBEventSubscriptionsResponse1};
+use ob_oidc::AccessToken;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -110,7 +111,7 @@ impl Client {
     pub async fn create_event_subscription(
         &self,
         software: &Software,
-        token: &str,
+        token: &AccessToken,
         callback_url: Option<&str>,
         event_types: &[&str],
     ) -> Result<OBEventSubscriptionResponse1, ClientError> {
@@ -125,7 +126,7 @@ impl Client {
     /// `GET /event-subscriptions`: the client's subscriptions.
     pub async fn event_subscriptions(
         &self,
-        token: &str,
+        token: &AccessToken,
     ) -> Result<OBEventSubscriptionsResponse1, ClientError> {
         let url = format!("{}/event-subscriptions", self.events_base()?);
         self.get_json(&url, token).await
@@ -136,7 +137,7 @@ impl Client {
     pub async fn change_event_subscription(
         &self,
         software: &Software,
-        token: &str,
+        token: &AccessToken,
         id: &str,
         callback_url: Option<&str>,
         event_types: &[&str],
@@ -152,7 +153,7 @@ impl Client {
     /// `DELETE /event-subscriptions/{id}`.
     pub async fn delete_event_subscription(
         &self,
-        token: &str,
+        token: &AccessToken,
         id: &str,
     ) -> Result<(), ClientError> {
         let url = format!("{}/event-subscriptions/{id}", self.events_base()?);
@@ -167,7 +168,7 @@ impl Client {
     /// An event that fails verification does not fail the poll: it is returned in `rejected`.
     pub async fn poll_events(
         &self,
-        token: &str,
+        token: &AccessToken,
         client_id: &str,
         ack: &[String],
         rejected: &[RejectedEvent],

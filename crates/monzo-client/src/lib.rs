@@ -20,7 +20,7 @@ pub use sandbox::{SandboxClock, SandboxStatement};
 pub use transport::RetryPolicy;
 
 pub use ob_oidc::token::TokenResponse;
-pub use ob_oidc::Secret;
+pub use ob_oidc::{AccessToken, AuthorizationCode, RefreshToken};
 
 use std::sync::OnceLock;
 

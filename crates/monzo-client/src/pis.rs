@@ -5,6 +5,7 @@
 
 use http::{Method, Request};
 use ob_jose::detached::{DetachedSigner, DetachedVerifier, HEADER as JWS_HEADER};
+use ob_oidc::AccessToken;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -96,7 +97,7 @@ impl Client {
         &self,
         software: &Software,
         url: &str,
-        token: &str,
+        token: &AccessToken,
         body: &B,
         idempotency_key: Option<&str>,
     ) -> Result<Signed<R>, ClientError> {
@@ -108,7 +109,7 @@ impl Client {
         let req = Request::builder()
             .method(Method::POST)
             .uri(url)
-            .header("authorization", format!("Bearer {token}"))
+            .header("authorization", format!("Bearer {}", token.expose()))
             .header("content-type", "application/json")
             .header("accept", "application/json")
             .header("x-idempotency-key", &key)
@@ -154,7 +155,7 @@ impl Client {
         &self,
         software: &Software,
         api: PaymentApi,
-        token: &str,
+        token: &AccessToken,
         body: &B,
     ) -> Result<Signed<R>, ClientError> {
         self.post_signed(software, &self.pisp(api.consents()), token, body, None)
@@ -165,7 +166,7 @@ impl Client {
     pub async fn payment_consent<R: DeserializeOwned>(
         &self,
         api: PaymentApi,
-        token: &str,
+        token: &AccessToken,
         consent_id: &str,
     ) -> Result<R, ClientError> {
         self.get_json(
@@ -180,7 +181,7 @@ impl Client {
     pub async fn payment_funds_confirmation(
         &self,
         api: PaymentApi,
-        token: &str,
+        token: &AccessToken,
         consent_id: &str,
     ) -> Result<serde_json::Value, ClientError> {
         self.get_json(
@@ -200,7 +201,7 @@ impl Client {
         &self,
         software: &Software,
         api: PaymentApi,
-        token: &str,
+        token: &AccessToken,
         body: &B,
         idempotency_key: Option<&str>,
     ) -> Result<Signed<R>, ClientError> {
@@ -218,7 +219,7 @@ impl Client {
     pub async fn payment_order<R: DeserializeOwned>(
         &self,
         api: PaymentApi,
-        token: &str,
+        token: &AccessToken,
         id: &str,
     ) -> Result<R, ClientError> {
         self.get_json(&self.pisp(&format!("{}/{id}", api.orders())), token)
@@ -228,7 +229,7 @@ impl Client {
     /// `DELETE /domestic-vrp-consents/{ConsentId}`.
     pub async fn delete_vrp_consent(
         &self,
-        token: &str,
+        token: &AccessToken,
         consent_id: &str,
     ) -> Result<(), ClientError> {
         let url = self.pisp(&format!("domestic-vrp-consents/{consent_id}"));
@@ -240,7 +241,7 @@ impl Client {
     /// `fundsconfirmations`).
     pub async fn create_funds_confirmation_consent<B: Serialize, R: DeserializeOwned>(
         &self,
-        token: &str,
+        token: &AccessToken,
         body: &B,
     ) -> Result<R, ClientError> {
         let url = format!(
@@ -256,7 +257,7 @@ impl Client {
     /// `POST /funds-confirmations` with the consent's access token.
     pub async fn confirm_funds<B: Serialize, R: DeserializeOwned>(
         &self,
-        token: &str,
+        token: &AccessToken,
         body: &B,
     ) -> Result<R, ClientError> {
         let url = format!("{}/funds-confirmations", self.config.endpoints.cbpii);

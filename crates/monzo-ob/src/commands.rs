@@ -2,6 +2,7 @@
 //! `register --sandbox`, over the emulator's server crate).
 
 use anyhow::{anyhow, bail, Context};
+use monzo_client::AccessToken;
 use monzo_model::accounts::MonzoPotTransactionSource;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -335,7 +336,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             funds: false,
         } => {
             let (_, _, token) = accounts_session(&dir).await?;
-            println!("{token}");
+            println!("{}", token.expose());
             Ok(())
         }
         Command::Token {
@@ -727,9 +728,9 @@ async fn complete(
 fn tokens_of(consent_id: &str, t: &monzo_client::TokenResponse) -> Tokens {
     Tokens {
         consent_id: consent_id.to_owned(),
-        access_token: t.access_token.expose().to_owned(),
-        expires_at: t.expires_at.map(|e| e.to_rfc3339()),
-        refresh_token: t.refresh_token.as_ref().map(|r| r.expose().to_owned()),
+        access_token: t.access_token.clone(),
+        expires_at: t.expires_at,
+        refresh_token: t.refresh_token.clone(),
     }
 }
 
@@ -749,7 +750,7 @@ async fn authorize(dir: &Dir, a: AuthorizeArgs) -> anyhow::Result<()> {
     }
     let consent: OBReadConsent1 = serde_json::from_value(json!({"Data": data, "Risk": {}}))?;
     let created = client
-        .create_account_access_consent(app.access_token.expose(), &consent)
+        .create_account_access_consent(&app.access_token, &consent)
         .await?;
     let consent_id = created.data.consent_id.to_string();
     let auth = client
@@ -770,18 +771,14 @@ async fn authorize(dir: &Dir, a: AuthorizeArgs) -> anyhow::Result<()> {
 
 /// The client and a live account-information access token (refreshed, and saved, if it
 /// expired).
-async fn accounts_session(dir: &Dir) -> anyhow::Result<(Client, Profile, String)> {
+async fn accounts_session(dir: &Dir) -> anyhow::Result<(Client, Profile, AccessToken)> {
     let mut profile = dir.profile()?;
     let client = dir.client(&profile)?;
     let tokens = profile
         .accounts
         .clone()
         .context("no authorised consent: run `monzo-ob authorize`")?;
-    let expires_at = tokens
-        .expires_at
-        .as_deref()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
-    let expired = match expires_at {
+    let expired = match tokens.expires_at {
         Some(t) => t <= bank_now(&client, &profile).await?,
         None => false,
     };
@@ -792,9 +789,7 @@ async fn accounts_session(dir: &Dir) -> anyhow::Result<(Client, Profile, String)
         "the access token expired and there is no refresh token: run `monzo-ob authorize`",
     )?;
     let client_id = profile.accounts_client.clone().unwrap_or_default();
-    let fresh = client
-        .refresh(&client_id, &monzo_client::Secret::new(refresh))
-        .await?;
+    let fresh = client.refresh(&client_id, &refresh).await?;
     let t = tokens_of(&tokens.consent_id, &fresh);
     let access = t.access_token.clone();
     profile.accounts = Some(t);
@@ -914,7 +909,7 @@ async fn accounts(dir: &Dir, format: Format) -> anyhow::Result<()> {
 
 async fn account_ids(
     client: &Client,
-    token: &str,
+    token: &AccessToken,
     one: Option<String>,
 ) -> anyhow::Result<Vec<String>> {
     if let Some(a) = one {
@@ -1337,7 +1332,7 @@ async fn pay(dir: &Dir, a: PayArgs) -> anyhow::Result<()> {
         .create_payment_consent(
             &software,
             PaymentApi::Domestic,
-            app.access_token.expose(),
+            &app.access_token,
             &json!({"Data": {"Initiation": initiation}, "Risk": {}}),
         )
         .await?;
@@ -1357,7 +1352,7 @@ async fn pay(dir: &Dir, a: PayArgs) -> anyhow::Result<()> {
         .create_payment_order(
             &software,
             PaymentApi::Domestic,
-            tokens.access_token.expose(),
+            &tokens.access_token,
             &order,
             None,
         )

@@ -5,20 +5,20 @@
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
-use monzo_client::{Client, ClientConfig, Endpoints, Software};
+use monzo_client::{AccessToken, Client, ClientConfig, Endpoints, RefreshToken, Software};
 use serde::{Deserialize, Serialize};
 
 /// Tokens of an authorised consent.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Tokens {
     /// The consent.
     pub consent_id: String,
     /// The access token.
-    pub access_token: String,
-    /// When it expires (RFC 3339), if the ASPSP said.
-    pub expires_at: Option<String>,
+    pub access_token: AccessToken,
+    /// When it expires, if the ASPSP said (RFC 3339 in the file).
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The refresh token, if any.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
 }
 
 /// What `profile.json` holds.

@@ -22,7 +22,7 @@ use crate::{form, OidcError};
 #[derive(Clone, PartialEq, Eq)]
 pub struct Callback {
     /// The authorization code.
-    pub code: String,
+    pub code: crate::AuthorizationCode,
     /// The id_token from the authorization endpoint (validate it with
     /// [`crate::id_token::validate_callback`]).
     pub id_token: String,
@@ -103,7 +103,7 @@ pub fn parse_callback(url: &str, expected_state: &str) -> Result<Callback, OidcE
                 reason: "no id_token: the hybrid flow returns one with the code".into(),
             })?;
     Ok(Callback {
-        code,
+        code: crate::AuthorizationCode::new(code),
         id_token,
         state: expected_state.to_owned(),
     })

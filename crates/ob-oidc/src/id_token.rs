@@ -122,7 +122,7 @@ pub fn validate_callback(
         issuer_keys,
         &Expected {
             nonce: Some(params.nonce),
-            code: Some(&callback.code),
+            code: Some(callback.code.expose()),
             state: Some(&callback.state),
             intent_id: Some(params.intent_id),
             ..Expected::new(params.issuer, params.client_id, now)

@@ -132,24 +132,61 @@ impl std::error::Error for OidcError {
     }
 }
 
-/// A secret value (a token): `Debug` never shows it; [`expose`](Secret::expose) does.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A secret of one kind: a newtype over the text, whose `Debug` names the kind and hides the
+/// value, and which reads and writes as a JSON string (so a profile or cache can keep it).
+macro_rules! secret_kind {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
 
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
+        impl $name {
+            /// Wraps the secret's text.
+            pub fn new(value: impl Into<String>) -> Self {
+                $name(value.into())
+            }
 
-    /// The secret itself.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
+            /// The secret itself, to send where it belongs.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+    };
 }
 
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
+secret_kind!(
+    /// An OAuth access token (a bearer credential: whoever holds it reads or pays).
+    AccessToken
+);
+secret_kind!(
+    /// An OAuth refresh token (Monzo's are single use: keep the one each refresh returns).
+    RefreshToken
+);
+secret_kind!(
+    /// An authorization code from the callback, redeemed once for tokens.
+    AuthorizationCode
+);
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_hide_in_debug_and_read_and_write_as_strings() {
+        let t = AccessToken::new("at-123");
+        assert_eq!(format!("{t:?}"), "AccessToken(<redacted>)");
+        assert_eq!(t.expose(), "at-123");
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"at-123\"");
+        let r: RefreshToken = serde_json::from_str("\"rt-9\"").unwrap();
+        assert_eq!(format!("{r:?}"), "RefreshToken(<redacted>)");
+        let c = AuthorizationCode::new("code");
+        assert!(!format!("{c:?}").contains("code\""));
     }
 }

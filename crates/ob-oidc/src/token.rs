@@ -30,7 +30,7 @@ use http::{Request, Response, StatusCode};
 use ob_jose::Instant;
 use serde::Deserialize;
 
-use crate::{form, OidcError, Secret};
+use crate::{form, AccessToken, AuthorizationCode, OidcError, RefreshToken};
 
 fn post(token_endpoint: &str, pairs: &[(&str, &str)]) -> Result<Request<Vec<u8>>, OidcError> {
     let uri: http::Uri = token_endpoint.parse().map_err(|e| OidcError::Misuse {
@@ -79,13 +79,13 @@ pub fn prepare_client_credentials(
 pub fn prepare_authorization_code(
     token_endpoint: &str,
     params: &crate::authorize::AuthorizationParams<'_>,
-    code: &str,
+    code: &AuthorizationCode,
 ) -> Result<Request<Vec<u8>>, OidcError> {
     post(
         token_endpoint,
         &[
             ("grant_type", "authorization_code"),
-            ("code", code),
+            ("code", code.expose()),
             ("redirect_uri", params.redirect_uri),
             ("client_id", params.client_id),
         ],
@@ -97,7 +97,7 @@ pub fn prepare_authorization_code(
 pub fn prepare_refresh(
     token_endpoint: &str,
     client_id: &str,
-    refresh_token: &Secret,
+    refresh_token: &RefreshToken,
 ) -> Result<Request<Vec<u8>>, OidcError> {
     post(
         token_endpoint,
@@ -113,11 +113,11 @@ pub fn prepare_refresh(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenResponse {
     /// The access token.
-    pub access_token: Secret,
+    pub access_token: AccessToken,
     /// When it expires, from `expires_in` and the `now` of the response (`None` if not given).
     pub expires_at: Option<Instant>,
     /// The refresh token, if one was issued (a new one on every refresh at Monzo).
-    pub refresh_token: Option<Secret>,
+    pub refresh_token: Option<RefreshToken>,
     /// The scopes granted, as listed (possibly empty).
     pub scope: Vec<String>,
     /// The id_token, if any (validate it with [`crate::id_token::validate`]).
@@ -181,10 +181,13 @@ pub fn parse_token_response(
         }
     }
     Ok(TokenResponse {
-        access_token: Secret::new(access_token),
+        access_token: AccessToken::new(access_token),
         expires_at: expires_in
             .and_then(|s| Duration::try_seconds(s).and_then(|d| now.checked_add_signed(d))),
-        refresh_token: raw.refresh_token.filter(|t| !t.is_empty()).map(Secret::new),
+        refresh_token: raw
+            .refresh_token
+            .filter(|t| !t.is_empty())
+            .map(RefreshToken::new),
         scope: raw
             .scope
             .unwrap_or_default()

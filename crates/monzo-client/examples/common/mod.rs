@@ -8,7 +8,7 @@
 
 pub mod webhook;
 
-use monzo_client::{Client, ClientConfig, Endpoints, Software};
+use monzo_client::{AccessToken, Client, ClientConfig, Endpoints, Software};
 use monzo_sandbox::server::ca::ClientSubject;
 
 /// Where the examples send the customer back to (the emulator's `DesiredStatus` approves at
@@ -128,8 +128,8 @@ impl Connected {
     pub async fn heavy_accounts_token(
         &self,
         client_id: &str,
-        app: &str,
-    ) -> Result<String, Box<dyn std::error::Error>> {
+        app: &AccessToken,
+    ) -> Result<AccessToken, Box<dyn std::error::Error>> {
         let consent: monzo_model::accounts::OBReadConsent1 =
             serde_json::from_value(serde_json::json!({
                 "Data": {
@@ -158,13 +158,13 @@ impl Connected {
         client_id: &str,
         consent_id: &str,
         scope: &str,
-    ) -> Result<String, Box<dyn std::error::Error>> {
+    ) -> Result<AccessToken, Box<dyn std::error::Error>> {
         let auth = self
             .client
             .authorization(&self.software, client_id, consent_id, scope, REDIRECT)
             .await?;
         let callback = self.client.follow_authorization(&auth).await?;
         let tokens = self.client.complete_authorization(&auth, &callback).await?;
-        Ok(tokens.access_token.expose().to_owned())
+        Ok(tokens.access_token.clone())
     }
 }

@@ -115,7 +115,7 @@ async fn an_eu_tpp_registers_with_a_self_asserted_statement_and_reads_accounts()
     }))
     .unwrap();
     let created = client
-        .create_account_access_consent(app.access_token.expose(), &consent)
+        .create_account_access_consent(&app.access_token, &consent)
         .await
         .unwrap();
     let id = created.data.consent_id.to_string();
@@ -128,7 +128,7 @@ async fn an_eu_tpp_registers_with_a_self_asserted_statement_and_reads_accounts()
         .complete_authorization(&auth, &callback)
         .await
         .unwrap();
-    let at = tokens.access_token.expose();
+    let at = &tokens.access_token;
 
     let accounts = client
         .accounts(at)

@@ -17,13 +17,13 @@ const HOLIDAY: &str = "pot_qNPfpR0002";
 async fn a_new_pot_transaction_is_pushed_retried_verified_and_polled() {
     let t = setup("client-events-1").await;
     let tokens = authorised_accounts(&t).await;
-    let token = tokens.access_token.expose().to_owned();
+    let token = tokens.access_token.clone();
     let app = t
         .client
         .client_credentials(&t.accounts_client, "accounts")
         .await
         .unwrap();
-    let app = app.access_token.expose().to_owned();
+    let app = app.access_token.clone();
 
     // Pushed: the receiver refuses the first attempt, the server tries again a second later.
     let mut receiver = webhook::start_with(1).await.unwrap();
@@ -151,7 +151,7 @@ async fn push_retries_follow_the_sandbox_clock() {
         .client_credentials(&t.accounts_client, "accounts")
         .await
         .unwrap();
-    let app = app.access_token.expose().to_owned();
+    let app = app.access_token.clone();
     let mut receiver = webhook::start_with(4).await.unwrap();
     t.client
         .create_event_subscription(

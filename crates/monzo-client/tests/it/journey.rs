@@ -4,7 +4,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use monzo_client::{
-    Client, ClientConfig, ClientError, Endpoints, PaymentApi, Software, TransactionQuery,
+    AccessToken, Client, ClientConfig, ClientError, Endpoints, PaymentApi, Software,
+    TransactionQuery,
 };
 use monzo_model::accounts::{OBReadConsent1, OBReadConsent1DataPermissions as P};
 use monzo_model::payments::{OBWriteDomesticConsentResponse5, OBWriteDomesticResponse5};
@@ -111,7 +112,7 @@ pub(crate) async fn authorised_accounts(t: &Tpp) -> monzo_client::TokenResponse 
     .unwrap();
     let created = t
         .client
-        .create_account_access_consent(app.access_token.expose(), &consent)
+        .create_account_access_consent(&app.access_token, &consent)
         .await
         .unwrap();
     let id = created.data.consent_id.to_string();
@@ -137,7 +138,7 @@ pub(crate) async fn authorised_accounts(t: &Tpp) -> monzo_client::TokenResponse 
 async fn account_information_from_registration_to_every_page() {
     let t = setup("client-ais-1").await;
     let tokens = authorised_accounts(&t).await;
-    let at = tokens.access_token.expose().to_owned();
+    let at = tokens.access_token.clone();
 
     let accounts = t.client.accounts(&at).await.unwrap();
     let ids: Vec<String> = accounts
@@ -181,17 +182,14 @@ async fn account_information_from_registration_to_every_page() {
     // Refresh rotates: the new tokens work, the old refresh token never again.
     let old = tokens.refresh_token.clone().unwrap();
     let fresh = t.client.refresh(&t.accounts_client, &old).await.unwrap();
-    t.client
-        .accounts(fresh.access_token.expose())
-        .await
-        .unwrap();
+    t.client.accounts(&fresh.access_token).await.unwrap();
     let again = t.client.refresh(&t.accounts_client, &old).await;
     assert!(matches!(again, Err(ClientError::Oidc(_))), "{again:?}");
 
     // A read without the right permission is an API error, typed.
     let err = t
         .client
-        .direct_debits(fresh.access_token.expose(), HEAVY_ACCOUNT)
+        .direct_debits(&fresh.access_token, HEAVY_ACCOUNT)
         .await
         .unwrap_err();
     assert_eq!(err.api().unwrap().status, 403, "{err}");
@@ -210,12 +208,12 @@ fn initiation(amount: &str) -> Value {
 }
 
 /// A domestic consent, authorised; returns its id and access token.
-async fn authorised_payment(t: &Tpp, amount: &str) -> (String, String) {
+async fn authorised_payment(t: &Tpp, amount: &str) -> (String, AccessToken) {
     authorised_payment_of(t, initiation(amount)).await
 }
 
 /// A domestic consent for `initiation`, authorised; returns its id and access token.
-async fn authorised_payment_of(t: &Tpp, initiation: Value) -> (String, String) {
+async fn authorised_payment_of(t: &Tpp, initiation: Value) -> (String, AccessToken) {
     let app = t
         .client
         .client_credentials(&t.payments_client, "payments")
@@ -226,7 +224,7 @@ async fn authorised_payment_of(t: &Tpp, initiation: Value) -> (String, String) {
         .create_payment_consent(
             &t.software,
             PaymentApi::Domestic,
-            app.access_token.expose(),
+            &app.access_token,
             &json!({"Data": {"Initiation": initiation}, "Risk": {}}),
         )
         .await
@@ -250,7 +248,7 @@ async fn authorised_payment_of(t: &Tpp, initiation: Value) -> (String, String) {
         .complete_authorization(&auth, &callback)
         .await
         .unwrap();
-    (id, tokens.access_token.expose().to_owned())
+    (id, tokens.access_token.clone())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -346,7 +344,7 @@ async fn concurrent_submissions_on_one_consent_make_exactly_one_payment() {
     let page = t
         .client
         .transactions(
-            tokens.access_token.expose(),
+            &tokens.access_token,
             HEAVY_ACCOUNT,
             &TransactionQuery {
                 newest_first: true,
@@ -373,7 +371,7 @@ async fn rate_limited_reads_are_retried_after_retry_after() {
     let t = setup_with("client-429-1", 5).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let tokens = authorised_accounts(&t).await;
-    let at = tokens.access_token.expose().to_owned();
+    let at = tokens.access_token.clone();
     let started = std::time::Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..12 {
@@ -460,7 +458,7 @@ async fn a_rejection_asked_of_the_emulator_comes_back_with_monzo_s_text() {
 async fn a_customer_revocation_in_the_app_stops_the_tokens() {
     let t = setup("client-revoke-1").await;
     let tokens = authorised_accounts(&t).await;
-    let at = tokens.access_token.expose().to_owned();
+    let at = tokens.access_token.clone();
     assert!(t.client.accounts(&at).await.is_ok());
     let app = t
         .client
@@ -476,7 +474,7 @@ async fn a_customer_revocation_in_the_app_stops_the_tokens() {
         }))
         .unwrap();
         t.client
-            .create_account_access_consent(app.access_token.expose(), &created)
+            .create_account_access_consent(&app.access_token, &created)
             .await
             .unwrap()
             .data
@@ -502,7 +500,7 @@ async fn a_customer_revocation_in_the_app_stops_the_tokens() {
         .unwrap();
     let answer = t.client.sandbox_revoke_access(&consent_id).await.unwrap();
     assert_eq!(answer["Data"]["Status"], "Authorised");
-    match t.client.accounts(second.access_token.expose()).await {
+    match t.client.accounts(&second.access_token).await {
         Err(ClientError::Api(e)) => assert_eq!(e.status, 401),
         other => panic!("{other:?}"),
     }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use http::Request;
 use monzo_sandbox::core::{Clock, Config, Sandbox};
 use ob_oidc::token::{parse_token_response, prepare_refresh, TokenResponse};
-use ob_oidc::Secret;
+use ob_oidc::RefreshToken;
 use serde_json::{json, Value};
 
 use crate::payment_kinds::international_initiation;
@@ -31,7 +31,7 @@ fn move_clock(tpp: &mut Tpp, body: &Value) -> (u16, Value) {
 }
 
 /// A refresh at the token endpoint.
-fn refresh(tpp: &mut Tpp, token: &Secret) -> TokenResponse {
+fn refresh(tpp: &mut Tpp, token: &RefreshToken) -> TokenResponse {
     let req = prepare_refresh(
         &tpp.url("/open-banking/token"),
         &tpp.client_id.clone(),

@@ -17,7 +17,7 @@ fn success() {
     )
     .unwrap();
     assert_eq!(
-        (c.code.as_str(), c.id_token.as_str(), c.state.as_str()),
+        (c.code.expose(), c.id_token.as_str(), c.state.as_str()),
         ("abc", "h.p.s", "st-1")
     );
     assert!(!format!("{c:?}").contains("abc"), "Debug hides the code");
@@ -26,12 +26,13 @@ fn success() {
         "st-1",
     )
     .unwrap();
-    assert_eq!(enc.code, "a+b");
+    assert_eq!(enc.code.expose(), "a+b");
     // Just the fragment, as a browser app may pass it.
     assert_eq!(
         parse_callback("code=x&id_token=t&state=st-1", "st-1")
             .unwrap()
-            .code,
+            .code
+            .expose(),
         "x"
     );
 }

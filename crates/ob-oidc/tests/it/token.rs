@@ -3,7 +3,7 @@
 use chrono::Duration;
 use http::Response;
 use ob_oidc::token::*;
-use ob_oidc::{OidcError, Secret};
+use ob_oidc::{AuthorizationCode, OidcError, RefreshToken};
 
 use crate::now;
 
@@ -34,9 +34,9 @@ fn requests() {
         state: "st",
         nonce: "no",
     };
-    let r = prepare_authorization_code(TOKEN, &params, "c/+d").unwrap();
+    let r = prepare_authorization_code(TOKEN, &params, &AuthorizationCode::new("c/+d")).unwrap();
     assert_eq!(body(&r), "grant_type=authorization_code&code=c%2F%2Bd&redirect_uri=https%3A%2F%2Ftpp.example%2Fcallback&client_id=client-1");
-    let r = prepare_refresh(TOKEN, "client-1", &Secret::new("rt 1")).unwrap();
+    let r = prepare_refresh(TOKEN, "client-1", &RefreshToken::new("rt 1")).unwrap();
     assert_eq!(
         body(&r),
         "grant_type=refresh_token&refresh_token=rt%201&client_id=client-1"
@@ -46,7 +46,7 @@ fn requests() {
         "tls_client_auth sends no secret"
     );
     assert!(matches!(
-        prepare_refresh(TOKEN, "client-1", &Secret::new("")),
+        prepare_refresh(TOKEN, "client-1", &RefreshToken::new("")),
         Err(OidcError::Misuse { .. })
     ));
     assert!(matches!(
@@ -71,7 +71,10 @@ fn monzo_quirks_are_tolerated() {
     .unwrap();
     assert_eq!(t.access_token.expose(), "at");
     assert_eq!(t.expires_at, Some(now() + Duration::hours(30)));
-    assert_eq!(t.refresh_token.as_ref().map(Secret::expose), Some("rt"));
+    assert_eq!(
+        t.refresh_token.as_ref().map(RefreshToken::expose),
+        Some("rt")
+    );
     assert_eq!(t.scope, ["openid", "accounts", "offline_access"]);
     assert_eq!(t.id_token, None);
     assert!(!format!("{t:?}").contains("\"at\""), "Debug hides tokens");
