@@ -4,8 +4,8 @@
 use http::{Method, Request};
 use monzo_model::accounts::{
     OBReadAccount6, OBReadBalance1, OBReadConsent1, OBReadConsentResponse1, OBReadDirectDebit2,
-    OBReadParty2, OBReadParty3, OBReadPot1, OBReadScheduledPayment3, OBReadStandingOrder6,
-    OBReadTransaction6,
+    OBReadParty2, OBReadParty3, OBReadPot1, OBReadPotTransaction1, OBReadScheduledPayment3,
+    OBReadStandingOrder6, OBReadTransaction6,
 };
 use ob_oidc::AccessToken;
 use serde::de::DeserializeOwned;
@@ -46,43 +46,140 @@ impl TransactionQuery {
     }
 }
 
-/// The pages of a transactions read, fetched one at a time by following `Links.Next`.
+/// A paged read's document: its items, its `Links.Next` and its `Meta.TotalPages`.
+pub trait Paged: DeserializeOwned {
+    /// What each page lists.
+    type Item;
+    /// The page's items.
+    fn into_items(self) -> Vec<Self::Item>;
+    /// `Links.Next`, if there is a next page.
+    fn next_link(&self) -> Option<&str>;
+    /// `Meta.TotalPages`, when the ASPSP gives it.
+    fn total_pages(&self) -> Option<i32>;
+}
+
+impl Paged for OBReadTransaction6 {
+    type Item = monzo_model::accounts::OBTransaction6;
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.data.transaction.unwrap_or_default()
+    }
+
+    fn next_link(&self) -> Option<&str> {
+        self.links.as_ref().and_then(|l| l.next.as_deref())
+    }
+
+    fn total_pages(&self) -> Option<i32> {
+        self.meta.as_ref().and_then(|m| m.total_pages)
+    }
+}
+
+impl Paged for OBReadPotTransaction1 {
+    type Item = monzo_model::accounts::OBPotTransaction1;
+
+    fn into_items(self) -> Vec<Self::Item> {
+        self.data.transaction
+    }
+
+    fn next_link(&self) -> Option<&str> {
+        self.links.next.as_deref()
+    }
+
+    fn total_pages(&self) -> Option<i32> {
+        self.meta.total_pages
+    }
+}
+
+/// The most pages one read follows (a million transactions at Monzo's 100 a page is 10,000).
+pub const MAX_PAGES: usize = 100_000;
+
+/// The pages of a paged read (transactions by default; pot transactions too), fetched one at a
+/// time by following `Links.Next`.
+///
+/// The bearer token goes only where the first page was read: a `Links.Next` on another origin
+/// (scheme, host and port) is refused, not followed, as is one that leads back to a page
+/// already read (a `Next` naming the page itself ends the read, as some ASPSPs mark the last
+/// page) or a read past [`MAX_PAGES`].
 #[derive(Debug)]
-pub struct Pages {
+pub struct Pages<T: Paged = OBReadTransaction6> {
     client: Client,
     token: AccessToken,
+    origin: String,
     next: Option<String>,
+    seen: std::collections::HashSet<String>,
     /// Pages fetched so far.
     pub fetched: usize,
     /// `Meta.TotalPages` of the last page, when the ASPSP gives it.
     pub total_pages: Option<i32>,
+    page: std::marker::PhantomData<fn() -> T>,
 }
 
-impl Pages {
+/// The scheme and authority of an absolute URL (`https://host:port`).
+fn origin_of(url: &str) -> Option<String> {
+    let uri: http::Uri = url.parse().ok()?;
+    Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?))
+}
+
+impl<T: Paged> Pages<T> {
+    fn new(client: &Client, token: &AccessToken, first: String) -> Self {
+        Pages {
+            client: client.clone(),
+            token: token.clone(),
+            origin: origin_of(&first).unwrap_or_default(),
+            next: Some(first),
+            seen: std::collections::HashSet::new(),
+            fetched: 0,
+            total_pages: None,
+            page: std::marker::PhantomData,
+        }
+    }
+
     /// The next page, or `None` after the last.
-    pub async fn next_page(&mut self) -> Result<Option<OBReadTransaction6>, ClientError> {
+    pub async fn next_page(&mut self) -> Result<Option<T>, ClientError> {
         let Some(url) = self.next.take() else {
             return Ok(None);
         };
-        let page: OBReadTransaction6 = self.client.get_json(&url, &self.token).await?;
+        if self.fetched >= MAX_PAGES {
+            return Err(ClientError::Protocol(format!(
+                "more than {MAX_PAGES} pages: not followed further"
+            )));
+        }
+        let page: T = self.client.get_json(&url, &self.token).await?;
         self.fetched += 1;
-        self.total_pages = page.meta.as_ref().and_then(|m| m.total_pages);
-        self.next = page
-            .links
-            .as_ref()
-            .and_then(|l| l.next.as_ref())
-            .map(|n| n.to_string())
-            .filter(|n| *n != url);
+        self.total_pages = page.total_pages();
+        self.seen.insert(url.clone());
+        self.next = match page.next_link() {
+            None => None,
+            Some(next) if next == url => None,
+            Some(next) => {
+                // A relative link is on the first page's origin.
+                let next = if next.starts_with('/') {
+                    format!("{}{next}", self.origin)
+                } else {
+                    next.to_owned()
+                };
+                if origin_of(&next).as_deref() != Some(self.origin.as_str()) {
+                    return Err(ClientError::Protocol(format!(
+                        "Links.Next leaves {} for {next}: not followed (the token stays with the ASPSP)",
+                        self.origin
+                    )));
+                }
+                if self.seen.contains(&next) {
+                    return Err(ClientError::Protocol(format!(
+                        "Links.Next leads back to a page already read ({next})"
+                    )));
+                }
+                Some(next)
+            }
+        };
         Ok(Some(page))
     }
 
-    /// Every remaining page's transactions, in order.
-    pub async fn collect_all(
-        mut self,
-    ) -> Result<Vec<monzo_model::accounts::OBTransaction6>, ClientError> {
+    /// Every remaining page's items, in order.
+    pub async fn collect_all(mut self) -> Result<Vec<T::Item>, ClientError> {
         let mut all = Vec::new();
         while let Some(page) = self.next_page().await? {
-            all.extend(page.data.transaction.unwrap_or_default());
+            all.extend(page.into_items());
         }
         Ok(all)
     }
@@ -248,16 +345,11 @@ impl Client {
         account_id: &str,
         query: TransactionQuery,
     ) -> Pages {
-        Pages {
-            client: self.clone(),
-            token: token.clone(),
-            next: Some(self.aisp(&format!(
-                "/accounts/{account_id}/transactions{}",
-                query.to_query()
-            ))),
-            fetched: 0,
-            total_pages: None,
-        }
+        let first = self.aisp(&format!(
+            "/accounts/{account_id}/transactions{}",
+            query.to_query()
+        ));
+        Pages::new(self, token, first)
     }
 
     /// `GET /pots` (Monzo): the pots of every account the consent covers.
@@ -265,28 +357,30 @@ impl Client {
         self.get_json(&self.aisp("/pots"), token).await
     }
 
-    /// Every page of `GET /pots/{PotId}/transactions`: this project's proposed extension (not
-    /// live at Monzo; the local emulator serves it), the pot's complete history.
+    /// Every page of `GET /pots/{PotId}/transactions`, one at a time: this project's proposed
+    /// extension (not live at Monzo; the local emulator serves it), the pot's complete history.
+    pub fn pot_transaction_pages(
+        &self,
+        token: &AccessToken,
+        pot_id: &str,
+        query: &TransactionQuery,
+    ) -> Pages<OBReadPotTransaction1> {
+        let first = self.aisp(&format!("/pots/{pot_id}/transactions{}", query.to_query()));
+        Pages::new(self, token, first)
+    }
+
+    /// Every transaction of a pot, every page read ([`pot_transaction_pages`]).
+    ///
+    /// [`pot_transaction_pages`]: Client::pot_transaction_pages
     pub async fn pot_transactions(
         &self,
         token: &AccessToken,
         pot_id: &str,
         query: &TransactionQuery,
     ) -> Result<Vec<monzo_model::accounts::OBPotTransaction1>, ClientError> {
-        let mut next = Some(self.aisp(&format!("/pots/{pot_id}/transactions{}", query.to_query())));
-        let mut all = Vec::new();
-        while let Some(url) = next.take() {
-            let page: monzo_model::accounts::OBReadPotTransaction1 =
-                self.get_json(&url, token).await?;
-            all.extend(page.data.transaction);
-            next = page
-                .links
-                .next
-                .as_ref()
-                .map(|n| n.to_string())
-                .filter(|n| *n != url);
-        }
-        Ok(all)
+        self.pot_transaction_pages(token, pot_id, query)
+            .collect_all()
+            .await
     }
 
     /// `GET /accounts/{AccountId}/party` (the account holder; needs an SCA in the last

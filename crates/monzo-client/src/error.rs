@@ -33,6 +33,9 @@ pub enum ClientError {
     Signature(ob_jose::JoseError),
     /// The configuration cannot work (a missing endpoint, a missing identity).
     Config(String),
+    /// The ASPSP's answer breaks the protocol in a way the client will not follow (a
+    /// `Links.Next` that leaves the ASPSP's origin or loops back).
+    Protocol(String),
     /// Something the client builds from its configuration or arguments could not be built: a
     /// request body that does not serialize, a URL that is not one, a PEM that does not load,
     /// a file that cannot be read.
@@ -55,6 +58,7 @@ impl fmt::Display for ClientError {
             ClientError::Registration(_) => f.write_str("registration"),
             ClientError::Signature(_) => f.write_str("signature"),
             ClientError::Config(e) => write!(f, "configuration: {e}"),
+            ClientError::Protocol(e) => write!(f, "the ASPSP's answer: {e}"),
             ClientError::Build { what, .. } => write!(f, "cannot build {what}"),
         }
     }
@@ -70,7 +74,7 @@ impl std::error::Error for ClientError {
             ClientError::Oidc(e) => Some(e),
             ClientError::Registration(e) => Some(e),
             ClientError::Signature(e) => Some(e),
-            ClientError::Config(_) => None,
+            ClientError::Config(_) | ClientError::Protocol(_) => None,
             ClientError::Build { source, .. } => Some(source.as_ref()),
         }
     }

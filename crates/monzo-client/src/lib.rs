@@ -10,7 +10,7 @@ mod pis;
 mod sandbox;
 mod transport;
 
-pub use ais::{Pages, TransactionQuery};
+pub use ais::{Paged, Pages, TransactionQuery, MAX_PAGES};
 pub use auth::{Authorization, Software};
 pub use error::{chain, ClientError};
 pub use events::{EventNotification, PolledEvents, RejectedEvent, RESOURCE_UPDATE};

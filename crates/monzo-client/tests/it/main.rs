@@ -7,6 +7,7 @@
 mod eu;
 mod events;
 mod journey;
+mod paging;
 
 /// The examples' webhook receiver, tested here as the examples use it.
 #[path = "../../examples/common/webhook.rs"]
