@@ -292,29 +292,6 @@ impl Sandbox {
         }
     }
 
-    /// The client-credentials token of the request, which must allow `scope`.
-    fn app_client(
-        &self,
-        req: &Request<Vec<u8>>,
-        ctx: &Ctx,
-        scope: &str,
-    ) -> Result<String, ApiError> {
-        let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
-        let app = self
-            .oauth
-            .app_tokens
-            .get(token)
-            .filter(|t| ctx.now < t.expires)
-            .ok_or_else(ApiError::unauthorized_empty)?;
-        self.check_holder(&app.client_id, ctx)?;
-        if !app.scopes.iter().any(|s| s == scope) {
-            return Err(http::forbidden(&format!(
-                "the token's scope does not include {scope}"
-            )));
-        }
-        Ok(app.client_id.clone())
-    }
-
     fn create_consent(
         &mut self,
         req: &Request<Vec<u8>>,

@@ -18,9 +18,10 @@ use ob_jose::Instant;
 use ob_model::funds::OBFundsConfirmation1;
 use serde_json::{json, Value};
 
+use super::auth::{Caller, TokenUse};
 use super::http;
 use super::http::rfc3339;
-use super::pis::{decode, to_json, Caller, TokenUse};
+use super::pis::{decode, to_json};
 use super::{Ctx, Sandbox};
 
 /// A funds-confirmation consent and what the sandbox keeps with it.

@@ -25,6 +25,7 @@
 //! | `/eu/...` | Monzo's EU PSD2 interface ([`Region::Eu`]): its own issuer, discovery, registration (self-asserted statements), token and authorization endpoints, and `/eu/v3.1/aisp/...` (account information only, without `/pots`) for the EU sandbox user |
 
 mod ais;
+mod auth;
 mod cbpii;
 mod clock;
 mod closing;
@@ -413,10 +414,13 @@ impl Sandbox {
 
     /// Handles one request.
     ///
-    /// Every response carries `x-fapi-interaction-id` (the request's, else a fresh RFC 4122
-    /// UUID); every OBIE error carries an `Id` (a trace id, as Monzo's do); every response the
-    /// operation's spec documents as signed (payment APIs, including their 400, 403 and 500
-    /// errors, and event subscriptions) carries the bank's `x-jws-signature`.
+    /// This is the one place where an answer is finished and an error rendered: every handler
+    /// returns `Result<Response, ApiError>`, and here every response gets
+    /// `x-fapi-interaction-id` (the request's, else a fresh RFC 4122 UUID); every OBIE error an
+    /// `Id` (a trace id, as Monzo's do); every response the operation's spec documents as
+    /// signed (payment APIs, including their 400, 403 and 500 errors, and event subscriptions)
+    /// the bank's `x-jws-signature`; and every answer of the token endpoint `no-store`. (The
+    /// gate's body-less refusals, 405 with `Allow`, 406 and 415, are answers, not errors.)
     pub fn handle(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
         self.interactions += 1;
         let n = self.interactions;
@@ -440,6 +444,9 @@ impl Sandbox {
                 http::error(req.headers(), &e)
             }
         };
+        if oauth::is_token_request(req, ctx) {
+            oauth::no_store(&mut resp);
+        }
         if let Some(op) = op {
             let documented_signed = op
                 .op
@@ -583,7 +590,7 @@ impl Sandbox {
             (&Method::GET, ["register", id]) => self.read_registration(id, req, ctx),
             (&Method::PUT, ["register", id]) => self.update_registration(id, req, ctx),
             (&Method::DELETE, ["register", id]) => self.delete_registration(id, req, ctx),
-            (&Method::POST, ["token"]) => Ok(self.token(req, ctx)),
+            (&Method::POST, ["token"]) => self.token(req, ctx),
             (&Method::GET, ["authorize"]) => self.authorize(req, ctx),
             (&Method::POST, ["authorize", "decision"]) => self.decide(req, ctx),
             (_, path) => match other_methods(path) {
@@ -592,25 +599,6 @@ impl Sandbox {
             },
         };
         (result, None)
-    }
-
-    /// Checks that the request comes with the certificate of `client_id` (tokens are bound to
-    /// the client's certificate: `tls_client_certificate_bound_access_tokens`).
-    pub(crate) fn check_holder(
-        &self,
-        client_id: &str,
-        ctx: &Ctx,
-    ) -> Result<(), ob_errors::ApiError> {
-        // A client of the other interface is as unknown here as one never registered.
-        let registered = self
-            .clients
-            .get(client_id)
-            .filter(|c| c.region == ctx.region)
-            .map(|c| c.subject_dn.as_str());
-        match (ctx.client_certificate_dn.as_deref(), registered) {
-            (Some(dn), Some(reg)) if ob_dcr::server::same_subject(dn, reg) => Ok(()),
-            _ => Err(ob_errors::ApiError::unauthorized_empty()),
-        }
     }
 
     /// The interface a sandbox user belongs to: the EU (Ireland) user to [`Region::Eu`], the

@@ -402,24 +402,6 @@ impl Sandbox {
         Ok(http::json(StatusCode::CREATED, &body))
     }
 
-    /// The unexpired client-credentials token the request bears, presented with its client's
-    /// certificate; an empty 401 otherwise.
-    pub(super) fn app_token(
-        &self,
-        req: &Request<Vec<u8>>,
-        ctx: &Ctx,
-    ) -> Result<&AppToken, ApiError> {
-        let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
-        let app = self
-            .oauth
-            .app_tokens
-            .get(token)
-            .filter(|t| ctx.now < t.expires)
-            .ok_or_else(ApiError::unauthorized_empty)?;
-        self.check_holder(&app.client_id, ctx)?;
-        Ok(app)
-    }
-
     /// The client a registration-management request is for: the bearer token must be a
     /// client-credentials token of `client_id`, presented with its certificate. OBIE DCR 3.2
     /// (GET, PUT and DELETE `/register/{ClientId}`): "If the ClientId is unknown, the ASPSP
@@ -523,40 +505,25 @@ impl Sandbox {
         }
     }
 
-    /// `POST /token`. Every answer carries `Cache-Control: no-store` and `Pragma: no-cache`
-    /// (RFC 6749 §5.1: "in any response containing tokens, credentials, or other sensitive
-    /// information").
-    pub(super) fn token(&mut self, req: &Request<Vec<u8>>, ctx: &Ctx) -> Response<Vec<u8>> {
-        let mut resp = self.token_answer(req, ctx);
-        let headers = resp.headers_mut();
-        headers.insert(
-            ::http::header::CACHE_CONTROL,
-            ::http::HeaderValue::from_static("no-store"),
-        );
-        headers.insert(
-            ::http::header::PRAGMA,
-            ::http::HeaderValue::from_static("no-cache"),
-        );
-        resp
-    }
-
-    fn token_answer(&mut self, req: &Request<Vec<u8>>, ctx: &Ctx) -> Response<Vec<u8>> {
-        let Some(form) = http::form(req) else {
-            return http::error(
-                req.headers(),
-                &oauth_error("invalid_request", "expected a form body"),
-            );
-        };
-        let client_id = match self.authenticate_client(param(&form, "client_id"), ctx) {
-            Ok(c) => c
-                .registration
-                .client_id
-                .as_deref()
-                .unwrap_or_default()
-                .to_owned(),
-            Err(e) => return http::error(req.headers(), &e),
-        };
-        let result = match param(&form, "grant_type") {
+    /// `POST /token`. Every answer, tokens or error, carries `Cache-Control: no-store` and
+    /// `Pragma: no-cache` (RFC 6749 §5.1: "in any response containing tokens, credentials, or
+    /// other sensitive information"): [`Sandbox::handle`] adds them where [`is_token_request`]
+    /// says, so that errors too are rendered in the one place.
+    pub(super) fn token(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Ctx,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let form = http::form(req)
+            .ok_or_else(|| oauth_error("invalid_request", "expected a form body"))?;
+        let client_id = self
+            .authenticate_client(param(&form, "client_id"), ctx)?
+            .registration
+            .client_id
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned();
+        let body = match param(&form, "grant_type") {
             Some("client_credentials") => {
                 self.client_credentials(&client_id, param(&form, "scope"), ctx)
             }
@@ -567,11 +534,8 @@ impl Sandbox {
                 &format!("grant_type {other:?}"),
             )),
             None => Err(oauth_error("invalid_request", "grant_type is required")),
-        };
-        match result {
-            Ok(body) => http::json(StatusCode::OK, &body),
-            Err(e) => http::error(req.headers(), &e),
-        }
+        }?;
+        Ok(http::json(StatusCode::OK, &body))
     }
 
     fn client_credentials(
@@ -1168,4 +1132,28 @@ impl Sandbox {
         ]);
         http::redirect(&format!("{}#{fragment}", p.redirect_uri))
     }
+}
+
+/// Whether `req` is a request to the token endpoint (on either interface), whose every answer
+/// must not be cached.
+pub(super) fn is_token_request(req: &Request<Vec<u8>>, ctx: &Ctx) -> bool {
+    req.method() == ::http::Method::POST
+        && req
+            .uri()
+            .path()
+            .strip_prefix(ctx.region.prefix())
+            .is_some_and(|rest| rest.trim_end_matches('/') == "/token")
+}
+
+/// Marks a response as not to be cached (`Cache-Control: no-store`, `Pragma: no-cache`).
+pub(super) fn no_store(resp: &mut Response<Vec<u8>>) {
+    let headers = resp.headers_mut();
+    headers.insert(
+        ::http::header::CACHE_CONTROL,
+        ::http::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        ::http::header::PRAGMA,
+        ::http::HeaderValue::from_static("no-cache"),
+    );
 }

@@ -7,7 +7,7 @@
 use ob_consent::ConsentMachine;
 use std::collections::HashMap;
 
-use ::http::{HeaderValue, Method, Request, Response, StatusCode};
+use ::http::{Method, Request, Response, StatusCode};
 use chrono::Duration;
 use monzo_model::payments::{
     OBWriteDomestic2, OBWriteDomesticConsent4, OBWriteDomesticScheduled2,
@@ -15,7 +15,7 @@ use monzo_model::payments::{
     OBWriteDomesticStandingOrderConsent5,
 };
 use monzo_model::payments_v3_1_11::{OBWriteInternational3, OBWriteInternationalConsent5};
-use ob_consent::idempotency::{Decision, Ledger};
+use ob_consent::idempotency::Ledger;
 use ob_consent::payment::{self as consent, PaymentConsent, PaymentKind};
 use ob_consent::payment_rules::{
     check_domestic, check_international, check_order_matches, check_scheduled, check_standing_order,
@@ -23,39 +23,18 @@ use ob_consent::payment_rules::{
 use ob_consent::rejection::RejectionReason;
 use ob_consent::tokens::ConsentKind;
 use ob_consent::ConsentError;
-use ob_errors::{ApiError, ErrorCode, Prefix};
-use ob_jose::detached::{DetachedSigner, DetachedVerifier, HEADER as JWS_HEADER};
+use ob_errors::ApiError;
 use ob_jose::Instant;
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::auth::{Caller, TokenUse};
 use super::http::{self, rfc3339};
 use super::schedule::Outbound;
 use super::{Ctx, Sandbox};
 use crate::seed::{Counterparty, ScheduledPayment, StandingOrder};
-
-/// Which tokens an endpoint takes.
-#[derive(Clone, Copy, Debug)]
-pub(super) enum TokenUse<'a> {
-    /// A client-credentials token with the API's scope.
-    ClientCredentials,
-    /// A consent's access token (for this consent, when given).
-    Consent(Option<&'a str>),
-    /// Either.
-    Either,
-}
-
-/// What an endpoint asks of the caller: the token it takes, the consent kind and scope that
-/// token must be for, and whether the request body must carry the client's `x-jws-signature`.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Caller<'a> {
-    pub(super) token: TokenUse<'a>,
-    pub(super) kind: ConsentKind,
-    pub(super) scope: &'static str,
-    pub(super) signed: bool,
-}
 
 /// The four payment APIs this module serves, with their paths and id styles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -469,181 +448,6 @@ impl Sandbox {
             kind: ConsentKind::Payment,
             scope: "payments",
             signed: true,
-        }
-    }
-
-    /// Signs a response body with the bank's key (`x-jws-signature`, issuer the bank's
-    /// organisation id).
-    pub(super) fn sign_response(&self, resp: &mut Response<Vec<u8>>, ctx: &Ctx) {
-        let signer = DetachedSigner::new(&self.keys.bank, self.config.aspsp_org_id.clone());
-        if let Ok(sig) = signer.sign(resp.body(), ctx.wall) {
-            if let Ok(v) = HeaderValue::from_str(&sig) {
-                resp.headers_mut().insert(JWS_HEADER, v);
-            }
-        }
-    }
-
-    /// The client behind a token, which must be of the kind `caller` names and presented with
-    /// the client's certificate; for a POST that `caller` says is signed, the request's
-    /// `x-jws-signature` is checked against the client's keys.
-    pub(super) fn caller_client(
-        &self,
-        req: &Request<Vec<u8>>,
-        ctx: &Ctx,
-        caller: Caller<'_>,
-    ) -> Result<String, ApiError> {
-        let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
-        let app = self
-            .oauth
-            .app_tokens
-            .get(token)
-            .filter(|t| ctx.now < t.expires);
-        let client_id = match (app, caller.token) {
-            (Some(app), TokenUse::ClientCredentials | TokenUse::Either) => {
-                if !app.scopes.iter().any(|s| s == caller.scope) {
-                    return Err(http::forbidden(&format!(
-                        "the token's scope does not include {}",
-                        caller.scope
-                    )));
-                }
-                app.client_id.clone()
-            }
-            (Some(_), TokenUse::Consent(_)) => {
-                return Err(http::forbidden(
-                    "expected the consent's access token, found a client-credentials token",
-                ))
-            }
-            (None, TokenUse::ClientCredentials) => return Err(ApiError::unauthorized_empty()),
-            (None, use_) => {
-                let grant = self
-                    .tokens
-                    .authenticate(token, ctx.now)
-                    .map_err(|e| e.to_api_error())?;
-                if grant.kind != caller.kind {
-                    return Err(http::forbidden("the token is for another kind of consent"));
-                }
-                if let TokenUse::Consent(Some(id)) = use_ {
-                    if grant.consent_id != id {
-                        return Err(http::forbidden("the token is for another consent"));
-                    }
-                }
-                grant.client_id.clone()
-            }
-        };
-        self.check_holder(&client_id, ctx)?;
-        if caller.signed && req.method() == Method::POST {
-            self.verify_request_signature(&client_id, req, ctx)?;
-        }
-        Ok(client_id)
-    }
-
-    /// Checks the request's `x-jws-signature`: by the client's software, whose key the
-    /// directory published, over the exact body.
-    pub(super) fn verify_request_signature(
-        &self,
-        client_id: &str,
-        req: &Request<Vec<u8>>,
-        ctx: &Ctx,
-    ) -> Result<(), ApiError> {
-        let client = self
-            .clients
-            .get(client_id)
-            .ok_or_else(ApiError::unauthorized_empty)?;
-        let jwks = self
-            .software
-            .get(&client.software_id)
-            .map(|s| s.jwks.clone())
-            .unwrap_or_default();
-        let header = req.headers().get(JWS_HEADER).and_then(|v| v.to_str().ok());
-        DetachedVerifier::new(format!("{}/{}", client.org_id, client.software_id))
-            .verify(header, req.body(), &jwks, ctx.wall)
-            .map_err(|e| e.to_api_error())?;
-        Ok(())
-    }
-
-    /// The consent a consent token is for, which must be `expected` (the order's `ConsentId`).
-    pub(super) fn check_token_consent(
-        &self,
-        req: &Request<Vec<u8>>,
-        ctx: &Ctx,
-        expected: &str,
-    ) -> Result<(), ApiError> {
-        let token = http::bearer(req).unwrap_or_default();
-        let grant = self
-            .tokens
-            .authenticate(token, ctx.now)
-            .map_err(|e| e.to_api_error())?;
-        if grant.consent_id != expected {
-            return Err(ConsentError::ConsentMismatch {
-                path: "Data.ConsentId".into(),
-                reason: "the token belongs to another consent".into(),
-            }
-            .to_api_error());
-        }
-        Ok(())
-    }
-
-    /// Runs a POST under `x-idempotency-key`: a first use is handled and its answer kept; the
-    /// same key and body within 24 hours gets the same answer; another body is refused.
-    pub(super) fn idempotent(
-        &mut self,
-        req: &Request<Vec<u8>>,
-        ctx: &Ctx,
-        caller: Caller<'_>,
-        f: impl FnOnce(&mut Sandbox, &str) -> Result<Response<Vec<u8>>, ApiError>,
-    ) -> Result<Response<Vec<u8>>, ApiError> {
-        let client = self.caller_client(req, ctx, caller)?;
-        let key = req
-            .headers()
-            .get("x-idempotency-key")
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                http::obie(
-                    Prefix::BadRequest,
-                    "missing_header",
-                    "The request is invalid",
-                    ErrorCode::HeaderMissing,
-                    "x-idempotency-key is required",
-                )
-                .at_path("x-idempotency-key")
-            })?
-            .to_owned();
-        self.pis.answers.purge(ctx.now);
-        match self
-            .pis
-            .answers
-            .begin(&client, &key, req.body(), ctx.now)
-            .map_err(|e| e.to_api_error())?
-        {
-            Decision::Replay((status, body)) => {
-                let mut r = http::json(
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                    &Value::Null,
-                );
-                *r.body_mut() = body;
-                Ok(r)
-            }
-            Decision::InFlight => Err(http::obie(
-                Prefix::Timeout,
-                "in_flight",
-                "Request in progress",
-                ErrorCode::UnexpectedError,
-                "the same request is being handled; retry later",
-            )),
-            Decision::New => match f(self, &client) {
-                Ok(resp) => {
-                    self.pis.answers.complete(
-                        &client,
-                        &key,
-                        (resp.status().as_u16(), resp.body().clone()),
-                    );
-                    Ok(resp)
-                }
-                Err(e) => {
-                    self.pis.answers.abandon(&client, &key);
-                    Err(e)
-                }
-            },
         }
     }
 

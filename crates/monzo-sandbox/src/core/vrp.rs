@@ -20,9 +20,10 @@ use ob_errors::ApiError;
 use ob_jose::Instant;
 use serde_json::{json, Value};
 
+use super::auth::{Caller, TokenUse};
 use super::http;
 use super::http::rfc3339;
-use super::pis::{decode, desired_rejection, to_json, with_rejection_reason, Caller, TokenUse};
+use super::pis::{decode, desired_rejection, to_json, with_rejection_reason};
 use super::{Ctx, Sandbox};
 
 /// A VRP consent and what the sandbox keeps with it.
