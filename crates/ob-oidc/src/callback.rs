@@ -8,7 +8,7 @@
 //! ```
 //! use ob_oidc::callback::parse_callback;
 //! let c = parse_callback("https://tpp.example/cb#code=abc&id_token=h.p.s&state=st-1", "st-1")?;
-//! assert_eq!(c.code, "abc");
+//! assert_eq!(c.code.expose(), "abc");
 //! // A code in the query is not accepted: it would come without the id_token that binds it.
 //! assert!(parse_callback("https://tpp.example/cb?code=abc&state=st-1", "st-1").is_err());
 //! # Ok::<(), ob_oidc::OidcError>(())

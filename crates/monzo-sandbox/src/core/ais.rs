@@ -594,8 +594,24 @@ impl Sandbox {
     }
 
     fn balances(&self, access: &Access, q: &ReadQuery) -> Result<Value, ApiError> {
+        use monzo_model::accounts::{
+            OBActiveOrHistoricCurrencyAndAmount_0 as Money, OBBalanceType1Code as Kind,
+            OBReadBalance1, OBReadBalance1Data, OBReadBalance1DataBalance as Balance,
+        };
         Self::require(access, Permission::ReadBalances)?;
         let include_pots = param(&q.pairs, "includePots") == Some("true");
+        let entry = |id: &str, currency: &str, kind: Kind, value: Decimal, at| Balance {
+            account_id: id.into(),
+            credit_debit_indicator: http::credit_debit(value),
+            type_: kind,
+            date_time: http::date_time(at),
+            amount: Money {
+                amount: http::money(value),
+                currency: currency.into(),
+                ..Money::default()
+            },
+            ..Balance::default()
+        };
         let mut balances = Vec::new();
         for a in self.accounts_of(access) {
             let at = a
@@ -603,43 +619,57 @@ impl Sandbox {
                 .last()
                 .map(|t| t.at)
                 .unwrap_or_else(crate::seed::seed_end);
-            let entry = |kind: &str, value: Decimal| {
-                json!({
-                    "AccountId": a.id,
-                    "Amount": {"Amount": amount(value), "Currency": a.currency},
-                    "CreditDebitIndicator": if value < Decimal::ZERO { "Debit" } else { "Credit" },
-                    "Type": kind,
-                    "DateTime": rfc3339(at),
-                })
-            };
+            let (id, currency): (&str, &str) = (&a.id, &a.currency);
             if let AccountKind::Flex(terms) = a.kind {
                 // Monzo: a Flex account has two balances, what is owed today and the Flex
                 // balance with all the interest still to come (both owed: debits).
-                balances.push(entry("InterimAvailable", -terms.due_today));
-                balances.push(entry("Information", a.balance() - terms.future_interest));
+                balances.push(entry(
+                    id,
+                    currency,
+                    Kind::InterimAvailable,
+                    -terms.due_today,
+                    at,
+                ));
+                balances.push(entry(
+                    id,
+                    currency,
+                    Kind::Information,
+                    a.balance() - terms.future_interest,
+                    at,
+                ));
                 continue;
             }
-            balances.push(entry("InterimAvailable", a.balance()));
+            balances.push(entry(id, currency, Kind::InterimAvailable, a.balance(), at));
             // Monzo: includePots adds the balance with every pot (not offered in the EU).
             if include_pots && a.currency == "GBP" {
-                balances.push(entry("Information", a.balance_with_pots()));
+                balances.push(entry(
+                    id,
+                    currency,
+                    Kind::Information,
+                    a.balance_with_pots(),
+                    at,
+                ));
             }
         }
         for (a, p) in self.pots_as_accounts(access) {
-            let value = p.balance();
-            balances.push(json!({
-                "AccountId": p.id,
-                "Amount": {"Amount": amount(value), "Currency": a.currency},
-                "CreditDebitIndicator": if value < Decimal::ZERO { "Debit" } else { "Credit" },
-                "Type": "InterimAvailable",
-                "DateTime": rfc3339(p.movements.last().map_or(p.created, |m| m.at)),
-            }));
+            let at = p.movements.last().map_or(p.created, |m| m.at);
+            balances.push(entry(
+                &p.id,
+                &a.currency,
+                Kind::InterimAvailable,
+                p.balance(),
+                at,
+            ));
         }
-        Ok(json!({
-            "Data": {"Balance": balances},
-            "Links": {"Self": q.self_url},
-            "Meta": {"TotalPages": 1}
-        }))
+        http::model_json(&OBReadBalance1 {
+            data: OBReadBalance1Data {
+                balance: balances,
+                ..OBReadBalance1Data::default()
+            },
+            links: Some(Box::new(links(&q.self_url))),
+            meta: Some(Box::new(meta(Some(1)))),
+            ..OBReadBalance1::default()
+        })
     }
 
     fn transactions(
@@ -768,7 +798,7 @@ impl Sandbox {
 
     fn pots(&self, access: &Access) -> Result<Value, ApiError> {
         Self::require(access, Permission::ReadAccountsBasic)?;
-        let pots: Vec<Value> = self
+        let pots: Vec<OBPot1> = self
             .accounts_of(access)
             .filter(|a| a.currency == "GBP")
             // Monzo lists open pots only: a closed pot disappears.
@@ -779,10 +809,18 @@ impl Sandbox {
                     .map(move |p| (a, p))
             })
             .map(|(a, p)| {
-                through::<OBPot1>(pot_json(a, p), |pot| access.permissions.redact_pot(pot))
+                let mut pot = pot_of(a, p);
+                access.permissions.redact_pot(&mut pot);
+                pot
             })
-            .collect::<Result<_, ApiError>>()?;
-        Ok(json!({"Data": {"Pot": pots}}))
+            .collect();
+        http::model_json(&monzo_model::accounts::OBReadPot1 {
+            data: monzo_model::accounts::OBReadPot1Data {
+                pot: pots,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
     }
 }
 
@@ -1415,28 +1453,49 @@ impl<'a> TransactionOut<'a> {
     }
 }
 
-fn pot_json(a: &Account, p: &Pot) -> Value {
+fn pot_of(a: &Account, p: &Pot) -> OBPot1 {
+    use monzo_model::accounts::{
+        MonzoPotLockType, MonzoPotStatus, MonzoPotType,
+        OBActiveOrHistoricCurrencyAndAmount_0 as Money,
+    };
+    let money = |value: Decimal| Money {
+        amount: http::money(value),
+        currency: a.currency.into(),
+        ..Money::default()
+    };
     let balance = p.balance();
-    let mut v = json!({
-        "PotId": p.id,
-        "AccountId": a.id,
-        "Name": p.name,
-        "Type": p.kind,
-        "CreditDebitIndicator": if balance < Decimal::ZERO { "Debit" } else { "Credit" },
-        "Balance": {"Amount": amount(balance), "Currency": a.currency},
-        "Style": p.style,
-        "Created": rfc3339(p.created),
-        "Updated": rfc3339(p.movements.last().map_or(p.created, |m| m.at)),
-        "Status": "Open",
-    });
-    if let Some(goal) = p.goal {
-        v["Goal"] = json!({"Amount": amount(goal), "Currency": a.currency});
+    OBPot1 {
+        pot_id: p.id.as_str().into(),
+        account_id: a.id.as_str().into(),
+        name: Some(p.name.as_str().into()),
+        type_: MonzoPotType::from_code(p.kind),
+        credit_debit_indicator: http::credit_debit(balance),
+        balance: money(balance),
+        style: p.style.into(),
+        goal: p.goal.map(|g| Box::new(money(g))),
+        lock_type: p.locked_until.map(|_| MonzoPotLockType::UntilDate),
+        locked_until: p.locked_until.map(http::date_time),
+        created: http::date_time(p.created),
+        updated: http::date_time(p.movements.last().map_or(p.created, |m| m.at)),
+        status: MonzoPotStatus::Open,
+        ..OBPot1::default()
     }
-    if let Some(until) = p.locked_until {
-        v["LockType"] = json!("until_date");
-        v["LockedUntil"] = json!(rfc3339(until));
+}
+
+/// `Links` with `Self` alone.
+fn links(self_url: &str) -> monzo_model::accounts::Links {
+    monzo_model::accounts::Links {
+        self_: self_url.into(),
+        ..monzo_model::accounts::Links::default()
     }
-    v
+}
+
+/// `Meta` with `TotalPages`.
+fn meta(total_pages: Option<i32>) -> monzo_model::accounts::Meta {
+    monzo_model::accounts::Meta {
+        total_pages,
+        ..monzo_model::accounts::Meta::default()
+    }
 }
 
 #[cfg(test)]

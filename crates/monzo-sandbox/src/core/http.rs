@@ -12,6 +12,47 @@ pub(crate) fn rfc3339(t: ob_jose::Instant) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// An instant as a model `DateTime`, written as [`rfc3339`] writes it (milliseconds, `Z`, as
+/// Monzo does).
+pub(crate) fn date_time(t: ob_jose::Instant) -> ob_model::DateTime {
+    rfc3339(t)
+        .parse()
+        .unwrap_or_else(|_| ob_model::DateTime::from(t))
+}
+
+/// A money amount as a model `Amount`: its magnitude with four decimal places, as Monzo writes
+/// account amounts (the sign goes in `CreditDebitIndicator`).
+pub(crate) fn money(value: rust_decimal::Decimal) -> ob_model::Amount {
+    let mut v = value.abs();
+    v.rescale(4);
+    ob_model::Amount::new(v)
+}
+
+/// The `CreditDebitIndicator` of a signed amount: `Debit` below zero, else `Credit`.
+pub(crate) fn credit_debit(
+    value: rust_decimal::Decimal,
+) -> monzo_model::accounts::OBCreditDebitCode_0 {
+    if value < rust_decimal::Decimal::ZERO {
+        monzo_model::accounts::OBCreditDebitCode_0::Debit
+    } else {
+        monzo_model::accounts::OBCreditDebitCode_0::Credit
+    }
+}
+
+/// A JSON body from a model value (whose type keeps it in the spec's shape); an internal error
+/// if it cannot be written, never a partial body.
+pub(crate) fn model_json<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| {
+        obie(
+            Prefix::InternalService,
+            "",
+            "Internal server error",
+            ErrorCode::UnexpectedError,
+            &format!("Something went wrong: {e}"),
+        )
+    })
+}
+
 pub(crate) fn json(status: StatusCode, body: &Value) -> Response<Vec<u8>> {
     let mut r = Response::new(body.to_string().into_bytes());
     *r.status_mut() = status;
