@@ -619,7 +619,7 @@ impl Sandbox {
                 .last()
                 .map(|t| t.at)
                 .unwrap_or_else(crate::seed::seed_end);
-            let (id, currency): (&str, &str) = (&a.id, &a.currency);
+            let (id, currency): (&str, &str) = (&a.id, a.currency);
             if let AccountKind::Flex(terms) = a.kind {
                 // Monzo: a Flex account has two balances, what is owed today and the Flex
                 // balance with all the interest still to come (both owed: debits).
