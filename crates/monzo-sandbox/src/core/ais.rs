@@ -655,7 +655,7 @@ impl Sandbox {
             let at = p.movements.last().map_or(p.created, |m| m.at);
             balances.push(entry(
                 &p.id,
-                &a.currency,
+                a.currency,
                 Kind::InterimAvailable,
                 p.balance(),
                 at,
