@@ -519,21 +519,33 @@ impl Sandbox {
     }
 
     fn accounts(&self, access: &Access) -> Result<Value, ApiError> {
+        use monzo_model::accounts::{
+            OBAccountStatus1Code as Status, OBCashAccount5_0 as Identifier,
+            OBExternalAccountIdentification4Code as Scheme,
+            OBExternalAccountSubType1Code as SubType, OBExternalAccountType1Code as Type,
+            OBExternalSwitchStatusCode as Switch, OBReadAccount6, OBReadAccount6Data,
+        };
         Self::require(access, Permission::ReadAccountsBasic)?;
         let name = self
             .world
             .user(&access.user_id)
             .map(|u| u.name.clone())
             .unwrap_or_default();
+        let identifier = |scheme: Scheme, id: &str| Identifier {
+            scheme_name: scheme,
+            identification: id.into(),
+            name: Some(name.as_str().into()),
+            ..Identifier::default()
+        };
         let accounts = self
             .accounts_of(access)
             .map(|a| {
                 let mut ids = Vec::new();
                 if let Some(scan) = &a.sort_code_account {
-                    ids.push(json!({"SchemeName": "UK.OBIE.SortCodeAccountNumber", "Identification": scan, "Name": name}));
+                    ids.push(identifier(Scheme::SortCodeAccountNumber, scan));
                 }
                 if let Some(iban) = &a.iban {
-                    ids.push(json!({"SchemeName": "UK.OBIE.IBAN", "Identification": iban, "Name": name}));
+                    ids.push(identifier(Scheme::IBAN, iban));
                 }
                 // Flex is a credit product with no account number of its own.
                 let flex = matches!(a.kind, AccountKind::Flex(_));
@@ -542,28 +554,34 @@ impl Sandbox {
                 // `Deleted`, "account cannot be used any longer").
                 let opened = a.opened.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
                 let (status, since) = match a.closed {
-                    Some(at) => ("Deleted", at),
-                    None => ("Enabled", opened),
+                    Some(at) => (Status::Deleted, at),
+                    None => (Status::Enabled, opened),
                 };
-                let mut v = json!({
-                    "AccountId": a.id,
-                    "Status": status,
-                    "StatusUpdateDateTime": rfc3339(since),
-                    "Currency": a.currency,
-                    "AccountType": if a.is_business() { "Business" } else { "Personal" },
-                    "AccountSubType": if flex { "CreditCard" } else { "CurrentAccount" },
-                    "Description": a.description,
+                let mut account = OBAccount6 {
+                    account_id: a.id.as_str().into(),
+                    status: Some(status),
+                    status_update_date_time: Some(http::date_time(since)),
+                    currency: Some(a.currency.into()),
+                    account_type: Some(if a.is_business() {
+                        Type::Business
+                    } else {
+                        Type::Personal
+                    }),
+                    account_sub_type: Some(if flex {
+                        SubType::CreditCard
+                    } else {
+                        SubType::CurrentAccount
+                    }),
+                    description: Some(a.description.into()),
                     // Monzo's docs show a bare date; the spec's type is a date-time, which
                     // is what the sandbox sends so that responses validate.
-                    "OpeningDate": rfc3339(a.opened.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
-                });
-                if !ids.is_empty() {
-                    v["Account"] = Value::Array(ids);
-                }
-                if !flex {
-                    v["SwitchStatus"] = json!("UK.CASS.NotSwitched");
-                }
-                through::<OBAccount6>(v, |acc| access.permissions.redact_account(acc))
+                    opening_date: Some(http::date_time(opened)),
+                    switch_status: (!flex).then_some(Switch::CassNotSwitched),
+                    account: (!ids.is_empty()).then_some(ids),
+                    ..OBAccount6::default()
+                };
+                access.permissions.redact_account(&mut account);
+                account
             })
             .chain(self.pots_as_accounts(access).map(|(a, p)| {
                 // Monzo's EU interface lists each pot as a savings account, "Personal Pot",
@@ -572,25 +590,32 @@ impl Sandbox {
                 // minLength 1), so the emulator leaves that entry out and gives the pot's
                 // name as the account's `Nickname`, the member OBIE has for a name the
                 // customer chose.
-                let v = json!({
-                    "AccountId": p.id,
-                    "Status": "Enabled",
-                    "StatusUpdateDateTime": rfc3339(p.created),
-                    "Currency": a.currency,
-                    "AccountType": "Personal",
-                    "AccountSubType": "Savings",
-                    "Description": "Personal Pot",
-                    "Nickname": p.name,
-                    "OpeningDate": rfc3339(p.created),
-                });
-                through::<OBAccount6>(v, |acc| access.permissions.redact_account(acc))
+                let mut account = OBAccount6 {
+                    account_id: p.id.as_str().into(),
+                    status: Some(Status::Enabled),
+                    status_update_date_time: Some(http::date_time(p.created)),
+                    currency: Some(a.currency.into()),
+                    account_type: Some(Type::Personal),
+                    account_sub_type: Some(SubType::Savings),
+                    description: Some("Personal Pot".into()),
+                    nickname: Some(p.name.as_str().into()),
+                    opening_date: Some(http::date_time(p.created)),
+                    ..OBAccount6::default()
+                };
+                access.permissions.redact_account(&mut account);
+                account
             }))
-            .collect::<Result<Vec<Value>, ApiError>>()?;
-        Ok(json!({
-            "Data": {"Account": accounts},
-            "Links": {"Self": format!("{}/accounts", self.config.aisp_base_of(access.region))},
-            "Meta": {"TotalPages": 1}
-        }))
+            .collect();
+        let self_url = format!("{}/accounts", self.config.aisp_base_of(access.region));
+        http::model_json(&OBReadAccount6 {
+            data: OBReadAccount6Data {
+                account: Some(accounts),
+                ..OBReadAccount6Data::default()
+            },
+            links: Some(Box::new(links(&self_url))),
+            meta: Some(Box::new(meta(Some(1)))),
+            ..OBReadAccount6::default()
+        })
     }
 
     fn balances(&self, access: &Access, q: &ReadQuery) -> Result<Value, ApiError> {
