@@ -17,7 +17,7 @@ use ob_consent::access::{
 use ob_consent::ais::{self as consent, AccountAccessConsent, ConsentInfo};
 use ob_consent::permissions::Permissions;
 use ob_consent::ConsentError;
-use ob_errors::{ApiError, ErrorCode, Prefix};
+use ob_errors::ApiError;
 use ob_jose::Instant;
 use ob_model::accounts::{
     OBReadDirectDebit2DataDirectDebit, OBScheduledPayment3, OBStandingOrder6,
@@ -352,34 +352,33 @@ impl Sandbox {
         );
         Ok(http::json(
             StatusCode::CREATED,
-            &self.consent_body(&id, ctx.region),
+            &self.consent_body(&id, ctx.region)?,
         ))
     }
 
-    fn consent_body(&self, id: &str, region: Region) -> Value {
-        let stored = &self.ais.consents[id];
+    fn consent_body(&self, id: &str, region: Region) -> Result<Value, ApiError> {
+        use monzo_model::accounts::{OBReadConsentResponse1, OBReadConsentResponse1Data};
+        let stored = self.ais.consents.get(id).ok_or_else(http::not_found)?;
         let info = stored.consent.info();
-        let mut data = json!({
-            "ConsentId": id,
-            "CreationDateTime": rfc3339(info.created),
-            "Status": stored.consent.status().as_str(),
-            "StatusUpdateDateTime": rfc3339(stored.updated),
-            "Permissions": info.permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-        });
-        for (name, t) in [
-            ("ExpirationDateTime", info.expiration),
-            ("TransactionFromDateTime", info.transaction_from),
-            ("TransactionToDateTime", info.transaction_to),
-        ] {
-            if let Some(t) = t {
-                data[name] = Value::String(rfc3339(t));
-            }
-        }
-        json!({
-            "Data": data,
-            "Risk": {},
-            "Links": {"Self": format!("{}/account-access-consents/{id}", self.config.aisp_base_of(region))},
-            "Meta": {}
+        let self_url = format!(
+            "{}/account-access-consents/{id}",
+            self.config.aisp_base_of(region)
+        );
+        http::model_json(&OBReadConsentResponse1 {
+            data: OBReadConsentResponse1Data {
+                consent_id: id.into(),
+                creation_date_time: http::date_time(info.created),
+                status: stored.consent.status(),
+                status_update_date_time: http::date_time(stored.updated),
+                permissions: info.permissions.iter().cloned().collect(),
+                expiration_date_time: info.expiration.map(http::date_time),
+                transaction_from_date_time: info.transaction_from.map(http::date_time),
+                transaction_to_date_time: info.transaction_to.map(http::date_time),
+                ..OBReadConsentResponse1Data::default()
+            },
+            links: Some(Box::new(links(&self_url))),
+            meta: Some(Box::new(meta(None))),
+            ..OBReadConsentResponse1::default()
         })
     }
 
@@ -408,7 +407,7 @@ impl Sandbox {
         self.owned_consent(id, &client_id)?;
         Ok(http::json(
             StatusCode::OK,
-            &self.consent_body(id, ctx.region),
+            &self.consent_body(id, ctx.region)?,
         ))
     }
 
@@ -1244,13 +1243,7 @@ impl Sandbox {
 
 /// A response the sandbox failed to build (a bug, not the client's fault).
 fn internal(e: serde_json::Error) -> ApiError {
-    http::obie(
-        Prefix::InternalService,
-        "",
-        "Internal server error",
-        ErrorCode::UnexpectedError,
-        &format!("Something went wrong: {e}"),
-    )
+    http::internal(&e.to_string())
 }
 
 /// The query of a read, and its own URL.

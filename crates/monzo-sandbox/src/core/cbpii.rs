@@ -69,7 +69,7 @@ impl Sandbox {
                 .caller_client(req, ctx, caller(TokenUse::ClientCredentials))
                 .and_then(|c| {
                     self.owned_funds_consent(id, &c)?;
-                    Ok(http::json(StatusCode::OK, &self.funds_consent_body(id)))
+                    Ok(http::json(StatusCode::OK, &self.funds_consent_body(id)?))
                 }),
             (&Method::DELETE, ["funds-confirmation-consents", id]) => {
                 self.delete_funds_consent(id, req, ctx)
@@ -106,27 +106,41 @@ impl Sandbox {
         );
         Ok(http::json(
             StatusCode::CREATED,
-            &self.funds_consent_body(&id),
+            &self.funds_consent_body(&id)?,
         ))
     }
 
-    fn funds_consent_body(&self, id: &str) -> Value {
-        let c = &self.cbpii.consents[id];
+    fn funds_consent_body(&self, id: &str) -> Result<Value, ApiError> {
+        use monzo_model::funds::{
+            Meta, OBFundsConfirmationConsentResponse1 as Body,
+            OBFundsConfirmationConsentResponse1Data as Data,
+        };
+        let c = self.cbpii.consents.get(id).ok_or_else(http::not_found)?;
         let info = c.machine.info();
-        let mut data = json!({
-            "ConsentId": id,
-            "CreationDateTime": rfc3339(info.created),
-            "Status": c.machine.status_name(),
-            "StatusUpdateDateTime": rfc3339(c.updated),
-        });
-        if let Some(exp) = info.expiration {
-            data["ExpirationDateTime"] = json!(rfc3339(exp));
-        }
-        data["DebtorAccount"] = c.debtor.clone();
-        json!({
-            "Data": data,
-            "Links": {"Self": format!("{}/funds-confirmation-consents/{id}", self.config.cbpii_base())},
-            "Meta": {}
+        // The debtor account as the consent request gave it (it was read as this type).
+        let debtor_account = serde_json::from_value(c.debtor.clone()).map_err(|e| {
+            http::internal(&format!("the stored debtor account does not read: {e}"))
+        })?;
+        http::model_json(&Body {
+            data: Data {
+                consent_id: id.into(),
+                creation_date_time: http::date_time(info.created),
+                status: c.machine.status(),
+                status_update_date_time: http::date_time(c.updated),
+                expiration_date_time: info.expiration.map(http::date_time),
+                debtor_account,
+                ..Data::default()
+            },
+            links: Some(Box::new(monzo_model::funds::Links {
+                self_: format!(
+                    "{}/funds-confirmation-consents/{id}",
+                    self.config.cbpii_base()
+                )
+                .into(),
+                ..Default::default()
+            })),
+            meta: Some(Box::new(Meta::default())),
+            ..Body::default()
         })
     }
 

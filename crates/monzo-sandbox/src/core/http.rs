@@ -39,18 +39,21 @@ pub(crate) fn credit_debit(
     }
 }
 
+/// A 500 `UK.OBIE.UnexpectedError`: something the emulator holds is not as it should be.
+pub(crate) fn internal(detail: &str) -> ApiError {
+    obie(
+        Prefix::InternalService,
+        "",
+        "Internal server error",
+        ErrorCode::UnexpectedError,
+        &format!("Something went wrong: {detail}"),
+    )
+}
+
 /// A JSON body from a model value (whose type keeps it in the spec's shape); an internal error
 /// if it cannot be written, never a partial body.
 pub(crate) fn model_json<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|e| {
-        obie(
-            Prefix::InternalService,
-            "",
-            "Internal server error",
-            ErrorCode::UnexpectedError,
-            &format!("Something went wrong: {e}"),
-        )
-    })
+    serde_json::to_value(value).map_err(|e| internal(&e.to_string()))
 }
 
 pub(crate) fn json(status: StatusCode, body: &Value) -> Response<Vec<u8>> {
