@@ -27,7 +27,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use ::http::{Method, Request, Response, StatusCode};
-use monzo_model::events::{OBEventPolling1, OBEventSubscription1, OBEventSubscriptionResponse1};
+use monzo_model::events::{
+    Links, Meta, OBEventPolling1, OBEventSubscription1, OBEventSubscriptionResponse1,
+    OBEventSubscriptionResponse1Data, OBEventSubscriptionsResponse1,
+    OBEventSubscriptionsResponse1Data,
+};
 use ob_errors::{ApiError, ErrorCode, Prefix};
 use ob_jose::jws;
 use serde_json::{json, Value};
@@ -168,7 +172,7 @@ impl Sandbox {
             })
             .and_then(|client| match (method, rest) {
                 (&Method::POST, ["event-subscriptions"]) => self.subscribe(&client, req),
-                (&Method::GET, ["event-subscriptions"]) => Ok(self.list_subscriptions(&client)),
+                (&Method::GET, ["event-subscriptions"]) => self.list_subscriptions(&client),
                 (&Method::PUT, ["event-subscriptions", id]) => {
                     self.change_subscription(&client, id, req)
                 }
@@ -207,15 +211,30 @@ impl Sandbox {
         )
     }
 
-    fn subscription_data(s: &Subscription) -> Value {
-        let mut data = json!({"EventSubscriptionId": s.id, "Version": s.version});
-        if let Some(url) = &s.callback_url {
-            data["CallbackUrl"] = json!(url);
+    fn subscription_data(s: &Subscription) -> OBEventSubscriptionResponse1Data {
+        OBEventSubscriptionResponse1Data {
+            event_subscription_id: s.id.as_str().into(),
+            callback_url: s.callback_url.as_deref().map(Into::into),
+            version: s.version.as_str().into(),
+            event_types: s
+                .event_types
+                .as_ref()
+                .map(|t| t.iter().map(|e| e.as_str().into()).collect()),
+            ..OBEventSubscriptionResponse1Data::default()
         }
-        if let Some(types) = &s.event_types {
-            data["EventTypes"] = json!(types);
-        }
-        data
+    }
+
+    /// A subscription's document (`OBEventSubscriptionResponse1`).
+    fn subscription_body(&self, s: &Subscription) -> Result<Value, ApiError> {
+        http::model_json(&OBEventSubscriptionResponse1 {
+            data: Self::subscription_data(s),
+            links: Some(Box::new(Links {
+                self_: self.subscription_url(&s.id).into(),
+                ..Links::default()
+            })),
+            meta: Some(Box::new(Meta::default())),
+            ..OBEventSubscriptionResponse1::default()
+        })
     }
 
     fn owned_subscription(&self, client: &str, id: &str) -> Result<(), ApiError> {
@@ -281,16 +300,12 @@ impl Sandbox {
             version,
             event_types,
         };
-        let body = json!({
-            "Data": Self::subscription_data(&s),
-            "Links": {"Self": self.subscription_url(&id)},
-            "Meta": {},
-        });
+        let body = self.subscription_body(&s)?;
         self.events.subscriptions.insert(id, s);
         Ok(http::json(StatusCode::CREATED, &body))
     }
 
-    fn list_subscriptions(&self, client: &str) -> Response<Vec<u8>> {
+    fn list_subscriptions(&self, client: &str) -> Result<Response<Vec<u8>>, ApiError> {
         let mut mine: Vec<&Subscription> = self
             .events
             .subscriptions
@@ -298,15 +313,20 @@ impl Sandbox {
             .filter(|s| s.client_id == client)
             .collect();
         mine.sort_by(|a, b| a.id.cmp(&b.id));
-        let list: Vec<Value> = mine.into_iter().map(Self::subscription_data).collect();
-        http::json(
-            StatusCode::OK,
-            &json!({
-                "Data": {"EventSubscription": list},
-                "Links": {"Self": format!("{}/open-banking/v3.1/event-subscriptions", self.config.base)},
-                "Meta": {},
-            }),
-        )
+        let list = mine.into_iter().map(Self::subscription_data).collect();
+        let body = http::model_json(&OBEventSubscriptionsResponse1 {
+            data: OBEventSubscriptionsResponse1Data {
+                event_subscription: Some(list),
+                ..OBEventSubscriptionsResponse1Data::default()
+            },
+            links: Some(Box::new(Links {
+                self_: format!("{}/open-banking/v3.1/event-subscriptions", self.config.base).into(),
+                ..Links::default()
+            })),
+            meta: Some(Box::new(Meta::default())),
+            ..OBEventSubscriptionsResponse1::default()
+        })?;
+        Ok(http::json(StatusCode::OK, &body))
     }
 
     fn change_subscription(
@@ -338,11 +358,8 @@ impl Sandbox {
         s.callback_url = callback_url;
         s.version = version;
         s.event_types = event_types;
-        let data = Self::subscription_data(s);
-        Ok(http::json(
-            StatusCode::OK,
-            &json!({"Data": data, "Links": {"Self": self.subscription_url(id)}, "Meta": {}}),
-        ))
+        let s = s.clone();
+        Ok(http::json(StatusCode::OK, &self.subscription_body(&s)?))
     }
 
     /// `POST /events`: acknowledge, then return what is still waiting.
@@ -384,10 +401,16 @@ impl Sandbox {
             .map(|p| (p.jti.as_str(), p.set.as_str()))
             .collect();
         let more = queue.len() > sets.len();
-        Ok(http::json(
-            StatusCode::OK,
-            &json!({"moreAvailable": more, "sets": sets}),
-        ))
+        let sets: serde_json::Map<String, Value> = sets
+            .into_iter()
+            .map(|(jti, set)| (jti.to_owned(), Value::String(set.to_owned())))
+            .collect();
+        let body = http::model_json(&monzo_model::events::OBEventPollingResponse1 {
+            more_available: more,
+            sets: sets.into(),
+            ..Default::default()
+        })?;
+        Ok(http::json(StatusCode::OK, &body))
     }
 
     /// Emits a `resource-update` for a new pot transaction to every subscribed client that may
