@@ -1,6 +1,7 @@
 //! The CLI end to end, as a new user runs it: `monzo-ob sandbox` in the background, then
 //! `register --sandbox`, `authorize`, `accounts`, `balances`, `transactions --csv` and `--json`,
-//! `pots`, `pay` and `token`, each a separate process sharing the profile directory.
+//! `pots`, `pay` and `token`, each a separate process sharing the profile directory. Each part
+//! of the journey is a test of its own, with its own emulator, so that a failure names its part.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -153,28 +154,33 @@ fn newcomer_mistakes_say_what_to_do() {
     assert!(err.contains("monzo-ob sandbox"), "{err}");
 }
 
-#[test]
-fn a_new_user_s_whole_journey_through_the_cli() {
-    let (_emulator, base, state) = start_emulator("cli-sandbox-state");
-    let profile = fresh_dir("cli-profile");
-    let state_arg = state.to_str().unwrap();
-
+/// A fresh emulator, and a profile registered with it and authorised as the heavy user: the
+/// emulator (stopped when dropped), the profile, the base URL and the state directory.
+fn registered_and_authorised(name: &str) -> (Emulator, PathBuf, String, PathBuf) {
+    let (emulator, base, state) = start_emulator(&format!("{name}-state"));
+    let profile = fresh_dir(&format!("{name}-profile"));
     let reg = stdout(&run(
         &profile,
-        &[
-            "register",
-            "--sandbox",
-            "--base",
-            &base,
-            "--sandbox-state",
-            state_arg,
-        ],
+        &as_strs(&[
+            "register".into(),
+            "--sandbox".into(),
+            "--base".into(),
+            base.clone(),
+            "--sandbox-state".into(),
+            state.to_string_lossy().into_owned(),
+        ]),
     ));
     assert!(reg.contains("registered openid accounts"), "{reg}");
     assert!(reg.contains("registered openid payments"), "{reg}");
-
     let auth = stdout(&run(&profile, &["authorize", "--user", "heavy"]));
     assert!(auth.contains("authorised"), "{auth}");
+    (emulator, profile, base, state)
+}
+
+/// A new user's first steps: register, authorise, then every listing.
+#[test]
+fn a_new_user_registers_authorises_and_reads() {
+    let (_emulator, profile, _, _) = registered_and_authorised("cli-reads");
 
     let accounts = stdout(&run(&profile, &["accounts"]));
     assert!(
@@ -218,6 +224,13 @@ fn a_new_user_s_whole_journey_through_the_cli() {
 
     let pots = stdout(&run(&profile, &["pots"]));
     assert!(pots.contains("pot_"), "{pots}");
+}
+
+/// Pots reconciled in full mode, in today's-data mode run after run (with a pot transaction
+/// simulated between runs), and offline from a developer-API export.
+#[test]
+fn pots_reconcile_in_full_and_from_todays_data() {
+    let (_emulator, profile, _, _) = registered_and_authorised("cli-pots");
     // Every pot's history, reconciled to the balance the pot states.
     let reconciled = stdout(&run(&profile, &["pots", "reconcile"]));
     assert!(
@@ -324,7 +337,13 @@ fn a_new_user_s_whole_journey_through_the_cli() {
         ],
     ));
     assert!(offline.contains("UNATTRIBUTED -12.50"), "{offline}");
+}
 
+/// Payments (made, refused before sending, rejected by the bank with Monzo's reasons) and
+/// tokens.
+#[test]
+fn payments_and_tokens() {
+    let (_emulator, profile, _, _) = registered_and_authorised("cli-pay");
     let paid = stdout(&run(
         &profile,
         &[
@@ -438,7 +457,14 @@ fn a_new_user_s_whole_journey_through_the_cli() {
     let payments = stdout(&run(&profile, &["token", "--payments"]));
     assert!(!payments.trim().is_empty());
     assert_ne!(payments, token);
+}
 
+/// The sandbox clock (the token refreshed past its lifetime, a standing order paid a month
+/// on), the customer revoking access and authorising again, and registering again.
+#[test]
+fn the_clock_revocation_and_registering_again() {
+    let (_emulator, profile, base, state) = registered_and_authorised("cli-clock");
+    let state_arg = state.to_str().unwrap();
     // The sandbox clock: shown, moved on past the access token's 30 hours (the next command
     // sees the bank's time and refreshes), never moved back.
     let shown = stdout(&run(&profile, &["sandbox", "clock"]));
