@@ -16,20 +16,10 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-#[test]
-fn the_whole_account_information_journey() {
+/// A registered client with an authorised account-access consent of the heavy user (accounts,
+/// balances and transactions, with Detail): the client, the consent id and its tokens.
+fn heavy_reader() -> (Tpp, String, ob_oidc::token::TokenResponse) {
     let mut tpp = Tpp::register();
-    // Discovery names this issuer and these endpoints.
-    let resp = tpp.send(
-        prepare_discovery(&format!("{BASE}/open-banking")).unwrap(),
-        false,
-    );
-    let meta = parse_discovery(&resp, &format!("{BASE}/open-banking")).unwrap();
-    assert_eq!(
-        meta.token_endpoint_auth_methods_supported,
-        ["tls_client_auth"]
-    );
-
     let consent = tpp.consent(
         &[
             "ReadAccountsDetail",
@@ -41,8 +31,24 @@ fn the_whole_account_information_journey() {
         json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
     );
     let tokens = tpp.authorise(&consent);
-    let at = tokens.access_token.expose().to_owned();
     assert_eq!(tokens.expires_at, Some(tpp.now + Duration::hours(30)));
+    (tpp, consent, tokens)
+}
+
+/// Discovery, and a consent authorised through the redirect.
+#[test]
+fn discovery_and_an_authorised_consent() {
+    let (mut tpp, consent, _) = heavy_reader();
+    // Discovery names this issuer and these endpoints.
+    let resp = tpp.send(
+        prepare_discovery(&format!("{BASE}/open-banking")).unwrap(),
+        false,
+    );
+    let meta = parse_discovery(&resp, &format!("{BASE}/open-banking")).unwrap();
+    assert_eq!(
+        meta.token_endpoint_auth_methods_supported,
+        ["tls_client_auth"]
+    );
 
     // The consent is now authorised.
     let app = tpp.app_token();
@@ -53,7 +59,14 @@ fn the_whole_account_information_journey() {
         None,
     );
     assert_eq!(c["Data"]["Status"], "Authorised");
+}
 
+/// Every account read of the heavy user: accounts, balances (Flex's two), every transaction
+/// page by page, newest first within a range, pots.
+#[test]
+fn every_account_information_read() {
+    let (mut tpp, _consent, tokens) = heavy_reader();
+    let at = tokens.access_token.expose().to_owned();
     // Accounts, with Detail: the sort code and IBAN.
     let (status, body) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
     assert_eq!(status, 200, "{body}");
@@ -174,7 +187,14 @@ fn the_whole_account_information_journey() {
     let typed: OBReadPot1 = serde_json::from_value(pots.clone()).unwrap();
     typed.validate_monzo().unwrap();
     assert_eq!(pots["Data"]["Pot"].as_array().unwrap().len(), 5);
+}
 
+/// Refresh tokens rotate, the old ones are refused, and deleting the consent ends its tokens.
+#[test]
+fn tokens_rotate_and_end_with_the_consent() {
+    let (mut tpp, consent, tokens) = heavy_reader();
+    let at = tokens.access_token.expose().to_owned();
+    let app = tpp.app_token();
     // Refresh rotates; the old refresh token is then refused.
     let old = tokens.refresh_token.clone().unwrap();
     let resp = tpp.send(
