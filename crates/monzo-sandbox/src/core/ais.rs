@@ -419,13 +419,20 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client_id = self.app_client(req, ctx, "accounts")?;
         self.owned_consent(id, &client_id)?;
-        self.ais
-            .transition(id, consent::Event::Revoke, ctx.now)
-            .map_err(|e| consent_error(&e))?;
-        self.tokens.revoke(id, ctx.now);
-        let mut r = Response::new(Vec::new());
-        *r.status_mut() = StatusCode::NO_CONTENT;
-        Ok(r)
+        let s = self
+            .ais
+            .consents
+            .get_mut(id)
+            .ok_or_else(|| http::unknown_resource("consent"))?;
+        let (machine, updated) = (&mut s.consent, &mut s.updated);
+        super::delete_consent(
+            &mut self.tokens,
+            id,
+            machine,
+            updated,
+            consent::Event::Revoke,
+            ctx.now,
+        )
     }
 
     /// Authenticates a read with a consent's access token and runs `f` with what it may see;

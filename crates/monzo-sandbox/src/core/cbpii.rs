@@ -163,19 +163,20 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
         self.owned_funds_consent(id, &client)?;
-        if let Some(c) = self.cbpii.consents.get_mut(id) {
-            super::transition(
-                &mut c.machine,
-                &mut c.updated,
-                machine::Event::Revoke,
-                ctx.now,
-            )
-            .map_err(|e| e.to_api_error())?;
-        }
-        self.tokens.revoke(id, ctx.now);
-        let mut resp = Response::new(Vec::new());
-        *resp.status_mut() = StatusCode::NO_CONTENT;
-        Ok(resp)
+        let c = self
+            .cbpii
+            .consents
+            .get_mut(id)
+            .ok_or_else(|| http::unknown_resource("consent"))?;
+        let (machine, updated) = (&mut c.machine, &mut c.updated);
+        super::delete_consent(
+            &mut self.tokens,
+            id,
+            machine,
+            updated,
+            machine::Event::Revoke,
+            ctx.now,
+        )
     }
 
     /// `POST /funds-confirmations`: with the consent's token, while it is authorised and

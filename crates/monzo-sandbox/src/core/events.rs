@@ -179,9 +179,7 @@ impl Sandbox {
                 (&Method::DELETE, ["event-subscriptions", id]) => {
                     self.owned_subscription(&client, id)?;
                     self.events.subscriptions.remove(*id);
-                    let mut r = Response::new(Vec::new());
-                    *r.status_mut() = StatusCode::NO_CONTENT;
-                    Ok(r)
+                    Ok(http::no_content())
                 }
                 (&Method::POST, ["events"]) => self.poll(&client, req),
                 _ => Err(http::not_found()),

@@ -56,6 +56,13 @@ pub(crate) fn model_json<T: serde::Serialize>(value: &T) -> Result<Value, ApiErr
     serde_json::to_value(value).map_err(|e| internal(&e.to_string()))
 }
 
+/// An empty `204 No Content`.
+pub(crate) fn no_content() -> Response<Vec<u8>> {
+    let mut r = Response::new(Vec::new());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    r
+}
+
 pub(crate) fn json(status: StatusCode, body: &Value) -> Response<Vec<u8>> {
     let mut r = Response::new(body.to_string().into_bytes());
     *r.status_mut() = status;

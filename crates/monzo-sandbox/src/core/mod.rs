@@ -967,3 +967,19 @@ pub(crate) fn transition<M: ConsentMachine + Clone>(
     *updated = now;
     Ok(())
 }
+
+/// A consent the TPP deletes: its machine moves on by `event` (the record stays, as OBIE's soft
+/// delete allows, answering 400 to later reads), every token under it stops at once, and the
+/// answer is a 204.
+pub(crate) fn delete_consent<M: ConsentMachine + Clone>(
+    tokens: &mut ob_consent::tokens::TokenStore,
+    id: &str,
+    machine: &mut M,
+    updated: &mut Instant,
+    event: M::Event,
+    now: Instant,
+) -> Result<Response<Vec<u8>>, ob_errors::ApiError> {
+    transition(machine, updated, event, now).map_err(|e| e.to_api_error())?;
+    tokens.revoke(id, now);
+    Ok(http::no_content())
+}

@@ -477,9 +477,7 @@ impl Sandbox {
             .app_tokens
             .retain(|_, t| t.client_id != client_id);
         self.forget_events_of(client_id);
-        let mut resp = Response::new(Vec::new());
-        *resp.status_mut() = StatusCode::NO_CONTENT;
-        Ok(resp)
+        Ok(http::no_content())
     }
 
     /// The registered client named in a token or authorization request, authenticated by its

@@ -197,19 +197,20 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
         self.owned_vrp_consent(id, &client)?;
-        if let Some(c) = self.vrp.consents.get_mut(id) {
-            super::transition(
-                &mut c.machine,
-                &mut c.updated,
-                machine::Event::Delete,
-                ctx.now,
-            )
-            .map_err(|e| e.to_api_error())?;
-        }
-        self.tokens.revoke(id, ctx.now);
-        let mut resp = Response::new(Vec::new());
-        *resp.status_mut() = StatusCode::NO_CONTENT;
-        Ok(resp)
+        let c = self
+            .vrp
+            .consents
+            .get_mut(id)
+            .ok_or_else(|| http::unknown_resource("consent"))?;
+        let (machine, updated) = (&mut c.machine, &mut c.updated);
+        super::delete_consent(
+            &mut self.tokens,
+            id,
+            machine,
+            updated,
+            machine::Event::Delete,
+            ctx.now,
+        )
     }
 
     fn authorised_vrp(&self, id: &str, client: &str) -> Result<&machine::Authorised, ApiError> {
