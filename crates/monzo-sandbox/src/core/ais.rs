@@ -1118,37 +1118,39 @@ impl Sandbox {
         now: Instant,
         q: &ReadQuery,
     ) -> Result<Value, ApiError> {
+        use monzo_model::accounts::{
+            OBExternalDirectDebitStatus1Code, OBReadDirectDebit2, OBReadDirectDebit2Data,
+        };
         Self::require(access, Permission::ReadDirectDebits)?;
-        let items: Vec<Value> = self
+        let mut items: Vec<OBReadDirectDebit2DataDirectDebit> = self
             .accounts_of(access)
             .flat_map(|a| {
-                a.direct_debits.iter().map(move |d| {
-                    let mut v = json!({
-                        "AccountId": a.id,
-                        "DirectDebitId": d.id,
-                        "MandateIdentification": d.reference,
-                        "DirectDebitStatusCode": "Active",
-                        "Name": d.name,
-                    });
-                    if let Some(t) = d.previous_payment {
-                        v["PreviousPaymentDateTime"] = json!(rfc3339(t));
-                    }
-                    if let Some(x) = d.previous_amount {
-                        v["PreviousPaymentAmount"] =
-                            json!({"Amount": amount(x), "Currency": a.currency});
-                    }
-                    v
-                })
+                a.direct_debits
+                    .iter()
+                    .map(move |d| OBReadDirectDebit2DataDirectDebit {
+                        account_id: a.id.as_str().into(),
+                        direct_debit_id: Some(d.id.as_str().into()),
+                        mandate_identification: d.reference.as_str().into(),
+                        direct_debit_status_code: Some(OBExternalDirectDebitStatus1Code::Active),
+                        name: d.name.as_str().into(),
+                        previous_payment_date_time: d.previous_payment.map(http::date_time),
+                        previous_payment_amount: d
+                            .previous_amount
+                            .map(|x| Box::new(account_money(a, x))),
+                        ..OBReadDirectDebit2DataDirectDebit::default()
+                    })
             })
             .collect();
-        let mut typed: Vec<OBReadDirectDebit2DataDirectDebit> =
-            serde_json::from_value(Value::Array(items)).map_err(internal)?;
-        filter_direct_debits(&mut typed, access.last_sca, now);
-        Ok(json!({
-            "Data": {"DirectDebit": typed},
-            "Links": {"Self": q.self_url},
-            "Meta": {"TotalPages": 1}
-        }))
+        filter_direct_debits(&mut items, access.last_sca, now);
+        http::model_json(&OBReadDirectDebit2 {
+            data: OBReadDirectDebit2Data {
+                direct_debit: Some(items),
+                ..OBReadDirectDebit2Data::default()
+            },
+            links: Some(Box::new(links(&q.self_url))),
+            meta: Some(Box::new(meta(Some(1)))),
+            ..OBReadDirectDebit2::default()
+        })
     }
 
     /// `GET /accounts/{id}/standing-orders` (`ReadStandingOrdersBasic`/`Detail`): after 5 minutes
@@ -1159,54 +1161,56 @@ impl Sandbox {
         now: Instant,
         q: &ReadQuery,
     ) -> Result<Value, ApiError> {
+        use monzo_model::accounts::{
+            OBExternalStandingOrderStatus1Code as Status, OBReadStandingOrder6,
+            OBReadStandingOrder6Data,
+        };
         Self::require(access, Permission::ReadStandingOrdersBasic)?;
-        let items: Vec<Value> = self
+        let mut items: Vec<OBStandingOrder6> = self
             .accounts_of(access)
             .flat_map(|a| {
                 a.standing_orders.iter().map(move |o| {
-                    let money = json!({"Amount": amount(o.amount), "Currency": a.currency});
-                    // Active while payments are to come; Inactive once the last has fallen due.
-                    let status = if o.next_payment.is_some() { "Active" } else { "Inactive" };
-                    let mut v = json!({
-                        "AccountId": a.id,
-                        "StandingOrderId": o.id,
-                        "Frequency": o.frequency,
-                        "Reference": o.reference,
-                        "FirstPaymentDateTime": rfc3339(o.first_payment),
-                        "StandingOrderStatusCode": status,
-                        "FirstPaymentAmount": money,
-                        "CreditorAccount": {"SchemeName": o.creditor.scheme, "Identification": o.creditor.identification, "Name": o.creditor.name},
-                    });
-                    if let Some(t) = o.next_payment {
-                        v["NextPaymentDateTime"] = json!(rfc3339(t));
-                        v["NextPaymentAmount"] = money.clone();
+                    let money = || Some(Box::new(account_money(a, o.amount)));
+                    OBStandingOrder6 {
+                        account_id: a.id.as_str().into(),
+                        standing_order_id: Some(o.id.as_str().into()),
+                        frequency: o.frequency.as_str().into(),
+                        reference: Some(o.reference.as_str().into()),
+                        first_payment_date_time: Some(http::date_time(o.first_payment)),
+                        // Active while payments are to come; Inactive once the last has
+                        // fallen due.
+                        standing_order_status_code: Some(if o.next_payment.is_some() {
+                            Status::Active
+                        } else {
+                            Status::Inactive
+                        }),
+                        first_payment_amount: money(),
+                        next_payment_date_time: o.next_payment.map(http::date_time),
+                        next_payment_amount: o.next_payment.and_then(|_| money()),
+                        last_payment_date_time: o.last_payment.map(http::date_time),
+                        last_payment_amount: o.last_payment.and_then(|_| money()),
+                        number_of_payments: o.number_of_payments.map(|n| n.to_string().into()),
+                        final_payment_date_time: o.final_payment.map(http::date_time),
+                        final_payment_amount: o.final_payment.and_then(|_| money()),
+                        creditor_account: Some(Box::new(creditor_account(&o.creditor))),
+                        ..OBStandingOrder6::default()
                     }
-                    if let Some(t) = o.last_payment {
-                        v["LastPaymentDateTime"] = json!(rfc3339(t));
-                        v["LastPaymentAmount"] = money.clone();
-                    }
-                    if let Some(n) = o.number_of_payments {
-                        v["NumberOfPayments"] = json!(n.to_string());
-                    }
-                    if let Some(t) = o.final_payment {
-                        v["FinalPaymentDateTime"] = json!(rfc3339(t));
-                        v["FinalPaymentAmount"] = money;
-                    }
-                    v
                 })
             })
             .collect();
-        let mut typed: Vec<OBStandingOrder6> =
-            serde_json::from_value(Value::Array(items)).map_err(internal)?;
-        filter_standing_orders(&mut typed, access.last_sca, now);
-        for o in &mut typed {
+        filter_standing_orders(&mut items, access.last_sca, now);
+        for o in &mut items {
             access.permissions.redact_standing_order(o);
         }
-        Ok(json!({
-            "Data": {"StandingOrder": typed},
-            "Links": {"Self": q.self_url},
-            "Meta": {"TotalPages": 1}
-        }))
+        http::model_json(&OBReadStandingOrder6 {
+            data: OBReadStandingOrder6Data {
+                standing_order: Some(items),
+                ..OBReadStandingOrder6Data::default()
+            },
+            links: Some(Box::new(links(&q.self_url))),
+            meta: Some(Box::new(meta(Some(1)))),
+            ..OBReadStandingOrder6::default()
+        })
     }
 
     /// `GET /accounts/{id}/scheduled-payments` (`ReadScheduledPaymentsBasic`/`Detail`): while
@@ -1217,34 +1221,40 @@ impl Sandbox {
         now: Instant,
         q: &ReadQuery,
     ) -> Result<Value, ApiError> {
+        use monzo_model::accounts::{
+            OBExternalScheduleType1Code, OBReadScheduledPayment3, OBReadScheduledPayment3Data,
+        };
         Self::require(access, Permission::ReadScheduledPaymentsBasic)?;
         check_scheduled_payments_access(access.last_sca, now).map_err(|e| consent_error(&e))?;
-        let items: Vec<Value> = self
+        let mut items: Vec<OBScheduledPayment3> = self
             .accounts_of(access)
             .flat_map(|a| {
-                a.scheduled_payments.iter().map(move |p| {
-                    json!({
-                        "AccountId": a.id,
-                        "ScheduledPaymentId": p.id,
-                        "ScheduledPaymentDateTime": rfc3339(p.at),
-                        "ScheduledType": "Execution",
-                        "Reference": p.reference,
-                        "InstructedAmount": {"Amount": amount(p.amount), "Currency": a.currency},
-                        "CreditorAccount": {"SchemeName": p.creditor.scheme, "Identification": p.creditor.identification, "Name": p.creditor.name},
+                a.scheduled_payments
+                    .iter()
+                    .map(move |p| OBScheduledPayment3 {
+                        account_id: a.id.as_str().into(),
+                        scheduled_payment_id: Some(p.id.as_str().into()),
+                        scheduled_payment_date_time: http::date_time(p.at),
+                        scheduled_type: OBExternalScheduleType1Code::Execution,
+                        reference: Some(p.reference.as_str().into()),
+                        instructed_amount: account_money(a, p.amount),
+                        creditor_account: Some(Box::new(creditor_account(&p.creditor))),
+                        ..OBScheduledPayment3::default()
                     })
-                })
             })
             .collect();
-        let mut typed: Vec<OBScheduledPayment3> =
-            serde_json::from_value(Value::Array(items)).map_err(internal)?;
-        for p in &mut typed {
+        for p in &mut items {
             access.permissions.redact_scheduled_payment(p);
         }
-        Ok(json!({
-            "Data": {"ScheduledPayment": typed},
-            "Links": {"Self": q.self_url},
-            "Meta": {"TotalPages": 1}
-        }))
+        http::model_json(&OBReadScheduledPayment3 {
+            data: OBReadScheduledPayment3Data {
+                scheduled_payment: Some(items),
+                ..OBReadScheduledPayment3Data::default()
+            },
+            links: Some(Box::new(links(&q.self_url))),
+            meta: Some(Box::new(meta(Some(1)))),
+            ..OBReadScheduledPayment3::default()
+        })
     }
 }
 
@@ -1479,15 +1489,8 @@ impl<'a> TransactionOut<'a> {
 }
 
 fn pot_of(a: &Account, p: &Pot) -> OBPot1 {
-    use monzo_model::accounts::{
-        MonzoPotLockType, MonzoPotStatus, MonzoPotType,
-        OBActiveOrHistoricCurrencyAndAmount_0 as Money,
-    };
-    let money = |value: Decimal| Money {
-        amount: http::money(value),
-        currency: a.currency.into(),
-        ..Money::default()
-    };
+    use monzo_model::accounts::{MonzoPotLockType, MonzoPotStatus, MonzoPotType};
+    let money = |value: Decimal| account_money(a, value);
     let balance = p.balance();
     OBPot1 {
         pot_id: p.id.as_str().into(),
@@ -1504,6 +1507,30 @@ fn pot_of(a: &Account, p: &Pot) -> OBPot1 {
         updated: http::date_time(p.movements.last().map_or(p.created, |m| m.at)),
         status: MonzoPotStatus::Open,
         ..OBPot1::default()
+    }
+}
+
+/// An amount in an account's currency (`Amount` and `Currency`).
+fn account_money(
+    a: &Account,
+    value: Decimal,
+) -> monzo_model::accounts::OBActiveOrHistoricCurrencyAndAmount_0 {
+    monzo_model::accounts::OBActiveOrHistoricCurrencyAndAmount_0 {
+        amount: http::money(value),
+        currency: a.currency.into(),
+        ..Default::default()
+    }
+}
+
+/// A payee as the spec's creditor account.
+fn creditor_account(c: &crate::seed::Counterparty) -> monzo_model::accounts::OBCashAccount5_1 {
+    monzo_model::accounts::OBCashAccount5_1 {
+        scheme_name: monzo_model::accounts::OBExternalAccountIdentification4Code::from_code(
+            c.scheme,
+        ),
+        identification: c.identification.as_str().into(),
+        name: Some(c.name.as_str().into()),
+        ..Default::default()
     }
 }
 
