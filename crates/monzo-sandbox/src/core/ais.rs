@@ -1096,18 +1096,44 @@ impl Sandbox {
             .world
             .user(&access.user_id)
             .ok_or_else(|| http::unknown_resource("party"))?;
-        let party = json!({
-            "PartyId": user.id.replacen("user_", "party_", 1),
-            "PartyType": "Sole",
-            "Name": user.name,
-            "FullLegalName": user.legal_name,
-            "AccountRole": "UK.OBIE.Principal",
-        });
-        let data = match account {
-            Some(true) => json!({"Party": [party]}),
-            _ => json!({"Party": party}),
+        use monzo_model::accounts::{
+            OBExternalAccountRole1Code, OBExternalPartyType1Code, OBParty2, OBReadParty2,
+            OBReadParty2Data, OBReadParty3, OBReadParty3Data,
         };
-        Ok(json!({"Data": data, "Links": {"Self": q.self_url}, "Meta": {}}))
+        let party = OBParty2 {
+            party_id: user.id.replacen("user_", "party_", 1).into(),
+            party_type: Some(OBExternalPartyType1Code::Sole),
+            name: Some(user.name.as_str().into()),
+            full_legal_name: Some(user.legal_name.as_str().into()),
+            account_role: Some(OBExternalAccountRole1Code::from_code("UK.OBIE.Principal")),
+            ..OBParty2::default()
+        };
+        let (links, meta) = (
+            Some(Box::new(links(&q.self_url))),
+            Some(Box::new(meta(None))),
+        );
+        match account {
+            // `GET /accounts/{AccountId}/parties`: a list.
+            Some(true) => http::model_json(&OBReadParty3 {
+                data: OBReadParty3Data {
+                    party: Some(vec![party]),
+                    ..OBReadParty3Data::default()
+                },
+                links,
+                meta,
+                ..OBReadParty3::default()
+            }),
+            // `GET /party` and `GET /accounts/{AccountId}/party`: one.
+            _ => http::model_json(&OBReadParty2 {
+                data: OBReadParty2Data {
+                    party: Some(Box::new(party)),
+                    ..OBReadParty2Data::default()
+                },
+                links,
+                meta,
+                ..OBReadParty2::default()
+            }),
+        }
     }
 
     /// `GET /accounts/{id}/direct-debits` (`ReadDirectDebits`): after 5 minutes from SCA, only
