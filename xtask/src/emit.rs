@@ -610,15 +610,6 @@ fn emit_enum(
     if ext {
         doc.push_str("\n\nMonzo extension: not part of the OBIE specification.");
     }
-    let narrowing = cx.p.module.narrowing.get(name).cloned();
-    if let Some(node) = &narrowing {
-        let mut lines = Vec::new();
-        describe_narrowing(node, "", &mut lines);
-        doc.push_str(&format!(
-            "\n\nMonzo narrows the OBIE types of these fields (`validate()` checks it):\n{}",
-            lines.join("\n")
-        ));
-    }
     doc.push_str(if open {
         "\n\nAn open code list: a code it does not list decodes as `Unknown`, re-encodes unchanged, and is a note of `validate_all()`, not a violation."
     } else {

@@ -54,24 +54,13 @@ pub trait ValidateMonzo: Validate + Object {
     /// Every violation in Monzo's profile (notes, such as a code outside an open list, left
     /// out), or `Ok`.
     fn validate_monzo(&self) -> Result<(), Violations> {
-        let mut all = self.validate_monzo_all();
-        all.retain(|v| !v.is_note());
-        if all.is_empty() {
-            Ok(())
-        } else {
-            Err(Violations(all))
-        }
+        Violations::check(self.validate_monzo_all(), false)
     }
 
     /// As [`validate_monzo`](ValidateMonzo::validate_monzo), with notes counted as violations:
     /// how Monzo reads a request (a code it does not list is refused).
     fn validate_monzo_strict(&self) -> Result<(), Violations> {
-        let all = self.validate_monzo_all();
-        if all.is_empty() {
-            Ok(())
-        } else {
-            Err(Violations(all))
-        }
+        Violations::check(self.validate_monzo_all(), true)
     }
 }
 

@@ -343,6 +343,21 @@ impl fmt::Display for Violations {
 
 impl std::error::Error for Violations {}
 
+impl Violations {
+    /// `Ok` when `all` holds nothing that counts, else the violations: notes
+    /// ([`Problem::is_note`]) count only when `strict`.
+    pub fn check(mut all: Vec<Violation>, strict: bool) -> Result<(), Violations> {
+        if !strict {
+            all.retain(|v| !v.is_note());
+        }
+        if all.is_empty() {
+            Ok(())
+        } else {
+            Err(Violations(all))
+        }
+    }
+}
+
 /// The collector that `validate_at` implementations write into.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -392,13 +407,7 @@ pub trait Validate {
     /// Every violation, or `Ok` when the value follows the spec. Notes (a code outside an
     /// open code list) are not violations: see [`validate_all`](Validate::validate_all).
     fn validate(&self) -> Result<(), Violations> {
-        let mut all = self.validate_all();
-        all.retain(|v| !v.is_note());
-        if all.is_empty() {
-            Ok(())
-        } else {
-            Err(Violations(all))
-        }
+        Violations::check(self.validate_all(), false)
     }
 
     /// Every violation and every note, in document order (filter with
@@ -412,12 +421,7 @@ pub trait Validate {
     /// As [`validate`](Validate::validate), with notes counted as violations: for a reader
     /// that accepts only the codes it lists (a bank refusing a code it does not support).
     fn validate_strict(&self) -> Result<(), Violations> {
-        let all = self.validate_all();
-        if all.is_empty() {
-            Ok(())
-        } else {
-            Err(Violations(all))
-        }
+        Violations::check(self.validate_all(), true)
     }
 }
 

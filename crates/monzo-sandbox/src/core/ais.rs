@@ -419,17 +419,10 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client_id = self.app_client(req, ctx, "accounts")?;
         self.owned_consent(id, &client_id)?;
-        let s = self
-            .ais
-            .consents
-            .get_mut(id)
-            .ok_or_else(|| http::unknown_resource("consent"))?;
-        let (machine, updated) = (&mut s.consent, &mut s.updated);
         super::delete_consent(
             &mut self.tokens,
             id,
-            machine,
-            updated,
+            self.ais.consents.get_mut(id),
             consent::Event::Revoke,
             ctx.now,
         )
@@ -1573,6 +1566,14 @@ fn meta(total_pages: Option<i32>) -> monzo_model::accounts::Meta {
     monzo_model::accounts::Meta {
         total_pages,
         ..monzo_model::accounts::Meta::default()
+    }
+}
+
+impl super::StoredConsent for Stored {
+    type Machine = AccountAccessConsent;
+
+    fn parts(&mut self) -> (&mut AccountAccessConsent, &mut Instant) {
+        (&mut self.consent, &mut self.updated)
     }
 }
 

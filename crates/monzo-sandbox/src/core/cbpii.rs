@@ -163,17 +163,10 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
         self.owned_funds_consent(id, &client)?;
-        let c = self
-            .cbpii
-            .consents
-            .get_mut(id)
-            .ok_or_else(|| http::unknown_resource("consent"))?;
-        let (machine, updated) = (&mut c.machine, &mut c.updated);
         super::delete_consent(
             &mut self.tokens,
             id,
-            machine,
-            updated,
+            self.cbpii.consents.get_mut(id),
             machine::Event::Revoke,
             ctx.now,
         )
@@ -221,5 +214,13 @@ impl Sandbox {
                 "Meta": {}
             }),
         ))
+    }
+}
+
+impl super::StoredConsent for StoredConsent {
+    type Machine = FundsConsent;
+
+    fn parts(&mut self) -> (&mut FundsConsent, &mut Instant) {
+        (&mut self.machine, &mut self.updated)
     }
 }

@@ -968,17 +968,27 @@ pub(crate) fn transition<M: ConsentMachine + Clone>(
     Ok(())
 }
 
-/// A consent the TPP deletes: its machine moves on by `event` (the record stays, as OBIE's soft
-/// delete allows, answering 400 to later reads), every token under it stops at once, and the
-/// answer is a 204.
-pub(crate) fn delete_consent<M: ConsentMachine + Clone>(
+/// A consent as the emulator stores it: its machine and its `StatusUpdateDateTime`.
+pub(crate) trait StoredConsent {
+    /// The consent's state machine.
+    type Machine: ConsentMachine + Clone;
+    /// The machine and when its status last changed.
+    fn parts(&mut self) -> (&mut Self::Machine, &mut Instant);
+}
+
+/// A consent the TPP deletes (`stored`, the client's, found or not): its machine moves on by
+/// `event` (the record stays, as OBIE's soft delete allows, answering 400 to later reads),
+/// every token under it stops at once, and the answer is a 204.
+pub(crate) fn delete_consent<S: StoredConsent>(
     tokens: &mut ob_consent::tokens::TokenStore,
     id: &str,
-    machine: &mut M,
-    updated: &mut Instant,
-    event: M::Event,
+    stored: Option<&mut S>,
+    event: <S::Machine as ConsentMachine>::Event,
     now: Instant,
 ) -> Result<Response<Vec<u8>>, ob_errors::ApiError> {
+    let (machine, updated) = stored
+        .ok_or_else(|| http::unknown_resource("consent"))?
+        .parts();
     transition(machine, updated, event, now).map_err(|e| e.to_api_error())?;
     tokens.revoke(id, now);
     Ok(http::no_content())

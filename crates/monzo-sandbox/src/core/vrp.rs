@@ -197,17 +197,10 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
         self.owned_vrp_consent(id, &client)?;
-        let c = self
-            .vrp
-            .consents
-            .get_mut(id)
-            .ok_or_else(|| http::unknown_resource("consent"))?;
-        let (machine, updated) = (&mut c.machine, &mut c.updated);
         super::delete_consent(
             &mut self.tokens,
             id,
-            machine,
-            updated,
+            self.vrp.consents.get_mut(id),
             machine::Event::Delete,
             ctx.now,
         )
@@ -404,5 +397,13 @@ impl Sandbox {
             return Err(http::unknown_resource("payment"));
         }
         Ok(http::json(StatusCode::OK, &self.vrp_body(id)))
+    }
+}
+
+impl super::StoredConsent for StoredConsent {
+    type Machine = VrpConsent;
+
+    fn parts(&mut self) -> (&mut VrpConsent, &mut Instant) {
+        (&mut self.machine, &mut self.updated)
     }
 }
