@@ -1381,12 +1381,12 @@ struct Code<'a> {
 
 #[derive(Serialize)]
 struct RunningBalance<'a> {
-    #[serde(rename = "Amount")]
-    amount: Money<'a>,
     #[serde(rename = "CreditDebitIndicator")]
     credit_debit_indicator: &'static str,
     #[serde(rename = "Type")]
     type_: &'static str,
+    #[serde(rename = "Amount")]
+    amount: Money<'a>,
 }
 
 #[derive(Serialize)]
@@ -1421,7 +1421,9 @@ struct Party<'a> {
 }
 
 /// A transaction of the history in its `OBTransaction6` shape, with Monzo's
-/// `SupplementaryData`: the one definition of how the emulator renders a transaction.
+/// `SupplementaryData`: the one definition of how the emulator renders a transaction. Fields
+/// are declared in the spec's order, so that the page is the bytes the model would write (a
+/// test decodes a page and compares).
 #[derive(Serialize)]
 struct TransactionOut<'a> {
     #[serde(rename = "AccountId")]
@@ -1442,14 +1444,14 @@ struct TransactionOut<'a> {
     proprietary_bank_transaction_code: Code<'a>,
     #[serde(rename = "Balance")]
     balance: RunningBalance<'a>,
-    #[serde(rename = "SupplementaryData")]
-    supplementary_data: Supplementary<'a>,
     #[serde(rename = "MerchantDetails", skip_serializing_if = "Option::is_none")]
     merchant_details: Option<Merchant<'a>>,
-    #[serde(rename = "DebtorAccount", skip_serializing_if = "Option::is_none")]
-    debtor_account: Option<Party<'a>>,
     #[serde(rename = "CreditorAccount", skip_serializing_if = "Option::is_none")]
     creditor_account: Option<Party<'a>>,
+    #[serde(rename = "DebtorAccount", skip_serializing_if = "Option::is_none")]
+    debtor_account: Option<Party<'a>>,
+    #[serde(rename = "SupplementaryData")]
+    supplementary_data: Supplementary<'a>,
 }
 
 impl<'a> TransactionOut<'a> {

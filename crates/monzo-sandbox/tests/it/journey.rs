@@ -711,3 +711,42 @@ fn secrets_are_fingerprinted_for_the_log_and_restored_for_replay() {
     assert_eq!(restored.body(), logged.body());
     assert!(!String::from_utf8_lossy(restored.body()).contains("guessed"));
 }
+
+/// The transaction page's fast path (written straight from the history under the Detail
+/// permission) writes exactly what the model writes: the page and every transaction, with its
+/// amount, balance, code and `SupplementaryData`, decode with nothing beyond the spec and in
+/// spec order, and the model re-encodes the page to the same bytes.
+#[test]
+fn the_transaction_page_fast_path_writes_the_model_s_bytes() {
+    let (mut tpp, token) = Tpp::heavy_transactions_reader();
+    let req = Request::get(
+        tpp.url("/open-banking/v3.1/aisp/accounts/acc_0000A4C4ZSskDOixqNPfpR/transactions"),
+    )
+    .header("authorization", format!("Bearer {token}"))
+    .body(Vec::new())
+    .unwrap();
+    let resp = tpp.send(req, true);
+    assert_eq!(resp.status(), 200);
+    let body = resp.body();
+    let page: OBReadTransaction6 = ob_model::decode::from_slice(body).unwrap();
+    assert!(page.extra.is_empty(), "{:?}", page.extra);
+    let txs = page.data.transaction.as_deref().unwrap_or_default();
+    assert!(txs.len() > 10, "a full page");
+    for tx in txs {
+        assert!(tx.extra.is_empty(), "{:?}", tx.extra);
+        assert!(tx.amount.extra.is_empty());
+        if let Some(b) = &tx.balance {
+            assert!(b.extra.is_empty() && b.amount.extra.is_empty());
+        }
+        if let Some(c) = &tx.proprietary_bank_transaction_code {
+            assert!(c.extra.is_empty());
+        }
+        if let Some(s) = &tx.supplementary_data {
+            assert!(s.extra.is_empty(), "{:?}", s.extra);
+        }
+    }
+    assert_eq!(
+        String::from_utf8(serde_json::to_vec(&page).unwrap()).unwrap(),
+        String::from_utf8_lossy(body)
+    );
+}
