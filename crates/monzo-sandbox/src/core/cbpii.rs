@@ -16,11 +16,10 @@ use ob_consent::ConsentError;
 use ob_errors::ApiError;
 use ob_jose::Instant;
 use ob_model::funds::OBFundsConfirmation1;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::auth::{Caller, TokenUse};
 use super::http;
-use super::http::rfc3339;
 use super::pis::{decode, to_json};
 use super::{Ctx, Sandbox};
 
@@ -199,21 +198,28 @@ impl Sandbox {
             .account(&auth.account_id)
             .is_some_and(|(_, a)| a.balance() >= amount);
         let confirmation_id = self.new_id("obfundsconf");
-        Ok(http::json(
-            StatusCode::CREATED,
-            &json!({
-                "Data": {
-                    "FundsConfirmationId": confirmation_id,
-                    "ConsentId": consent_id,
-                    "CreationDateTime": rfc3339(ctx.now),
-                    "FundsAvailable": available,
-                    "Reference": request.data.reference.as_str(),
-                    "InstructedAmount": to_json(&request.data.instructed_amount),
-                },
-                "Links": {"Self": format!("{}/funds-confirmations/{confirmation_id}", self.config.cbpii_base())},
-                "Meta": {}
-            }),
-        ))
+        let body = http::model_json(&monzo_model::funds::OBFundsConfirmationResponse1 {
+            data: monzo_model::funds::OBFundsConfirmationResponse1Data {
+                funds_confirmation_id: confirmation_id.as_str().into(),
+                consent_id: consent_id.as_str().into(),
+                creation_date_time: http::date_time(ctx.now),
+                funds_available: available,
+                reference: request.data.reference.clone(),
+                instructed_amount: request.data.instructed_amount.clone(),
+                ..Default::default()
+            },
+            links: Some(Box::new(monzo_model::funds::Links {
+                self_: format!(
+                    "{}/funds-confirmations/{confirmation_id}",
+                    self.config.cbpii_base()
+                )
+                .into(),
+                ..Default::default()
+            })),
+            meta: Some(Box::new(monzo_model::funds::Meta::default())),
+            ..Default::default()
+        })?;
+        Ok(http::json(StatusCode::CREATED, &body))
     }
 }
 

@@ -598,14 +598,33 @@ impl Sandbox {
             .map(|(_, a)| a.balance() >= c.amount)
             .unwrap_or(false);
         let api = api_of(c.machine.info().kind);
-        Ok(http::json(
-            StatusCode::OK,
-            &json!({
-                "Data": {"FundsAvailableResult": {"FundsAvailableDateTime": rfc3339(ctx.now), "FundsAvailable": available}},
-                "Links": {"Self": format!("{}/{}/{id}/funds-confirmation", self.config.pisp_base(), api.consents)},
-                "Meta": {}
-            }),
-        ))
+        use monzo_model::payments::{
+            Links, Meta, OBWriteFundsConfirmationResponse1 as Body,
+            OBWriteFundsConfirmationResponse1Data as Data,
+            OBWriteFundsConfirmationResponse1DataFundsAvailableResult as Result_,
+        };
+        let body = http::model_json(&Body {
+            data: Data {
+                funds_available_result: Some(Box::new(Result_ {
+                    funds_available_date_time: http::date_time(ctx.now),
+                    funds_available: available,
+                    ..Result_::default()
+                })),
+                ..Data::default()
+            },
+            links: Some(Box::new(Links {
+                self_: format!(
+                    "{}/{}/{id}/funds-confirmation",
+                    self.config.pisp_base(),
+                    api.consents
+                )
+                .into(),
+                ..Links::default()
+            })),
+            meta: Some(Box::new(Meta::default())),
+            ..Body::default()
+        })?;
+        Ok(http::json(StatusCode::OK, &body))
     }
 
     fn create_order(
