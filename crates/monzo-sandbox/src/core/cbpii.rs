@@ -116,10 +116,7 @@ impl Sandbox {
         };
         let c = self.cbpii.consents.get(id).ok_or_else(http::not_found)?;
         let info = c.machine.info();
-        // The debtor account as the consent request gave it (it was read as this type).
-        let debtor_account = serde_json::from_value(c.debtor.clone()).map_err(|e| {
-            http::internal(&format!("the stored debtor account does not read: {e}"))
-        })?;
+        let debtor_account = http::from_stored(&c.debtor)?;
         http::model_json(&Body {
             data: Data {
                 consent_id: id.into(),

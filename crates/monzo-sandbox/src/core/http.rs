@@ -50,6 +50,14 @@ pub(crate) fn internal(detail: &str) -> ApiError {
     )
 }
 
+/// A part of a request the emulator kept as JSON (an initiation, control parameters, a risk
+/// block), read back as its model type: it was read as that type when it arrived, so a failure
+/// is the emulator's (a 500), never the client's.
+pub(crate) fn from_stored<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, ApiError> {
+    serde_json::from_value(v.clone())
+        .map_err(|e| internal(&format!("a stored request part does not read: {e}")))
+}
+
 /// A JSON body from a model value (whose type keeps it in the spec's shape); an internal error
 /// if it cannot be written, never a partial body.
 pub(crate) fn model_json<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {

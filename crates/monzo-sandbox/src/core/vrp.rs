@@ -87,7 +87,7 @@ impl Sandbox {
                 let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials));
                 client.and_then(|c| {
                     self.owned_vrp_consent(id, &c)?;
-                    Ok(http::json(StatusCode::OK, &self.vrp_consent_body(id)))
+                    Ok(http::json(StatusCode::OK, &self.vrp_consent_body(id)?))
                 })
             }
             (&Method::DELETE, ["domestic-vrp-consents", id]) => {
@@ -137,34 +137,48 @@ impl Sandbox {
                 updated: ctx.now,
             },
         );
-        Ok(http::json(StatusCode::CREATED, &self.vrp_consent_body(&id)))
+        Ok(http::json(
+            StatusCode::CREATED,
+            &self.vrp_consent_body(&id)?,
+        ))
     }
 
-    fn vrp_consent_body(&self, id: &str) -> Value {
-        let c = &self.vrp.consents[id];
-        // A deleted consent is never shown (it is an unknown resource).
-        let status = c.machine.status_name();
-        let mut data = json!({
-            "ConsentId": id,
-            "CreationDateTime": rfc3339(c.machine.info().created),
-            "Status": status,
-            "StatusUpdateDateTime": rfc3339(c.updated),
-            "ControlParameters": c.control,
-            "Initiation": c.initiation,
-        });
-        if c.read_refund_account {
-            data["ReadRefundAccount"] = json!("Yes");
-        }
-        if let VrpConsent::Authorised(a) = &c.machine {
-            if let Some(party) = self.debtor(&a.account_id) {
-                data["DebtorAccount"] = party;
-            }
-        }
-        json!({
-            "Data": data,
-            "Risk": c.risk,
-            "Links": {"Self": format!("{}/domestic-vrp-consents/{id}", self.config.pisp_base())},
-            "Meta": {}
+    fn vrp_consent_body(&self, id: &str) -> Result<Value, ApiError> {
+        use monzo_model::vrp::{
+            Links, Meta, OBDomesticVRPConsentResponse as Body,
+            OBDomesticVRPConsentResponseData as Data,
+            OBDomesticVRPConsentResponseDataReadRefundAccount as ReadRefund,
+            OBDomesticVRPConsentResponseDataStatus as Status,
+        };
+        let c = self.vrp.consents.get(id).ok_or_else(http::not_found)?;
+        let debtor_account = match &c.machine {
+            VrpConsent::Authorised(a) => self
+                .debtor(&a.account_id)
+                .map(|d| http::from_stored(&d))
+                .transpose()?
+                .map(Box::new),
+            _ => None,
+        };
+        http::model_json(&Body {
+            data: Data {
+                read_refund_account: c.read_refund_account.then_some(ReadRefund::Yes),
+                consent_id: id.into(),
+                creation_date_time: http::date_time(c.machine.info().created),
+                // A deleted consent is never shown (it is an unknown resource).
+                status: Status::from_code(c.machine.status_name()),
+                status_update_date_time: http::date_time(c.updated),
+                control_parameters: http::from_stored(&c.control)?,
+                initiation: http::from_stored(&c.initiation)?,
+                debtor_account,
+                ..Data::default()
+            },
+            risk: http::from_stored(&c.risk)?,
+            links: Links {
+                self_: format!("{}/domestic-vrp-consents/{id}", self.config.pisp_base()).into(),
+                ..Links::default()
+            },
+            meta: Meta::default(),
+            ..Body::default()
         })
     }
 
