@@ -357,40 +357,60 @@ impl Sandbox {
                 rejection,
             },
         );
-        Ok(http::json(StatusCode::CREATED, &self.vrp_body(&payment_id)))
+        Ok(http::json(
+            StatusCode::CREATED,
+            &self.vrp_body(&payment_id)?,
+        ))
     }
 
-    fn vrp_body(&self, id: &str) -> Value {
-        let p = &self.vrp.payments[id];
-        let mut data = json!({
-            "DomesticVRPId": id,
-            "ConsentId": p.consent_id,
-            "CreationDateTime": rfc3339(p.created),
-            "Status": if p.rejection.is_some() { "Rejected" } else { "AcceptedSettlementCompleted" },
-            "StatusUpdateDateTime": rfc3339(p.created),
-            "ExpectedExecutionDateTime": rfc3339(p.created),
-            "ExpectedSettlementDateTime": rfc3339(p.created + Duration::seconds(1)),
-            "Initiation": p.initiation,
-            "Instruction": p.instruction,
-        });
+    fn vrp_body(&self, id: &str) -> Result<Value, ApiError> {
+        use monzo_model::vrp::{
+            Links, Meta, OBDomesticVRPResponse as Body, OBDomesticVRPResponseData as Data,
+            OBDomesticVRPResponseDataStatus as Status, OBVRPStatusReasonCode,
+        };
+        let p = self.vrp.payments.get(id).ok_or_else(http::not_found)?;
         // A refusal's reason where Monzo puts it for a VRP, `Data/Instruction/
         // SupplementaryData/RejectionReason`, and in OBIE's VRP status reason as well.
+        let mut instruction = p.instruction.clone();
         if let Some(reason) = p.rejection {
-            with_rejection_reason(&mut data["Instruction"], reason.text());
-            data["StatusReason"] = json!("UK.OBIE.OtherReason");
-            data["StatusReasonDescription"] = json!(reason.text());
+            with_rejection_reason(&mut instruction, reason.text());
         }
-        if let Some(party) = self.debtor(&p.account_id) {
-            if p.refund {
-                data["Refund"] = party.clone();
-            }
-            data["DebtorAccount"] = party;
-        }
-        json!({
-            "Data": data,
-            "Risk": p.risk,
-            "Links": {"Self": format!("{}/domestic-vrps/{id}", self.config.pisp_base())},
-            "Meta": {}
+        let debtor = self
+            .debtor(&p.account_id)
+            .map(|d| http::from_stored(&d))
+            .transpose()?;
+        http::model_json(&Body {
+            data: Data {
+                domestic_vrp_id: id.into(),
+                consent_id: p.consent_id.as_str().into(),
+                creation_date_time: http::date_time(p.created),
+                status: if p.rejection.is_some() {
+                    Status::Rejected
+                } else {
+                    Status::AcceptedSettlementCompleted
+                },
+                status_reason: p
+                    .rejection
+                    .map(|_| OBVRPStatusReasonCode::from_code("UK.OBIE.OtherReason")),
+                status_reason_description: p.rejection.map(|r| r.text().into()),
+                status_update_date_time: http::date_time(p.created),
+                expected_execution_date_time: Some(http::date_time(p.created)),
+                expected_settlement_date_time: Some(http::date_time(
+                    p.created + Duration::seconds(1),
+                )),
+                refund: debtor.clone().filter(|_| p.refund).map(Box::new),
+                initiation: http::from_stored(&p.initiation)?,
+                instruction: http::from_stored(&instruction)?,
+                debtor_account: debtor.map(Box::new),
+                ..Data::default()
+            },
+            risk: http::from_stored(&p.risk)?,
+            links: Links {
+                self_: format!("{}/domestic-vrps/{id}", self.config.pisp_base()).into(),
+                ..Links::default()
+            },
+            meta: Meta::default(),
+            ..Body::default()
         })
     }
 
@@ -410,7 +430,7 @@ impl Sandbox {
         if owner.as_deref() != Some(client.as_str()) {
             return Err(http::unknown_resource("payment"));
         }
-        Ok(http::json(StatusCode::OK, &self.vrp_body(id)))
+        Ok(http::json(StatusCode::OK, &self.vrp_body(id)?))
     }
 }
 
