@@ -512,38 +512,91 @@ impl Sandbox {
         );
         Ok(http::json(
             StatusCode::CREATED,
-            &self.payment_consent_body(&id),
+            &self.payment_consent_body(&id)?,
         ))
     }
 
-    fn payment_consent_body(&self, id: &str) -> Value {
-        let c = &self.pis.consents[id];
+    /// A payment consent's document, as the spec types it for its kind: the fields every kind
+    /// shares, then the kind's own (`Permission` for scheduled payments and standing orders,
+    /// the cut-off and expected times for international payments).
+    fn payment_consent_body(&self, id: &str) -> Result<Value, ApiError> {
+        use monzo_model::payments::{
+            Links, Meta, OBWriteDomesticConsent4DataReadRefundAccount as ReadRefund,
+            OBWriteDomesticConsentResponse5, OBWriteDomesticConsentResponse5Data,
+            OBWriteDomesticScheduledConsent4DataPermission as Permission,
+            OBWriteDomesticScheduledConsentResponse5, OBWriteDomesticScheduledConsentResponse5Data,
+            OBWriteDomesticStandingOrderConsentResponse6,
+            OBWriteDomesticStandingOrderConsentResponse6Data,
+        };
+        use monzo_model::payments_v3_1_11::{
+            OBWriteInternationalConsentResponse6, OBWriteInternationalConsentResponse6Data,
+        };
+        let c = self.pis.consents.get(id).ok_or_else(http::not_found)?;
         let info = c.machine.info();
         let api = api_of(info.kind);
-        let mut data = json!({
-            "ConsentId": id,
-            "CreationDateTime": rfc3339(info.created),
-            "Status": c.machine.status().as_str(),
-            "StatusUpdateDateTime": rfc3339(c.updated),
-        });
-        if let Some(p) = &c.permission {
-            data["Permission"] = json!(p);
+        let links = Some(Box::new(Links {
+            self_: format!("{}/{}/{id}", self.config.pisp_base(), api.consents).into(),
+            ..Links::default()
+        }));
+        let meta = Some(Box::new(Meta::default()));
+        let permission = || Permission::from_code(c.permission.as_deref().unwrap_or("Create"));
+        // The fields every kind's `Data` has, then the kind's own.
+        macro_rules! data {
+            ($ty:ident { $($field:ident: $value:expr),* $(,)? }) => {
+                $ty {
+                    consent_id: id.into(),
+                    creation_date_time: http::date_time(info.created),
+                    status: c.machine.status(),
+                    status_update_date_time: http::date_time(c.updated),
+                    read_refund_account: c.read_refund_account.then_some(ReadRefund::Yes),
+                    initiation: http::from_stored(&c.initiation)?,
+                    $($field: $value,)*
+                    ..$ty::default()
+                }
+            };
         }
-        if c.read_refund_account {
-            data["ReadRefundAccount"] = json!("Yes");
+        macro_rules! body {
+            ($ty:ident, $data:expr) => {
+                http::model_json(&$ty {
+                    data: $data,
+                    risk: http::from_stored(&c.risk)?,
+                    links,
+                    meta,
+                    ..$ty::default()
+                })
+            };
         }
-        if let Some(cut_off) = info.cut_off() {
-            data["CutOffDateTime"] = json!(rfc3339(cut_off));
-            data["ExpectedExecutionDateTime"] = json!(rfc3339(info.created));
-            data["ExpectedSettlementDateTime"] = json!(rfc3339(info.created + Duration::days(1)));
+        match info.kind {
+            PaymentKind::Domestic => body!(
+                OBWriteDomesticConsentResponse5,
+                data!(OBWriteDomesticConsentResponse5Data {})
+            ),
+            PaymentKind::DomesticScheduled => body!(
+                OBWriteDomesticScheduledConsentResponse5,
+                data!(OBWriteDomesticScheduledConsentResponse5Data {
+                    permission: permission()
+                })
+            ),
+            PaymentKind::DomesticStandingOrder => body!(
+                OBWriteDomesticStandingOrderConsentResponse6,
+                data!(OBWriteDomesticStandingOrderConsentResponse6Data {
+                    permission: permission()
+                })
+            ),
+            PaymentKind::International => {
+                let cut_off = info.cut_off();
+                body!(
+                    OBWriteInternationalConsentResponse6,
+                    data!(OBWriteInternationalConsentResponse6Data {
+                        cut_off_date_time: cut_off.map(http::date_time),
+                        expected_execution_date_time: cut_off
+                            .map(|_| http::date_time(info.created)),
+                        expected_settlement_date_time: cut_off
+                            .map(|_| http::date_time(info.created + Duration::days(1))),
+                    })
+                )
+            }
         }
-        data["Initiation"] = c.initiation.clone();
-        json!({
-            "Data": data,
-            "Risk": c.risk,
-            "Links": {"Self": format!("{}/{}/{id}", self.config.pisp_base(), api.consents)},
-            "Meta": {}
-        })
     }
 
     /// The client's consent `id` of the kind `api` serves (a consent of another kind is not
@@ -570,7 +623,7 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, Self::payments(TokenUse::ClientCredentials))?;
         self.owned_payment_consent(api, id, &client)?;
-        Ok(http::json(StatusCode::OK, &self.payment_consent_body(id)))
+        Ok(http::json(StatusCode::OK, &self.payment_consent_body(id)?))
     }
 
     /// `GET .../funds-confirmation`: with the consent's token, while it is authorised and open.
