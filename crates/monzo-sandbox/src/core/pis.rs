@@ -31,7 +31,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::auth::{Caller, TokenUse};
-use super::http::{self, rfc3339};
+use super::http;
 use super::schedule::Outbound;
 use super::{Ctx, Sandbox};
 use crate::seed::{Counterparty, ScheduledPayment, StandingOrder};
@@ -776,7 +776,10 @@ impl Sandbox {
                 status_updated: None,
             },
         );
-        Ok(http::json(StatusCode::CREATED, &self.order_body(&order_id)))
+        Ok(http::json(
+            StatusCode::CREATED,
+            &self.order_body(&order_id)?,
+        ))
     }
 
     /// A scheduled payment or a standing order joins the account's list, which account
@@ -873,20 +876,19 @@ impl Sandbox {
         })
     }
 
-    fn order_body(&self, id: &str) -> Value {
-        let p = &self.pis.orders[id];
+    /// A payment order's document, as the spec types it for its kind.
+    fn order_body(&self, id: &str) -> Result<Value, ApiError> {
+        use monzo_model::payments::{
+            Links, Meta, OBWriteDomesticResponse5, OBWriteDomesticResponse5Data,
+            OBWriteDomesticResponse5DataStatus, OBWriteDomesticScheduledResponse5,
+            OBWriteDomesticScheduledResponse5Data, OBWriteDomesticScheduledResponse5DataStatus,
+            OBWriteDomesticStandingOrderResponse6, OBWriteDomesticStandingOrderResponse6Data,
+        };
+        use monzo_model::payments_v3_1_11::{
+            OBWriteInternationalResponse5, OBWriteInternationalResponse5Data,
+        };
+        let p = self.pis.orders.get(id).ok_or_else(http::not_found)?;
         let api = api_of(p.kind);
-        let mut data = json!({
-            api.order_id_field: id,
-            "ConsentId": p.consent_id,
-            "CreationDateTime": rfc3339(p.created),
-            "Status": p.status,
-            "StatusUpdateDateTime": rfc3339(p.status_updated.unwrap_or(p.created)),
-        });
-        if matches!(p.kind, PaymentKind::Domestic | PaymentKind::International) {
-            data["ExpectedExecutionDateTime"] = json!(rfc3339(p.created));
-            data["ExpectedSettlementDateTime"] = json!(rfc3339(p.created + Duration::seconds(1)));
-        }
         // Why the bank refused the payment (at once, or, for a scheduled payment or a
         // standing order, when it last fell due), where Monzo puts it: the `RejectionReason`
         // of `Data/Initiation/SupplementaryData` (the response's `Data` itself is closed).
@@ -895,30 +897,93 @@ impl Sandbox {
                 .and_then(|(_, r)| r)
                 .map(RejectionReason::text)
         });
+        let mut initiation = p.initiation.clone();
+        if let Some(reason) = rejection {
+            with_rejection_reason(&mut initiation, reason);
+        }
         // Monzo returns the account the payment was made from, and, when the consent asked for
         // it, the same account as the refund account.
-        if let Some((user, account)) = self.world.account(&p.account_id) {
-            if let Some(scan) = &account.sort_code_account {
-                let party = json!({
-                    "SchemeName": "UK.OBIE.SortCodeAccountNumber",
-                    "Identification": scan,
-                    "Name": user.legal_name,
-                });
-                if p.refund {
-                    data["Refund"] = json!({"Account": party});
+        let debtor = self
+            .world
+            .account(&p.account_id)
+            .and_then(|(user, account)| {
+                account.sort_code_account.as_ref().map(|scan| {
+                    json!({
+                        "SchemeName": "UK.OBIE.SortCodeAccountNumber",
+                        "Identification": scan,
+                        "Name": user.legal_name,
+                    })
+                })
+            });
+        let refund = debtor
+            .as_ref()
+            .filter(|_| p.refund)
+            .map(|party| json!({"Account": party}));
+        let links = Some(Box::new(Links {
+            self_: format!("{}/{}/{id}", self.config.pisp_base(), api.orders).into(),
+            ..Links::default()
+        }));
+        let meta = Some(Box::new(Meta::default()));
+        let expected = matches!(p.kind, PaymentKind::Domestic | PaymentKind::International);
+        let execution = expected.then(|| http::date_time(p.created));
+        let settlement = expected.then(|| http::date_time(p.created + Duration::seconds(1)));
+        // The fields every kind's `Data` has (its id under the kind's name, its status in the
+        // kind's code list), then the kind's own.
+        macro_rules! order {
+            ($body:ident, $data:ident, $id:ident, $status:ident { $($field:ident: $value:expr),* $(,)? }) => {
+                http::model_json(&$body {
+                    data: $data {
+                        $id: id.into(),
+                        consent_id: p.consent_id.as_str().into(),
+                        creation_date_time: http::date_time(p.created),
+                        status: $status::from_code(p.status),
+                        status_update_date_time: http::date_time(
+                            p.status_updated.unwrap_or(p.created),
+                        ),
+                        refund: refund.as_ref().map(http::from_stored).transpose()?.map(Box::new),
+                        initiation: http::from_stored(&initiation)?,
+                        debtor: debtor.as_ref().map(http::from_stored).transpose()?.map(Box::new),
+                        $($field: $value,)*
+                        ..$data::default()
+                    },
+                    links,
+                    meta,
+                    ..$body::default()
+                })
+            };
+        }
+        match p.kind {
+            PaymentKind::Domestic => order!(
+                OBWriteDomesticResponse5,
+                OBWriteDomesticResponse5Data,
+                domestic_payment_id,
+                OBWriteDomesticResponse5DataStatus {
+                    expected_execution_date_time: execution,
+                    expected_settlement_date_time: settlement,
                 }
-                data["Debtor"] = party;
-            }
+            ),
+            PaymentKind::DomesticScheduled => order!(
+                OBWriteDomesticScheduledResponse5,
+                OBWriteDomesticScheduledResponse5Data,
+                domestic_scheduled_payment_id,
+                OBWriteDomesticScheduledResponse5DataStatus {}
+            ),
+            PaymentKind::DomesticStandingOrder => order!(
+                OBWriteDomesticStandingOrderResponse6,
+                OBWriteDomesticStandingOrderResponse6Data,
+                domestic_standing_order_id,
+                OBWriteDomesticScheduledResponse5DataStatus {}
+            ),
+            PaymentKind::International => order!(
+                OBWriteInternationalResponse5,
+                OBWriteInternationalResponse5Data,
+                international_payment_id,
+                OBWriteDomesticResponse5DataStatus {
+                    expected_execution_date_time: execution,
+                    expected_settlement_date_time: settlement,
+                }
+            ),
         }
-        data["Initiation"] = p.initiation.clone();
-        if let Some(reason) = rejection {
-            with_rejection_reason(&mut data["Initiation"], reason);
-        }
-        json!({
-            "Data": data,
-            "Links": {"Self": format!("{}/{}/{id}", self.config.pisp_base(), api.orders)},
-            "Meta": {}
-        })
     }
 
     fn get_order(
@@ -939,6 +1004,6 @@ impl Sandbox {
         if owner.as_deref() != Some(client.as_str()) {
             return Err(http::unknown_resource("payment"));
         }
-        Ok(http::json(StatusCode::OK, &self.order_body(id)))
+        Ok(http::json(StatusCode::OK, &self.order_body(id)?))
     }
 }
