@@ -22,7 +22,6 @@ use serde_json::{json, Value};
 
 use super::auth::{Caller, TokenUse};
 use super::http;
-use super::http::rfc3339;
 use super::pis::{decode, desired_rejection, to_json, with_rejection_reason};
 use super::{Ctx, Sandbox};
 
@@ -257,27 +256,38 @@ impl Sandbox {
             .account(&auth.account_id)
             .is_some_and(|(_, a)| a.balance() >= amount);
         let confirmation_id = self.new_id("obvrpfunds");
-        let mut data = json!({
-            "FundsConfirmationId": confirmation_id,
-            "ConsentId": id,
-            "CreationDateTime": rfc3339(ctx.now),
-            "FundsAvailableResult": {
-                "FundsAvailableDateTime": rfc3339(ctx.now),
-                "FundsAvailable": if available { "Available" } else { "NotAvailable" },
+        use monzo_model::vrp::{
+            OBPAFundsAvailableResult1 as Result_, OBPAFundsAvailableResult1FundsAvailable as Funds,
+            OBVRPFundsConfirmationResponse as Body, OBVRPFundsConfirmationResponseData as Data,
+        };
+        let mut body = Body {
+            data: Data {
+                funds_confirmation_id: confirmation_id.as_str().into(),
+                consent_id: id.into(),
+                creation_date_time: http::date_time(ctx.now),
+                reference: request.data.reference.clone(),
+                funds_available_result: Result_ {
+                    funds_available_date_time: http::date_time(ctx.now),
+                    funds_available: if available {
+                        Funds::Available
+                    } else {
+                        Funds::NotAvailable
+                    },
+                    ..Result_::default()
+                },
+                instructed_amount: http::from_stored(&to_json(&request.data.instructed_amount))?,
+                ..Data::default()
             },
-            "InstructedAmount": to_json(&request.data.instructed_amount),
-        });
-        if let Some(r) = &request.data.reference {
-            data["Reference"] = json!(r.as_str());
-        }
-        Ok(http::json(
-            StatusCode::CREATED,
-            &json!({
-                "Data": data,
-                "Links": {"Self": format!("{}/domestic-vrp-consents/{id}/funds-confirmation", self.config.pisp_base())},
-                "Meta": {}
-            }),
-        ))
+            ..Body::default()
+        };
+        // The spec's document names `Data` alone and is open: `Links` and `Meta`, as every
+        // other answer has them, ride as its further members.
+        body.extra.insert(
+            "Links",
+            json!({"Self": format!("{}/domestic-vrp-consents/{id}/funds-confirmation", self.config.pisp_base())}),
+        );
+        body.extra.insert("Meta", json!({}));
+        Ok(http::json(StatusCode::CREATED, &http::model_json(&body)?))
     }
 
     fn create_vrp(
