@@ -128,6 +128,18 @@ impl Permissions {
         }
     }
 
+    /// Removes from a pot transaction (the proposed extension) what `ReadTransactionsBasic`
+    /// may not see: the same members as [`redact_transaction`](Self::redact_transaction).
+    pub fn redact_pot_transaction(&self, tx: &mut monzo_model::accounts::OBPotTransaction1) {
+        if !self.grants(&Permission::ReadTransactionsDetail) {
+            tx.transaction_information = None;
+            tx.balance = None;
+            tx.merchant_details = None;
+            tx.creditor_account = None;
+            tx.debtor_account = None;
+        }
+    }
+
     /// Removes from a standing order what `ReadStandingOrdersBasic` may not see
     /// (`CreditorAgent`, `CreditorAccount`).
     pub fn redact_standing_order(&self, order: &mut OBStandingOrder6) {

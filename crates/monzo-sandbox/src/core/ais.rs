@@ -874,35 +874,44 @@ impl Sandbox {
         .map_err(|e| consent_error(&e))?;
         let (descending, page) = order_and_page(q)?;
         let mut running = Decimal::ZERO;
-        let mut all: Vec<Value> = Vec::with_capacity(pot.movements.len());
+        let mut all = Vec::with_capacity(pot.movements.len());
         for m in &pot.movements {
             running += m.amount;
             let credit = m.amount > Decimal::ZERO;
             if !window.contains(m.at) || !access.permissions.shows_direction(credit) {
                 continue;
             }
-            all.push(pot_transaction_json(account, pot, m, running));
+            all.push((m, running));
         }
         if descending {
             all.reverse();
         }
         let total_pages = all.len().div_ceil(PAGE_SIZE).max(1);
-        let items: Vec<Value> = all
+        let items: Vec<monzo_model::accounts::OBPotTransaction1> = all
             .into_iter()
             .skip((page - 1).saturating_mul(PAGE_SIZE))
             .take(PAGE_SIZE)
-            .map(|v| through::<OBTransaction6>(v, |tx| access.permissions.redact_transaction(tx)))
-            .collect::<Result<_, ApiError>>()?;
-        let mut meta = json!({"TotalPages": total_pages});
-        if let (Some(first), Some(last)) = (pot.movements.first(), pot.movements.last()) {
-            meta["FirstAvailableDateTime"] = Value::String(rfc3339(first.at));
-            meta["LastAvailableDateTime"] = Value::String(rfc3339(last.at));
-        }
-        Ok(json!({
-            "Data": {"Transaction": items},
-            "Links": page_links(q, page, total_pages),
-            "Meta": meta
-        }))
+            .map(|(m, balance)| {
+                let mut tx = pot_transaction_of(account, pot, m, balance);
+                access.permissions.redact_pot_transaction(&mut tx);
+                tx
+            })
+            .collect();
+        let (first, last) = (pot.movements.first(), pot.movements.last());
+        http::model_json(&monzo_model::accounts::OBReadPotTransaction1 {
+            data: monzo_model::accounts::OBReadPotTransaction1Data {
+                transaction: items,
+                ..Default::default()
+            },
+            links: http::from_stored(&page_links(q, page, total_pages))?,
+            meta: monzo_model::accounts::Meta {
+                total_pages: i32::try_from(total_pages).ok(),
+                first_available_date_time: first.map(|m| http::date_time(m.at)),
+                last_available_date_time: last.map(|m| http::date_time(m.at)),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
     }
 }
 
@@ -992,35 +1001,28 @@ impl Row<'_> {
 }
 
 /// One pot movement as an `OBPotTransaction1`.
-pub(crate) fn pot_transaction_json(
+/// A pot's movement as the proposed extension's `OBPotTransaction1`, with the pot's balance
+/// after it.
+pub(crate) fn pot_transaction_of(
     a: &Account,
     pot: &Pot,
     m: &crate::seed::PotMovement,
     balance_after: Decimal,
-) -> Value {
+) -> monzo_model::accounts::OBPotTransaction1 {
     use crate::seed::PotSource;
-    let credit = m.amount > Decimal::ZERO;
+    use monzo_model::accounts::{
+        MonzoPotTransactionSource as Source, MonzoPotTransactionSupplementaryData as Supplementary,
+        MonzoPotTransactionSupplementaryDataCategory as Category, MonzoProprietaryTransactionCode,
+        OBBalanceType1Code, OBCashAccount6_0, OBEntryStatus1Code,
+        OBExternalAccountIdentification4Code as Scheme, OBMerchantDetails1, OBPotTransaction1,
+        OBTransactionCardInstrument1 as Card,
+        OBTransactionCardInstrument1AuthorisationType as Authorisation,
+        OBTransactionCardInstrument1CardSchemeName as CardScheme, OBTransactionCashBalance,
+        ProprietaryBankTransactionCodeStructure1,
+    };
     let (information, code) = pot_movement_text(m);
-    let mut v = json!({
-        "AccountId": a.id,
-        "PotId": pot.id,
-        "TransactionId": m.id,
-        "CreditDebitIndicator": if credit { "Credit" } else { "Debit" },
-        "Status": "Booked",
-        "BookingDateTime": rfc3339(m.at),
-        "TransactionInformation": information,
-        "Amount": {"Amount": amount(m.amount), "Currency": a.currency},
-        "Source": m.source.name(),
-        "ProprietaryBankTransactionCode": {"Code": code, "Issuer": "Monzo"},
-        "Balance": {
-            "Amount": {"Amount": amount(balance_after), "Currency": a.currency},
-            "CreditDebitIndicator": if balance_after < Decimal::ZERO { "Debit" } else { "Credit" },
-            "Type": "InterimBooked"
-        },
-    });
     // What the app knows beyond OBIE's members: the category, and metadata (what the bank
     // records, then what the customer's tools attached).
-    let mut metadata = serde_json::Map::new();
     let trigger = match &m.source {
         PotSource::TransferIn | PotSource::TransferOut => "user",
         PotSource::RoundUp => "round_up",
@@ -1028,44 +1030,77 @@ pub(crate) fn pot_transaction_json(
         PotSource::DirectDebit { .. } => "direct_debit",
         PotSource::Interest => "interest",
     };
+    let mut metadata = serde_json::Map::new();
     metadata.insert("trigger".into(), json!(trigger));
     for (k, val) in &m.metadata {
         metadata.insert(k.clone(), json!(val));
     }
-    let mut supplementary = json!({"Category": pot_category(&m.source), "Metadata": metadata});
     // The counterparty: the main account for transfers, the merchant for a card payment.
-    let main_account = a.sort_code_account.as_ref().map(|scan| {
-        json!({"SchemeName": "UK.OBIE.SortCodeAccountNumber", "Identification": scan, "Name": a.description})
-    });
+    let main_account = || {
+        a.sort_code_account.as_ref().map(|scan| {
+            Box::new(OBCashAccount6_0 {
+                scheme_name: Some(Scheme::SortCodeAccountNumber),
+                identification: Some(scan.as_str().into()),
+                name: Some(a.description.into()),
+                ..OBCashAccount6_0::default()
+            })
+        })
+    };
+    let mut tx = OBPotTransaction1 {
+        account_id: a.id.as_str().into(),
+        pot_id: pot.id.as_str().into(),
+        transaction_id: Some(m.id.as_str().into()),
+        credit_debit_indicator: http::credit_debit(m.amount),
+        status: OBEntryStatus1Code::Booked,
+        booking_date_time: http::date_time(m.at),
+        transaction_information: Some(information.into()),
+        amount: account_money(a, m.amount),
+        source: Source::from_code(m.source.name()),
+        main_account_transaction_id: m.transaction_id.as_deref().map(Into::into),
+        proprietary_bank_transaction_code: Some(Box::new(
+            ProprietaryBankTransactionCodeStructure1 {
+                code: MonzoProprietaryTransactionCode::from_code(code),
+                issuer: Some("Monzo".into()),
+                ..Default::default()
+            },
+        )),
+        balance: Some(Box::new(OBTransactionCashBalance {
+            credit_debit_indicator: http::credit_debit(balance_after),
+            type_: OBBalanceType1Code::InterimBooked,
+            amount: account_money(a, balance_after),
+            ..OBTransactionCashBalance::default()
+        })),
+        supplementary_data: Some(Box::new(Supplementary {
+            category: Some(Category::from_code(pot_category(&m.source))),
+            metadata: Some(metadata.into()),
+            ..Supplementary::default()
+        })),
+        ..OBPotTransaction1::default()
+    };
     match &m.source {
         PotSource::CardPayment { merchant, mcc } => {
-            v["MerchantDetails"] = json!({"MerchantName": merchant, "MerchantCategoryCode": mcc});
-            v["CardInstrument"] = json!({
-                "CardSchemeName": "MasterCard",
-                "AuthorisationType": "ConsumerDevice",
-                "Name": format!("{} virtual card", pot.name),
-            });
+            tx.merchant_details = Some(Box::new(OBMerchantDetails1 {
+                merchant_name: Some(merchant.as_str().into()),
+                merchant_category_code: Some(mcc.to_string().into()),
+                ..OBMerchantDetails1::default()
+            }));
+            tx.card_instrument = Some(Box::new(Card {
+                card_scheme_name: CardScheme::MasterCard,
+                authorisation_type: Some(Authorisation::ConsumerDevice),
+                name: Some(format!("{} virtual card", pot.name).into()),
+                ..Card::default()
+            }));
         }
         PotSource::DirectDebit { reference, .. } if !reference.is_empty() => {
-            supplementary["RawTransactionDescription"] = json!(reference);
-        }
-        PotSource::TransferIn | PotSource::RoundUp => {
-            if let Some(account) = main_account {
-                v["DebtorAccount"] = account;
+            if let Some(s) = tx.supplementary_data.as_mut() {
+                s.raw_transaction_description = Some(reference.as_str().into());
             }
         }
-        PotSource::TransferOut => {
-            if let Some(account) = main_account {
-                v["CreditorAccount"] = account;
-            }
-        }
+        PotSource::TransferIn | PotSource::RoundUp => tx.debtor_account = main_account(),
+        PotSource::TransferOut => tx.creditor_account = main_account(),
         _ => {}
     }
-    v["SupplementaryData"] = supplementary;
-    if let Some(tx) = &m.transaction_id {
-        v["MainAccountTransactionId"] = Value::String(tx.clone());
-    }
-    v
+    tx
 }
 
 impl Sandbox {

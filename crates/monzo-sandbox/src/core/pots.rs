@@ -29,7 +29,7 @@ use ob_errors::ApiError;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use super::ais::pot_transaction_json;
+use super::ais::pot_transaction_of;
 use super::http;
 use super::{Ctx, Sandbox};
 use crate::seed::{Merchant, PotSource, Transaction, TxStatus};
@@ -292,7 +292,7 @@ impl Sandbox {
         for m in &pot.movements {
             running += m.amount;
             if m.id == movement_id {
-                created = pot_transaction_json(account, pot, m, running);
+                created = http::model_json(&pot_transaction_of(account, pot, m, running))?;
             }
         }
         self.emit_pot_transaction(&account_id, pot_id, &movement_id, into_pot, ctx);
