@@ -226,9 +226,8 @@ impl Sandbox {
                 .at_path("x-idempotency-key")
             })?
             .to_owned();
-        self.pis.answers.purge(ctx.now);
+        self.answers.purge(ctx.now);
         match self
-            .pis
             .answers
             .begin(&client, &key, req.body(), ctx.now)
             .map_err(|e| e.to_api_error())?
@@ -250,7 +249,7 @@ impl Sandbox {
             )),
             Decision::New => match f(self, &client) {
                 Ok(resp) => {
-                    self.pis.answers.complete(
+                    self.answers.complete(
                         &client,
                         &key,
                         (resp.status().as_u16(), resp.body().clone()),
@@ -258,7 +257,7 @@ impl Sandbox {
                     Ok(resp)
                 }
                 Err(e) => {
-                    self.pis.answers.abandon(&client, &key);
+                    self.answers.abandon(&client, &key);
                     Err(e)
                 }
             },

@@ -247,6 +247,9 @@ pub struct Sandbox {
     pub(crate) seen_jtis: ob_dcr::server::SeenJtis,
     pub(crate) oauth: oauth::State,
     pub(crate) tokens: TokenStore,
+    /// Answers already given, per client and `x-idempotency-key`: status and body (`auth`'s
+    /// idempotency; every API whose POSTs take the key shares it, as the key is the client's).
+    pub(crate) answers: ob_consent::idempotency::Ledger<(u16, Vec<u8>)>,
     pub(crate) ais: ais::State,
     pub(crate) pis: pis::State,
     pub(crate) vrp: vrp::State,
@@ -283,6 +286,7 @@ impl Sandbox {
             seen_jtis: ob_dcr::server::SeenJtis::default(),
             oauth: oauth::State::default(),
             tokens: TokenStore::new(),
+            answers: ob_consent::idempotency::Ledger::default(),
             ais: ais::State::default(),
             pis: pis::State::default(),
             vrp: vrp::State::default(),

@@ -15,7 +15,6 @@ use monzo_model::payments::{
     OBWriteDomesticStandingOrderConsent5,
 };
 use monzo_model::payments_v3_1_11::{OBWriteInternational3, OBWriteInternationalConsent5};
-use ob_consent::idempotency::Ledger;
 use ob_consent::payment::{self as consent, PaymentConsent, PaymentKind};
 use ob_consent::payment_rules::{
     check_domestic, check_international, check_order_matches, check_scheduled, check_standing_order,
@@ -141,9 +140,6 @@ struct Order {
 pub(crate) struct State {
     pub(crate) consents: HashMap<String, StoredConsent>,
     orders: HashMap<String, Order>,
-    /// Answers already given, per client and `x-idempotency-key`: status and body. Shared by
-    /// every payment API (VRP included), as the key is the client's.
-    pub(super) answers: Ledger<(u16, Vec<u8>)>,
 }
 
 impl State {
