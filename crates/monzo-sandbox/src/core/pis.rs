@@ -535,6 +535,8 @@ impl Sandbox {
             ..Links::default()
         }));
         let meta = Some(Box::new(Meta::default()));
+        // Scheduled payments and standing orders require `Permission` in the request (the
+        // only value is `Create`), so it is always kept for them.
         let permission = || Permission::from_code(c.permission.as_deref().unwrap_or("Create"));
         // The fields every kind's `Data` has, then the kind's own.
         macro_rules! data {
