@@ -37,16 +37,17 @@ pub const PAGE_SIZE: usize = 100;
 /// An account-access consent and what the sandbox needs beside it.
 #[derive(Clone, Debug)]
 pub(crate) struct Stored {
-    consent: AccountAccessConsent,
+    pub(crate) consent: AccountAccessConsent,
     /// `DesiredStatus` (approve?) and `UserID` from the sandbox's SupplementaryData.
-    desired: Option<(bool, Option<String>)>,
-    updated: Instant,
+    pub(crate) desired: Option<(bool, Option<String>)>,
+    /// Its status over time.
+    pub(crate) timeline: super::Timeline,
 }
 
 /// The account-information side of the state.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct State {
-    consents: HashMap<String, Stored>,
+    pub(crate) consents: HashMap<String, Stored>,
 }
 
 impl State {
@@ -169,7 +170,7 @@ impl State {
                 action: "change",
                 status: "unknown",
             })?;
-        super::transition(&mut stored.consent, &mut stored.updated, event, now)
+        super::transition(&mut stored.consent, &mut stored.timeline, event, now)
     }
 
     pub(crate) fn authorise(
@@ -347,7 +348,7 @@ impl Sandbox {
             Stored {
                 consent: awaiting.into(),
                 desired,
-                updated: ctx.now,
+                timeline: super::Timeline::new(ctx.now, "AwaitingAuthorisation"),
             },
         );
         Ok(http::json(
@@ -369,7 +370,7 @@ impl Sandbox {
                 consent_id: id.into(),
                 creation_date_time: http::date_time(info.created),
                 status: stored.consent.status(),
-                status_update_date_time: http::date_time(stored.updated),
+                status_update_date_time: http::date_time(stored.timeline.updated),
                 permissions: info.permissions.iter().cloned().collect(),
                 expiration_date_time: info.expiration.map(http::date_time),
                 transaction_from_date_time: info.transaction_from.map(http::date_time),
@@ -1609,8 +1610,8 @@ fn meta(total_pages: Option<i32>) -> monzo_model::accounts::Meta {
 impl super::StoredConsent for Stored {
     type Machine = AccountAccessConsent;
 
-    fn parts(&mut self) -> (&mut AccountAccessConsent, &mut Instant) {
-        (&mut self.consent, &mut self.updated)
+    fn parts(&mut self) -> (&mut AccountAccessConsent, &mut super::Timeline) {
+        (&mut self.consent, &mut self.timeline)
     }
 }
 

@@ -14,7 +14,6 @@ use ob_consent::payment_rules::{check_funds_confirmation, check_funds_consent};
 use ob_consent::tokens::ConsentKind;
 use ob_consent::ConsentError;
 use ob_errors::ApiError;
-use ob_jose::Instant;
 use ob_model::funds::OBFundsConfirmation1;
 use serde_json::Value;
 
@@ -28,8 +27,9 @@ use super::{Ctx, Sandbox};
 pub(crate) struct StoredConsent {
     pub(crate) machine: FundsConsent,
     /// `DebtorAccount` as sent.
-    debtor: Value,
-    pub(crate) updated: Instant,
+    pub(crate) debtor: Value,
+    /// Its status over time.
+    pub(crate) timeline: super::Timeline,
 }
 
 impl StoredConsent {
@@ -100,7 +100,7 @@ impl Sandbox {
             StoredConsent {
                 machine: FundsConsent::AwaitingAuthorisation(awaiting),
                 debtor: to_json(&request.data.debtor_account),
-                updated: ctx.now,
+                timeline: super::Timeline::new(ctx.now, "AwaitingAuthorisation"),
             },
         );
         Ok(http::json(
@@ -122,7 +122,7 @@ impl Sandbox {
                 consent_id: id.into(),
                 creation_date_time: http::date_time(info.created),
                 status: c.machine.status(),
-                status_update_date_time: http::date_time(c.updated),
+                status_update_date_time: http::date_time(c.timeline.updated),
                 expiration_date_time: info.expiration.map(http::date_time),
                 debtor_account,
                 ..Data::default()
@@ -223,7 +223,7 @@ impl Sandbox {
 impl super::StoredConsent for StoredConsent {
     type Machine = FundsConsent;
 
-    fn parts(&mut self) -> (&mut FundsConsent, &mut Instant) {
-        (&mut self.machine, &mut self.updated)
+    fn parts(&mut self) -> (&mut FundsConsent, &mut super::Timeline) {
+        (&mut self.machine, &mut self.timeline)
     }
 }

@@ -60,27 +60,27 @@ pub struct Delivery {
 }
 
 #[derive(Clone, Debug)]
-struct Subscription {
-    id: String,
-    client_id: String,
-    callback_url: Option<String>,
-    version: String,
-    event_types: Option<Vec<String>>,
+pub(crate) struct Subscription {
+    pub(crate) id: String,
+    pub(crate) client_id: String,
+    pub(crate) callback_url: Option<String>,
+    pub(crate) version: String,
+    pub(crate) event_types: Option<Vec<String>>,
 }
 
 /// A SET waiting to be polled.
 #[derive(Clone, Debug)]
-struct Pending {
-    jti: String,
-    set: String,
+pub(crate) struct Pending {
+    pub(crate) jti: String,
+    pub(crate) set: String,
 }
 
 /// The events side of the state.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct State {
-    subscriptions: HashMap<String, Subscription>,
-    pending: HashMap<String, Vec<Pending>>,
-    outbox: Vec<Delivery>,
+    pub(crate) subscriptions: HashMap<String, Subscription>,
+    pub(crate) pending: HashMap<String, Vec<Pending>>,
+    pub(crate) outbox: Vec<Delivery>,
 }
 
 fn unsupported_event_type(found: &str) -> ApiError {

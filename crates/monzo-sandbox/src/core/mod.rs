@@ -22,6 +22,7 @@
 //! | `GET`/`POST /sandbox/clock` | a sandbox control: reads or moves the sandbox [`Clock`] forward |
 //! | `POST /sandbox/accounts/{AccountId}/close`, `POST /sandbox/pots/{PotId}/close` | sandbox controls: close an account (still listed, `Deleted`) or a pot (no longer listed) |
 //! | `POST /sandbox/account-access-consents/{ConsentId}/revoke` | a sandbox control: the customer withdraws the TPP's access in the app (tokens revoked, status unchanged) |
+//! | `POST /sandbox/payments/next-rejection` | a sandbox control: the next payment the bank makes is rejected with the given `Reason` (one of Monzo's rejection texts) |
 //! | `/eu/...` | Monzo's EU PSD2 interface ([`Region::Eu`]): its own issuer, discovery, registration (self-asserted statements), token and authorization endpoints, and `/eu/v3.1/aisp/...` (account information only, without `/pots`) for the EU sandbox user |
 
 mod ais;
@@ -33,6 +34,7 @@ mod eu;
 mod events;
 mod gate;
 mod http;
+mod inspect;
 mod oauth;
 mod pis;
 mod pots;
@@ -52,6 +54,10 @@ use crate::seed::{self, Rng, World};
 pub use clock::{Clock, IsoDuration};
 pub use eu::{eu_keys_to_fetch, FetchedKeys, FETCHED_KEYS_HEADER};
 pub use events::{Delivery, RESOURCE_UPDATE};
+pub use inspect::{
+    short_fingerprint, ClientView, ConsentKindView, ConsentView, PaymentView, Redactor,
+    SubscriptionView,
+};
 pub use ob_jose::Instant;
 
 /// The deepest JSON nesting a request body may have (Open Banking payloads need far less).
@@ -265,6 +271,10 @@ pub struct Sandbox {
     /// replay (issuing is deterministic), so that the log can keep fingerprints instead of
     /// secrets ([`Sandbox::redact_for_log`], [`Sandbox::restore_from_log`]).
     secrets: HashMap<String, String>,
+    /// A rejection the sandbox control forces on the next payment the bank makes.
+    pub(crate) next_rejection: Option<ob_consent::rejection::RejectionReason>,
+    /// Every payment the bank made or refused, by what made it.
+    pub(crate) booked: Vec<schedule::Booked>,
 }
 
 impl Sandbox {
@@ -295,6 +305,8 @@ impl Sandbox {
             clock: Clock::default(),
             sent: Vec::new(),
             secrets: HashMap::new(),
+            next_rejection: None,
+            booked: Vec::new(),
         }
     }
 
@@ -478,8 +490,9 @@ impl Sandbox {
     #[doc(hidden)]
     pub fn state_digest(&self) -> u64 {
         let mut text = format!(
-            "{}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.counter,
+            self.next_rejection,
             self.clock,
             self.sent,
             self.settlements,
@@ -589,6 +602,9 @@ impl Sandbox {
             }
             (&Method::POST, ["sandbox", "pots", pot, "transactions"]) => {
                 self.simulate_pot_transaction(pot, req, ctx)
+            }
+            (&Method::POST, ["sandbox", "payments", "next-rejection"]) => {
+                self.next_rejection_control(req)
             }
             (&Method::POST, ["register"]) => self.register(req, ctx),
             (&Method::GET, ["register", id]) => self.read_registration(id, req, ctx),
@@ -763,7 +779,7 @@ impl Sandbox {
                 user_id: user_id.to_owned(),
                 account_id: account,
             };
-            return transition(&mut c.machine, &mut c.updated, event, now);
+            return transition(&mut c.machine, &mut c.timeline, event, now);
         }
         if self.vrp.consents.contains_key(id) {
             let account = self.payment_account(user_id, account).ok_or(
@@ -778,7 +794,7 @@ impl Sandbox {
                 account_id: account,
             };
             if let Some(c) = self.vrp.consents.get_mut(id) {
-                transition(&mut c.machine, &mut c.updated, event, now)?;
+                transition(&mut c.machine, &mut c.timeline, event, now)?;
             }
             return Ok(());
         }
@@ -804,7 +820,7 @@ impl Sandbox {
                 account_id: account,
             };
             if let Some(c) = self.cbpii.consents.get_mut(id) {
-                transition(&mut c.machine, &mut c.updated, event, now)?;
+                transition(&mut c.machine, &mut c.timeline, event, now)?;
             }
             return Ok(());
         }
@@ -854,15 +870,15 @@ impl Sandbox {
     ) -> Result<(), ob_consent::ConsentError> {
         if let Some(c) = self.pis.consents.get_mut(id) {
             let event = ob_consent::payment::Event::Reject;
-            return transition(&mut c.machine, &mut c.updated, event, now);
+            return transition(&mut c.machine, &mut c.timeline, event, now);
         }
         if let Some(c) = self.vrp.consents.get_mut(id) {
             let event = ob_consent::vrp::Event::Reject;
-            return transition(&mut c.machine, &mut c.updated, event, now);
+            return transition(&mut c.machine, &mut c.timeline, event, now);
         }
         if let Some(c) = self.cbpii.consents.get_mut(id) {
             let event = ob_consent::funds::Event::Reject;
-            return transition(&mut c.machine, &mut c.updated, event, now);
+            return transition(&mut c.machine, &mut c.timeline, event, now);
         }
         self.ais.reject(id, now)
     }
@@ -915,7 +931,8 @@ fn other_methods(path: &[&str]) -> Option<&'static str> {
         ["sandbox", "clock"] => "GET, POST",
         ["sandbox", "accounts", _, "close"]
         | ["sandbox", "pots", _, "close"]
-        | ["sandbox", "account-access-consents", _, "revoke"] => "POST",
+        | ["sandbox", "account-access-consents", _, "revoke"]
+        | ["sandbox", "payments", "next-rejection"] => "POST",
         ["register"] | ["token"] | ["authorize", "decision"] => "POST",
         ["register", _] => "DELETE, GET, PUT",
         ["authorize"] => "GET",
@@ -958,17 +975,43 @@ fn encode_form(pairs: &[(String, String)]) -> Vec<u8> {
     ob_oidc::form::encode_pairs(&borrowed).into_bytes()
 }
 
-/// Applies a consent event to a stored consent: its machine moves on and `updated` (its
-/// `StatusUpdateDateTime`) becomes `now`; on a refusal the machine keeps the state it gives
-/// back and `updated` stays.
+/// A stored consent's status over time: when it last changed (its `StatusUpdateDateTime`) and
+/// every status it has had, oldest first (what the console shows as its history).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Timeline {
+    /// When the status last changed.
+    pub(crate) updated: Instant,
+    /// Each status with the time it was entered, from creation on.
+    pub(crate) steps: Vec<(Instant, &'static str)>,
+}
+
+impl Timeline {
+    /// A consent created at `now` in `status`.
+    pub(crate) fn new(now: Instant, status: &'static str) -> Self {
+        Timeline {
+            updated: now,
+            steps: vec![(now, status)],
+        }
+    }
+
+    /// The consent entered (or, re-authenticated, stayed in) `status` at `now`.
+    pub(crate) fn record(&mut self, now: Instant, status: &'static str) {
+        self.updated = now;
+        self.steps.push((now, status));
+    }
+}
+
+/// Applies a consent event to a stored consent: its machine moves on and its timeline records
+/// the status at `now` (which becomes its `StatusUpdateDateTime`); on a refusal the machine
+/// keeps the state it gives back and the timeline stays.
 pub(crate) fn transition<M: ConsentMachine + Clone>(
     machine: &mut M,
-    updated: &mut Instant,
+    timeline: &mut Timeline,
     event: M::Event,
     now: Instant,
 ) -> Result<(), ob_consent::ConsentError> {
     ob_consent::transition(machine, event, now)?;
-    *updated = now;
+    timeline.record(now, machine.status_name());
     Ok(())
 }
 
@@ -976,8 +1019,8 @@ pub(crate) fn transition<M: ConsentMachine + Clone>(
 pub(crate) trait StoredConsent {
     /// The consent's state machine.
     type Machine: ConsentMachine + Clone;
-    /// The machine and when its status last changed.
-    fn parts(&mut self) -> (&mut Self::Machine, &mut Instant);
+    /// The machine and its status over time.
+    fn parts(&mut self) -> (&mut Self::Machine, &mut Timeline);
 }
 
 /// A consent the TPP deletes (`stored`, the client's, found or not): its machine moves on by
@@ -990,10 +1033,10 @@ pub(crate) fn delete_consent<S: StoredConsent>(
     event: <S::Machine as ConsentMachine>::Event,
     now: Instant,
 ) -> Result<Response<Vec<u8>>, ob_errors::ApiError> {
-    let (machine, updated) = stored
+    let (machine, timeline) = stored
         .ok_or_else(|| http::unknown_resource("consent"))?
         .parts();
-    transition(machine, updated, event, now).map_err(|e| e.to_api_error())?;
+    transition(machine, timeline, event, now).map_err(|e| e.to_api_error())?;
     tokens.revoke(id, now);
     Ok(http::no_content())
 }

@@ -60,19 +60,19 @@ pub(crate) struct AppToken {
 /// An authorization waiting for the customer's decision on the approval page.
 #[derive(Clone, Debug)]
 pub(crate) struct PendingAuthorization {
-    consent_id: String,
-    client_id: String,
-    redirect_uri: String,
-    state: String,
-    nonce: String,
+    pub(crate) consent_id: String,
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) state: String,
+    pub(crate) nonce: String,
 }
 
 /// The OAuth side of the state.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct State {
-    codes: HashMap<String, CodeGrant>,
+    pub(crate) codes: HashMap<String, CodeGrant>,
     pub(crate) app_tokens: HashMap<String, AppToken>,
-    pending: HashMap<String, PendingAuthorization>,
+    pub(crate) pending: HashMap<String, PendingAuthorization>,
 }
 
 fn oauth_error(code: &str, description: &str) -> ApiError {

@@ -103,43 +103,44 @@ fn api_of(kind: PaymentKind) -> &'static Api {
 #[derive(Clone, Debug)]
 pub(crate) struct StoredConsent {
     pub(crate) machine: PaymentConsent,
-    initiation: Value,
-    risk: Value,
+    pub(crate) initiation: Value,
+    pub(crate) risk: Value,
     /// The amount the account must cover: `InstructedAmount`, or `FirstPaymentAmount`.
-    amount: Decimal,
-    read_refund_account: bool,
+    pub(crate) amount: Decimal,
+    pub(crate) read_refund_account: bool,
     /// `Permission` (scheduled payments and standing orders).
-    permission: Option<String>,
+    pub(crate) permission: Option<String>,
     /// `DesiredStatus` (approve?), `UserID`, `AccountID`.
     pub(crate) desired: Option<(bool, Option<String>, Option<String>)>,
-    pub(crate) updated: Instant,
+    /// Its status over time.
+    pub(crate) timeline: super::Timeline,
 }
 
 /// A payment order.
 #[derive(Clone, Debug)]
-struct Order {
-    kind: PaymentKind,
-    consent_id: String,
-    account_id: String,
-    initiation: Value,
-    created: Instant,
-    status: &'static str,
-    rejection: Option<&'static str>,
-    refund: bool,
+pub(crate) struct Order {
+    pub(crate) kind: PaymentKind,
+    pub(crate) consent_id: String,
+    pub(crate) account_id: String,
+    pub(crate) initiation: Value,
+    pub(crate) created: Instant,
+    pub(crate) status: &'static str,
+    pub(crate) rejection: Option<&'static str>,
+    pub(crate) refund: bool,
     /// The order id after its prefix: the `sp_`/`so_` id of what it put on the account.
-    tail: String,
+    pub(crate) tail: String,
     /// When the status last changed after creation (a cancellation).
-    status_updated: Option<Instant>,
+    pub(crate) status_updated: Option<Instant>,
     /// For a scheduled payment or a standing order: when it last fell due, and why the bank
     /// refused that payment if it did.
-    last_execution: Option<(Instant, Option<RejectionReason>)>,
+    pub(crate) last_execution: Option<(Instant, Option<RejectionReason>)>,
 }
 
 /// The payment side of the state.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct State {
     pub(crate) consents: HashMap<String, StoredConsent>,
-    orders: HashMap<String, Order>,
+    pub(crate) orders: HashMap<String, Order>,
 }
 
 impl State {
@@ -503,7 +504,7 @@ impl Sandbox {
                 read_refund_account: checked.read_refund_account,
                 permission: checked.permission,
                 desired,
-                updated: ctx.now,
+                timeline: super::Timeline::new(ctx.now, "AwaitingAuthorisation"),
             },
         );
         Ok(http::json(
@@ -545,7 +546,7 @@ impl Sandbox {
                     consent_id: id.into(),
                     creation_date_time: http::date_time(info.created),
                     status: c.machine.status(),
-                    status_update_date_time: http::date_time(c.updated),
+                    status_update_date_time: http::date_time(c.timeline.updated),
                     read_refund_account: c.read_refund_account.then_some(ReadRefund::Yes),
                     initiation: http::from_stored(&c.initiation)?,
                     $($field: $value,)*
@@ -753,7 +754,7 @@ impl Sandbox {
         };
         if let Some(c) = self.pis.consents.get_mut(&consent_id) {
             c.machine = consumed.into();
-            c.updated = ctx.now;
+            c.timeline.record(ctx.now, "Consumed");
         }
         self.pis.orders.insert(
             order_id.clone(),
@@ -871,6 +872,7 @@ impl Sandbox {
             transaction_id: format!("tx_{tail}"),
             code,
             forced,
+            origin: payment_id,
         })
     }
 

@@ -77,6 +77,21 @@ pub(crate) struct Outbound<'a> {
     pub(crate) code: &'static str,
     /// A rejection the sandbox was asked for (`DesiredRejectionReason`), whatever the account.
     pub(crate) forced: Option<RejectionReason>,
+    /// What made the payment: a payment order's or VRP's id, or the `sp_`/`so_` id of the
+    /// scheduled payment or standing order listed on the account.
+    pub(crate) origin: &'a str,
+}
+
+/// A payment the bank made or refused, by what made it (see [`Outbound::origin`]): what the
+/// console shows as the transactions an order booked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Booked {
+    /// The order, VRP, scheduled payment or standing order.
+    pub(crate) origin: String,
+    /// The account it left (or was to leave).
+    pub(crate) account_id: String,
+    /// The transaction on that account (`Booked`, or `Rejected` with the reason).
+    pub(crate) transaction_id: String,
 }
 
 impl Sandbox {
@@ -122,17 +137,26 @@ impl Sandbox {
     /// Makes the payment if the account may send it (booked, counted towards the day's limit),
     /// else lists it as rejected; either way it appears in the account's history.
     pub(crate) fn send(&mut self, p: Outbound<'_>) -> Result<(), RejectionReason> {
-        let verdict = match p.forced {
+        // The sandbox's forced rejection, if one waits, is this payment's.
+        let forced = p.forced.or_else(|| self.next_rejection.take());
+        let verdict = match forced {
             Some(reason) => Err(reason),
             None => self.may_send(p.account_id, p.amount, p.at),
         };
-        let Some(account) = self.world.account_mut(p.account_id) else {
+        let Some(balance) = self.world.account(p.account_id).map(|(_, a)| a.balance()) else {
             return Err(RejectionReason::SomethingWentWrong);
         };
-        let balance = account.balance();
         let (status, balance_after) = match verdict {
             Ok(()) => (TxStatus::Booked, balance - p.amount),
             Err(_) => (TxStatus::Rejected, balance),
+        };
+        self.booked.push(Booked {
+            origin: p.origin.to_owned(),
+            account_id: p.account_id.to_owned(),
+            transaction_id: p.transaction_id.clone(),
+        });
+        let Some(account) = self.world.account_mut(p.account_id) else {
+            return Err(RejectionReason::SomethingWentWrong);
         };
         account.record(Transaction {
             id: p.transaction_id,
@@ -253,6 +277,7 @@ impl Sandbox {
             transaction_id,
             code: "faster_payments",
             forced: payment.forced_rejection,
+            origin: &payment.id,
         });
         self.pis.executed(&payment.id, at, outcome.err());
         if outcome.is_err() {
@@ -288,6 +313,7 @@ impl Sandbox {
             transaction_id,
             code: "faster_payments",
             forced,
+            origin: id,
         });
         if outcome.is_ok() {
             if let Some(order) = self
@@ -302,5 +328,35 @@ impl Sandbox {
         if outcome.is_err() {
             self.notify_order_update(id, ctx);
         }
+    }
+}
+
+impl Sandbox {
+    /// `POST /sandbox/payments/next-rejection`: a sandbox control. The next payment the bank
+    /// makes (an order, a scheduled payment or a standing order falling due, a VRP), whatever
+    /// its account holds, is rejected with `Reason`, one of Monzo's rejection texts
+    /// (`RejectionReason::text`). It answers 200 with the reason waiting; a second call
+    /// replaces it.
+    pub(super) fn next_rejection_control(
+        &mut self,
+        req: &::http::Request<Vec<u8>>,
+    ) -> Result<::http::Response<Vec<u8>>, ob_errors::ApiError> {
+        let body: serde_json::Value = super::http::parse_json(req.body())?;
+        let reason = body
+            .get("Reason")
+            .and_then(serde_json::Value::as_str)
+            .and_then(RejectionReason::from_text)
+            .ok_or_else(|| {
+                let texts: Vec<&str> = RejectionReason::ALL.iter().map(|r| r.text()).collect();
+                super::http::field_invalid(
+                    "Reason",
+                    &format!("expected one of: {}", texts.join("; ")),
+                )
+            })?;
+        self.next_rejection = Some(reason);
+        Ok(super::http::json(
+            ::http::StatusCode::OK,
+            &serde_json::json!({ "Reason": reason.text() }),
+        ))
     }
 }

@@ -29,34 +29,35 @@ use super::{Ctx, Sandbox};
 #[derive(Clone, Debug)]
 pub(crate) struct StoredConsent {
     pub(crate) machine: VrpConsent,
-    control: Value,
-    initiation: Value,
-    risk: Value,
-    read_refund_account: bool,
+    pub(crate) control: Value,
+    pub(crate) initiation: Value,
+    pub(crate) risk: Value,
+    pub(crate) read_refund_account: bool,
     /// `DesiredStatus` (approve?); Monzo documents no `UserID` for VRP consents.
     pub(crate) desired: Option<bool>,
-    pub(crate) updated: Instant,
+    /// Its status over time.
+    pub(crate) timeline: super::Timeline,
 }
 
 /// A payment under a VRP consent.
 #[derive(Clone, Debug)]
-struct Payment {
-    consent_id: String,
-    account_id: String,
-    initiation: Value,
-    instruction: Value,
-    risk: Value,
-    created: Instant,
-    refund: bool,
+pub(crate) struct Payment {
+    pub(crate) consent_id: String,
+    pub(crate) account_id: String,
+    pub(crate) initiation: Value,
+    pub(crate) instruction: Value,
+    pub(crate) risk: Value,
+    pub(crate) created: Instant,
+    pub(crate) refund: bool,
     /// Why the bank refused the payment (funds, the daily limit), if it did.
-    rejection: Option<RejectionReason>,
+    pub(crate) rejection: Option<RejectionReason>,
 }
 
 /// The VRP side of the state.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct State {
     pub(crate) consents: HashMap<String, StoredConsent>,
-    payments: HashMap<String, Payment>,
+    pub(crate) payments: HashMap<String, Payment>,
 }
 
 fn caller(token: TokenUse<'_>) -> Caller<'_> {
@@ -133,7 +134,7 @@ impl Sandbox {
                 risk: to_json(&request.risk),
                 read_refund_account: data["ReadRefundAccount"].as_str() == Some("Yes"),
                 desired,
-                updated: ctx.now,
+                timeline: super::Timeline::new(ctx.now, "AwaitingAuthorisation"),
             },
         );
         Ok(http::json(
@@ -165,7 +166,7 @@ impl Sandbox {
                 creation_date_time: http::date_time(c.machine.info().created),
                 // A deleted consent is never shown (it is an unknown resource).
                 status: Status::from_code(c.machine.status_name()),
-                status_update_date_time: http::date_time(c.updated),
+                status_update_date_time: http::date_time(c.timeline.updated),
                 control_parameters: http::from_stored(&c.control)?,
                 initiation: http::from_stored(&c.initiation)?,
                 debtor_account,
@@ -447,7 +448,7 @@ impl Sandbox {
 impl super::StoredConsent for StoredConsent {
     type Machine = VrpConsent;
 
-    fn parts(&mut self) -> (&mut VrpConsent, &mut Instant) {
-        (&mut self.machine, &mut self.updated)
+    fn parts(&mut self) -> (&mut VrpConsent, &mut super::Timeline) {
+        (&mut self.machine, &mut self.timeline)
     }
 }

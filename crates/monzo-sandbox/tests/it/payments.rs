@@ -352,3 +352,76 @@ fn authorising_a_payment_consent_updates_its_status_time() {
     };
     assert_eq!(at(&after) - at(&before), chrono::Duration::hours(1));
 }
+
+#[test]
+fn the_sandbox_can_force_a_rejection_on_the_next_payment_only() {
+    let mut p = Payer::new();
+    let control = |p: &mut Payer, body: Value| {
+        let req = Request::post(p.tpp.url("/open-banking/sandbox/payments/next-rejection"))
+            .header("content-type", "application/json")
+            .body(body.to_string().into_bytes())
+            .unwrap();
+        let resp = p.tpp.send(req, false);
+        let v: Value = serde_json::from_slice(resp.body()).unwrap();
+        (resp.status().as_u16(), v)
+    };
+    // Only Monzo's rejection texts.
+    let (status, v) = control(&mut p, json!({"Reason": "Because"}));
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v["Errors"][0]["Message"]
+            .as_str()
+            .unwrap()
+            .contains("Insufficient funds"),
+        "{v}"
+    );
+    let (status, v) = control(
+        &mut p,
+        json!({"Reason": "Additional security checks were not completed"}),
+    );
+    assert_eq!(
+        (status, &v["Reason"]),
+        (200, &json!("Additional security checks were not completed"))
+    );
+    assert_eq!(
+        p.tpp.sandbox().next_rejection(),
+        Some("Additional security checks were not completed")
+    );
+    // The next payment is rejected with it, though the account could pay.
+    let consent = p.consent("1.00", "forced-1");
+    let token = p.authorise(&consent);
+    let (status, first) = p.pay(&consent, &token, "1.00", "forced-p1");
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["Data"]["Status"], "Rejected");
+    assert_eq!(
+        first["Data"]["Initiation"]["SupplementaryData"]["RejectionReason"],
+        "Additional security checks were not completed"
+    );
+    // And only that one.
+    assert_eq!(p.tpp.sandbox().next_rejection(), None);
+    let consent2 = p.consent("1.00", "forced-2");
+    let token2 = p.authorise(&consent2);
+    let (_, second) = p.pay(&consent2, &token2, "1.00", "forced-p2");
+    assert_ne!(second["Data"]["Status"], "Rejected", "{second}");
+    // The console's views: each payment with the transaction it put on the account, and each
+    // consent's history.
+    let views = p.tpp.sandbox().payment_views();
+    let id = first["Data"]["DomesticPaymentId"].as_str().unwrap();
+    let rejected = views.iter().find(|v| v.id == id).unwrap();
+    assert_eq!(
+        rejected.rejection.as_deref(),
+        Some("Additional security checks were not completed")
+    );
+    assert_eq!(rejected.amount, "1.00 GBP");
+    assert_eq!(rejected.transactions.len(), 1);
+    assert_eq!(rejected.transactions[0].1, "Rejected");
+    let paid = views.iter().find(|v| v.consent_id == consent2).unwrap();
+    assert_eq!(paid.transactions[0].1, "Booked");
+    let now = p.tpp.now;
+    let consents = p.tpp.sandbox().consent_views(now);
+    let c = consents.iter().find(|c| c.id == consent).unwrap();
+    let steps: Vec<&str> = c.history.iter().map(|s| s.1).collect();
+    assert_eq!(steps, ["AwaitingAuthorisation", "Authorised", "Consumed"]);
+    assert_eq!(c.status, "Consumed");
+    assert!(c.authorised.is_some() && c.deadline.is_none() && !c.awaiting_decision);
+}
