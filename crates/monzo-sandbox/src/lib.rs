@@ -5,6 +5,8 @@
 // boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+#[cfg(feature = "server")]
+pub mod console;
 pub mod core;
 pub mod seed;
 #[cfg(feature = "server")]

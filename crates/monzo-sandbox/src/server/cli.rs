@@ -35,6 +35,19 @@ pub struct RunArgs {
     /// they are (the time rules, consents and payments follow the clock).
     #[arg(long, value_name = "RFC3339", value_parser = parse_instant)]
     pub start_at: Option<crate::core::Instant>,
+    /// Open the console (`/open-banking/sandbox/console/`) to other addresses than loopback,
+    /// to a browser that opens it once with `?token=TOKEN`. Without it the console answers on
+    /// loopback only.
+    #[arg(long, value_name = "TOKEN", value_parser = parse_console_token)]
+    pub console_token: Option<String>,
+}
+
+/// A console token: at least 16 printable ASCII characters (it guards the console's controls).
+fn parse_console_token(text: &str) -> Result<String, String> {
+    if text.len() < 16 || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("expected at least 16 printable ASCII characters, without spaces".into());
+    }
+    Ok(text.to_owned())
 }
 
 /// An RFC 3339 date-time with a time zone.
@@ -56,6 +69,7 @@ impl RunArgs {
         options.rate_limit_per_second = self.rate_limit;
         options.proposals = !self.no_proposals;
         options.start_at = self.start_at;
+        options.console_token = self.console_token.clone();
         options
     }
 }

@@ -13,6 +13,11 @@
 //! ([`jwks_fetch`]) before the core sees the request, and hands them over in an internal header
 //! that is logged with it, so that the core stays free of I/O and replay needs no network.
 //!
+//! The [console](crate::console) is served on the same listener: its pages are rendered from
+//! the state under the same lock, and its controls run through [`dispatch`] like any request
+//! (logged, replayed). Every request and answer is also kept, in memory, for its request log
+//! view, and every push attempt for its events view.
+//!
 //! Event notifications the core emits are pushed after the request that caused them is
 //! logged: `POST {CallbackUrl}/event-notifications` with the SET as `application/jwt`, up to
 //! five attempts with exponential backoff (1, 2, 4, 8 s of sandbox time, so that moving the
@@ -39,6 +44,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
+use crate::console::journal::{kept, Attempt, Exchange, Notifications};
+use crate::console::{Console, Outcome, View};
 use crate::core::{Config, Context, Keys, Sandbox};
 use ca::DevCa;
 use store::{Entry, Store};
@@ -117,6 +124,9 @@ pub struct Options {
     /// state: a state's clock runs on from where it was, so a restart with the same value is
     /// fine and one with another value is refused.
     pub start_at: Option<crate::core::Instant>,
+    /// The console's token: `None` keeps the console on loopback only (see
+    /// [`console`](crate::console)).
+    pub console_token: Option<String>,
 }
 
 impl Options {
@@ -128,6 +138,7 @@ impl Options {
             rate_limit_per_second: 100,
             proposals: true,
             start_at: None,
+            console_token: None,
         }
     }
 }
@@ -250,6 +261,11 @@ struct Shared {
     /// The sandbox clock as it is after the last request: event pushes wait for their retries
     /// on it.
     clock: tokio::sync::watch::Sender<crate::core::Clock>,
+    /// The console, with its request log.
+    console: Console,
+    /// The pushed notifications and their attempts (the pushes record them without the
+    /// state's lock).
+    notifications: Arc<Mutex<Notifications>>,
 }
 
 /// How many times an event notification is offered before it is given up.
@@ -263,7 +279,9 @@ async fn push(
     d: crate::core::Delivery,
     financial_id: String,
     mut clock: tokio::sync::watch::Receiver<crate::core::Clock>,
+    notifications: Arc<Mutex<Notifications>>,
 ) {
+    lock(&notifications).start(&d.jti, &d.client_id, &d.url);
     let mut delay = std::time::Duration::from_secs(1);
     for attempt in 1..=PUSH_ATTEMPTS {
         let mut b = [0u8; 16];
@@ -280,7 +298,15 @@ async fn push(
             .body(d.set.clone())
             .send()
             .await;
-        if sent.is_ok_and(|r| r.status().is_success()) {
+        let at = clock.borrow().now(wall_clock());
+        let outcome = sent.map(|r| r.status().as_u16()).map_err(|e| e.to_string());
+        let accepted = matches!(outcome, Ok(s) if (200..300).contains(&s));
+        lock(&notifications).attempt(
+            &d.jti,
+            Attempt { at, outcome },
+            accepted || attempt == PUSH_ATTEMPTS,
+        );
+        if accepted {
             return;
         }
         if attempt < PUSH_ATTEMPTS {
@@ -370,7 +396,7 @@ impl Recipe {
     }
 }
 
-fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
+fn lock<T>(shared: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match shared.lock() {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
@@ -380,7 +406,7 @@ fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
 /// A response rendered from an `ApiError`, for the server's own refusals: like the core's,
 /// with a trace `Id` and the request's `x-fapi-interaction-id` (the server made one when the
 /// request had none).
-fn refusal(headers: &http::HeaderMap, err: &ob_errors::ApiError) -> hyper::Response<Full<Bytes>> {
+fn refusal(headers: &http::HeaderMap, err: &ob_errors::ApiError) -> http::Response<Vec<u8>> {
     let mut err = err.clone();
     if err.shape == ob_errors::Shape::Obie && err.id.is_none() {
         err = err.with_id(random_uuid());
@@ -391,6 +417,12 @@ fn refusal(headers: &http::HeaderMap, err: &ob_errors::ApiError) -> hyper::Respo
             parts.headers.insert(ob_errors::INTERACTION_ID_HEADER, v);
         }
     }
+    http::Response::from_parts(parts, body)
+}
+
+/// An answer as hyper sends it.
+fn to_hyper(resp: http::Response<Vec<u8>>) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = resp.into_parts();
     hyper::Response::from_parts(parts, Full::new(Bytes::from(body)))
 }
 
@@ -406,6 +438,13 @@ fn wall_clock() -> crate::core::Instant {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     chrono::DateTime::from_timestamp(d.as_secs() as i64, d.subsec_nanos()).unwrap_or_default()
+}
+
+/// 32 random bytes: the key of the console's form tokens for this run.
+fn random_key() -> Result<[u8; 32], ServerError> {
+    let mut b = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut b).map_err(|_| ServerError::Io("no system randomness".into()))?;
+    Ok(b)
 }
 
 fn random_seed() -> Result<u64, ServerError> {
@@ -609,6 +648,8 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
         fetcher: jwks_fetch::client()
             .map_err(|e| ServerError::Tls(format!("the JWKS client: {e}")))?,
         clock,
+        console: Console::new(opts.console_token.as_deref(), &random_key()?),
+        notifications: Arc::new(Mutex::new(Notifications::default())),
     }));
     let for_stop = shared.clone();
     let (tx, mut rx) = oneshot::channel();
@@ -617,7 +658,7 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
             tokio::select! {
                 _ = &mut rx => break,
                 accepted = listener.accept() => {
-                    let Ok((tcp, _)) = accepted else { continue };
+                    let Ok((tcp, peer)) = accepted else { continue };
                     let acceptor = acceptor.clone();
                     let shared = shared.clone();
                     tokio::spawn(async move {
@@ -626,7 +667,7 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
                         let service = hyper::service::service_fn(move |req| {
                             let shared = shared.clone();
                             let dn = dn.clone();
-                            async move { Ok::<_, std::convert::Infallible>(serve(req, &shared, dn).await) }
+                            async move { Ok::<_, std::convert::Infallible>(serve(req, &shared, dn, peer).await) }
                         });
                         // hyper's own limits are set well above the emulator's, so that an
                         // oversize request line or header block gets the emulator's answer
@@ -715,7 +756,19 @@ async fn serve(
     req: hyper::Request<Incoming>,
     shared: &Mutex<Shared>,
     dn: Option<String>,
+    peer: SocketAddr,
 ) -> hyper::Response<Full<Bytes>> {
+    to_hyper(answer(req, shared, dn, peer).await)
+}
+
+/// Reads a request whole and answers it: the console's pages and controls, or the API.
+async fn answer(
+    req: hyper::Request<Incoming>,
+    shared: &Mutex<Shared>,
+    dn: Option<String>,
+    peer: SocketAddr,
+) -> http::Response<Vec<u8>> {
+    let started = std::time::Instant::now();
     let (mut parts, body) = req.into_parts();
     // Only the server attaches fetched keys (below).
     parts.headers.remove(crate::core::FETCHED_KEYS_HEADER);
@@ -785,6 +838,9 @@ async fn serve(
         now: wall_clock(),
         client_certificate_dn: dn,
     };
+    if Console::is_console_path(req.uri().path()) {
+        return console(req, shared, ctx, peer, started);
+    }
     // An EU registration: the TPP's keys, fetched outside the lock.
     let to_fetch = {
         let shared = lock(shared);
@@ -800,19 +856,7 @@ async fn serve(
     }
     let mut shared = lock(shared);
     if shared.closed {
-        // A 503 without a body: Monzo's error codes pair `internal_service` with 500 and have
-        // no prefix for 503.
-        let err = ob_errors::ApiError {
-            status: http::StatusCode::SERVICE_UNAVAILABLE,
-            ..ob_errors::ApiError::unauthorized_empty()
-        }
-        .with_retry_after(std::time::Duration::from_secs(1));
-        let mut r = refusal(req.headers(), &err);
-        r.headers_mut().insert(
-            http::header::CONNECTION,
-            http::HeaderValue::from_static("close"),
-        );
-        return r;
+        return closed(req.headers());
     }
     if !shared
         .limiter
@@ -827,9 +871,78 @@ async fn serve(
                 .with_retry_after(std::time::Duration::from_secs(1));
         return refusal(req.headers(), &err);
     }
-    let shared = &mut *shared;
+    dispatch(&mut shared, req, &ctx, false, started)
+}
+
+/// The answer of a stopped server: a 503 without a body (Monzo's error codes pair
+/// `internal_service` with 500 and have no prefix for 503), closing the connection.
+fn closed(headers: &http::HeaderMap) -> http::Response<Vec<u8>> {
+    let err = ob_errors::ApiError {
+        status: http::StatusCode::SERVICE_UNAVAILABLE,
+        ..ob_errors::ApiError::unauthorized_empty()
+    }
+    .with_retry_after(std::time::Duration::from_secs(1));
+    let mut r = refusal(headers, &err);
+    r.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    r
+}
+
+/// A console request: a page rendered from the state, or a control run through [`dispatch`].
+fn console(
+    req: http::Request<Vec<u8>>,
+    shared: &Mutex<Shared>,
+    ctx: Context,
+    peer: SocketAddr,
+    started: std::time::Instant,
+) -> http::Response<Vec<u8>> {
+    let mut shared = lock(shared);
+    if shared.closed {
+        return closed(req.headers());
+    }
+    let notifications = shared.notifications.clone();
+    let outcome = {
+        let notifications = lock(&notifications);
+        let view = View {
+            sandbox: &shared.sandbox,
+            notifications: &notifications,
+            wall: ctx.now,
+        };
+        shared.console.handle(&view, &req, peer.ip())
+    };
+    match outcome {
+        Outcome::Answer(r) => r,
+        Outcome::Control(control) => {
+            let mut request = control.request.clone();
+            if let Ok(v) = http::HeaderValue::from_str(&random_uuid()) {
+                request
+                    .headers_mut()
+                    .insert(ob_errors::INTERACTION_ID_HEADER, v);
+            }
+            let resp = dispatch(&mut shared, request, &ctx, true, started);
+            shared.console.finish(&control, &resp)
+        }
+    }
+}
+
+/// Runs a request through the core: handled under the lock, logged if it changed state,
+/// event notifications pushed, and kept for the console's request log. The API's requests
+/// and the console's controls all come here.
+fn dispatch(
+    shared: &mut Shared,
+    req: http::Request<Vec<u8>>,
+    ctx: &Context,
+    from_console: bool,
+    started: std::time::Instant,
+) -> http::Response<Vec<u8>> {
+    let client_id =
+        shared
+            .sandbox
+            .client_of_request(&req, ctx.client_certificate_dn.as_deref(), ctx.now);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        shared.sandbox.handle(&req, &ctx)
+        shared.sandbox.handle(&req, ctx)
     }));
     let failed = |shared: &mut Shared| {
         // The core's memory may hold half a change: rebuild it from the log.
@@ -849,14 +962,18 @@ async fn serve(
     };
     let resp = match outcome {
         Ok(resp) => resp,
-        Err(_) => return failed(shared),
+        Err(_) => {
+            let resp = failed(shared);
+            keep(shared, &req, &resp, client_id, from_console, started, ctx);
+            return resp;
+        }
     };
     // Logged once handled and before answering: a crash before this point loses a request
     // whose client got no answer (and retries with its idempotency key); after it, nothing.
     if Sandbox::changes_state(&req) {
         // No bearer token, authorization code or refresh token is kept in clear.
-        let req = shared.sandbox.redact_for_log(&req);
-        let headers: Vec<(String, String)> = req
+        let logged = shared.sandbox.redact_for_log(&req);
+        let headers: Vec<(String, String)> = logged
             .headers()
             .iter()
             .map(|(k, v)| {
@@ -868,18 +985,20 @@ async fn serve(
             .collect();
         let entry = Entry {
             at: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-            method: req.method().to_string(),
-            uri: req
+            method: logged.method().to_string(),
+            uri: logged
                 .uri()
                 .path_and_query()
                 .map(|p| p.to_string())
                 .unwrap_or_default(),
             headers: serde_json::to_string(&headers).unwrap_or_default(),
-            body: req.body().clone(),
+            body: logged.body().clone(),
             client_dn: ctx.client_certificate_dn.clone(),
         };
         if shared.store.append(&entry).is_err() {
-            return failed(shared);
+            let resp = failed(shared);
+            keep(shared, &req, &resp, client_id, from_console, started, ctx);
+            return resp;
         }
     }
     let now_clock = shared.sandbox.clock();
@@ -896,8 +1015,49 @@ async fn serve(
             delivery,
             financial_id,
             shared.clock.subscribe(),
+            shared.notifications.clone(),
         ));
     }
-    let (parts, body) = resp.into_parts();
-    hyper::Response::from_parts(parts, Full::new(Bytes::from(body)))
+    keep(shared, &req, &resp, client_id, from_console, started, ctx);
+    resp
+}
+
+/// Keeps an exchange for the console's request log (bodies as they were: the console redacts
+/// what it shows).
+fn keep(
+    shared: &mut Shared,
+    req: &http::Request<Vec<u8>>,
+    resp: &http::Response<Vec<u8>>,
+    client_id: Option<String>,
+    from_console: bool,
+    started: std::time::Instant,
+    ctx: &Context,
+) {
+    let interaction_id = resp
+        .headers()
+        .get(ob_errors::INTERACTION_ID_HEADER)
+        .or_else(|| req.headers().get(ob_errors::INTERACTION_ID_HEADER))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let (request_body, cut_request) = kept(req.body());
+    let (response_body, cut_response) = kept(resp.body());
+    shared.console.journal.record(Exchange {
+        seq: 0,
+        at: ctx.now,
+        interaction_id,
+        method: req.method().to_string(),
+        path: req
+            .uri()
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        status: resp.status().as_u16(),
+        duration: started.elapsed(),
+        client_id,
+        from_console,
+        request_body,
+        response_body,
+        truncated: cut_request || cut_response,
+    });
 }
