@@ -367,6 +367,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn sandbox(args: &monzo_sandbox::server::cli::RunArgs) -> anyhow::Result<()> {
     let running = monzo_sandbox::server::start(args.options()).await?;
     println!("Monzo Open Banking sandbox on {}", running.base_url);
+    println!(
+        "console: {}{}{}",
+        running.base_url,
+        monzo_sandbox::console::PATH,
+        if args.console_token.is_some() {
+            "?token=<the --console-token value>"
+        } else {
+            " (from this machine only)"
+        }
+    );
     println!("next: monzo-ob register --sandbox   (in another terminal)");
     tokio::signal::ctrl_c().await?;
     running.stop().await;

@@ -68,6 +68,12 @@ async fn run(args: &RunArgs) -> Result<(), String> {
         running.base_url
     );
     println!("  AIS        {}/open-banking/v3.1/aisp", running.base_url);
+    let console = format!("{}{}", running.base_url, monzo_sandbox::console::PATH);
+    if args.console_token.is_some() {
+        println!("  console    {console}?token=<the --console-token value>");
+    } else {
+        println!("  console    {console} (from this machine only)");
+    }
     println!(
         "  clock      {} (sandbox time; move it on: POST /open-banking/sandbox/clock)",
         running

@@ -238,7 +238,7 @@ impl Console {
         &self,
         sandbox: &Sandbox,
         req: &Request<Vec<u8>>,
-    ) -> Result<(Vec<(String, String)>, String), Response<Vec<u8>>> {
+    ) -> Result<(Form, String), Response<Vec<u8>>> {
         let refuse = |why: &str| plain(StatusCode::FORBIDDEN, why);
         let base = &sandbox.config().base;
         let header_text = |name: header::HeaderName| {
@@ -446,6 +446,9 @@ fn outcome_text(resp: &Response<Vec<u8>>) -> String {
         _ => "Done.".to_owned(),
     }
 }
+
+/// A decoded form: its fields in order.
+type Form = Vec<(String, String)>;
 
 fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs

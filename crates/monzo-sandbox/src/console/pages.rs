@@ -8,7 +8,7 @@ use ob_jose::Instant;
 use rust_decimal::Decimal;
 
 use super::{chart, Console, View, PATH};
-use crate::core::{ConsentKindView, Redactor, Region};
+use crate::core::{Redactor, Region};
 use crate::seed::{Persona, TxStatus};
 
 /// The stylesheet: system fonts, strong contrast (text #1a1a1a on white, links #0a4f8a), a
@@ -342,7 +342,6 @@ pub(super) fn consents(console: &Console, view: &View<'_>, notice: Option<&str>)
                         }
                     }
                 } }
-                p.muted { "Kinds: " @for k in [ConsentKindView::AccountAccess, ConsentKindView::Vrp, ConsentKindView::FundsConfirmation] { (k.label()) "; " } "and the four payment kinds." }
             }
         }
     };
@@ -537,7 +536,7 @@ fn verdicts(
                             span.status-bad { "Does not reconcile" } ": "
                         }
                         @if let Some(pr) = r.pots.first() {
-                            (pr.lines.len()) " transactions, in " (money(pr.money_in, a.currency)) ", out " (money(pr.money_out, a.currency)) ", closing " (money(pr.closing, a.currency))
+                            (pr.lines.len()) " transactions, in " (money(pr.money_in, a.currency)) ", out " (money(pr.money_out.abs(), a.currency)) ", closing " (money(pr.closing, a.currency))
                             @if !pr.breaks.is_empty() { "; " (pr.breaks.len()) " break(s), the first off by " (money(pr.breaks[0].difference, a.currency)) }
                             "."
                         } @else {
@@ -658,12 +657,17 @@ pub(super) fn requests(
                     td { (time(e.at)) }
                     td { code { (e.interaction_id) } }
                     td { @if let Some(c) = &e.client_id { code { (c) } } @else { "—" } @if e.from_console { br; span.muted { "(console)" } } }
-                    td { code { (e.method) " " (redactor.text(&e.path)) } }
+                    @let (path, query) = e.path.split_once('?').unwrap_or((e.path.as_str(), ""));
+                    td { code { (e.method) " " (redactor.text(path)) } @if !query.is_empty() { " " span.muted { "(query in the bodies)" } } }
                     td { span class=(if e.status < 400 { "status-ok" } else { "status-bad" }) { (e.status) } }
                     td.num { (format!("{:.1} ms", e.duration.as_secs_f64() * 1000.0)) }
                     td {
                         details {
                             summary { "Show" }
+                            @if !query.is_empty() {
+                                h3 { "Query" }
+                                pre { (redactor.text(query)) }
+                            }
                             h3 { "Request" }
                             pre { (if e.request_body.is_empty() { "(empty)".to_owned() } else { redactor.body(&e.request_body) }) }
                             h3 { "Response" }

@@ -4,6 +4,8 @@
 
 mod accounts;
 mod clock;
+#[cfg(feature = "server")]
+mod console;
 pub mod eu;
 mod events;
 mod execution;
@@ -16,5 +18,5 @@ mod permissions;
 mod pot_transactions;
 mod seed;
 #[cfg(feature = "server")]
-mod server;
+pub mod server;
 mod support;

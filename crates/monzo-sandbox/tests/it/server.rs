@@ -24,7 +24,7 @@ pub struct Client {
 }
 
 impl Client {
-    fn new(rt: Arc<Runtime>, running: &Running, cert: &Issued) -> Client {
+    pub fn new(rt: Arc<Runtime>, running: &Running, cert: &Issued) -> Client {
         Client::from_parts(rt, running.addr, running.ca_cert_pem(), cert)
     }
 
@@ -105,7 +105,7 @@ async fn roundtrip(
     b.body(body).unwrap()
 }
 
-fn subject() -> ClientSubject {
+pub fn subject() -> ClientSubject {
     ClientSubject {
         country: "GB".into(),
         organization: "Sandbox TPP".into(),
@@ -115,14 +115,14 @@ fn subject() -> ClientSubject {
     }
 }
 
-fn wall_clock() -> chrono::DateTime<chrono::Utc> {
+pub fn wall_clock() -> chrono::DateTime<chrono::Utc> {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();
     chrono::DateTime::from_timestamp(d.as_secs() as i64, 0).unwrap()
 }
 
-fn runtime() -> Arc<Runtime> {
+pub fn runtime() -> Arc<Runtime> {
     Arc::new(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
