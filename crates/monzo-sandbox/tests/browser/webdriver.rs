@@ -203,10 +203,13 @@ impl Browser {
                 Some(json!({"cmd": "Page.getLayoutMetrics", "params": {}})),
             )
             .await;
+        // A page still being laid out may report no size yet: the window's, then.
         let size = &metrics["cssContentSize"];
+        let dimension =
+            |name: &str, window: f64| size[name].as_f64().filter(|v| *v >= 1.0).unwrap_or(window);
         let (w, h) = (
-            size["width"].as_f64().unwrap_or(1366.0),
-            size["height"].as_f64().unwrap_or(1000.0).min(6000.0),
+            dimension("width", 1366.0),
+            dimension("height", 1000.0).min(6000.0),
         );
         let shot = self
             .call(
