@@ -5,7 +5,7 @@
 pub mod partial;
 pub mod report;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -242,14 +242,6 @@ impl Reconciliation {
     }
 }
 
-/// A stated balance, placed in the pot's order of events.
-enum Stated {
-    /// The next transaction (and the balance it states, if it does).
-    AfterLine,
-    /// A snapshot, after every transaction booked at or before it.
-    Snapshot(Snapshot),
-}
-
 /// Reconciles every pot that has transactions or a statement. Transactions are ordered by
 /// booking time (stable: equal times keep the order given). A pot without a statement opens
 /// at zero and has only its transactions' own stated balances to check. Several statements of
@@ -259,26 +251,47 @@ pub fn reconcile(
     entries: impl IntoIterator<Item = Entry>,
     statements: impl IntoIterator<Item = Statement>,
 ) -> Reconciliation {
-    let mut by_pot: BTreeMap<String, PotInput> = BTreeMap::new();
-    for e in entries {
-        match by_pot.get_mut(&e.pot_id) {
-            Some(pot) => pot.entries.push(e),
-            None => {
-                let pot_id = e.pot_id.clone();
-                by_pot.insert(
-                    pot_id,
-                    PotInput {
-                        entries: vec![e],
-                        ..PotInput::default()
-                    },
-                );
-            }
+    // Each entry is moved once, into its pot's lines (their running balances come later),
+    // and each pot's lines are allocated once, at their final size: a first pass names each
+    // entry's pot and counts them. Histories come in time order, often several in a row from
+    // one pot, so the previous entry's pot is tried before the index.
+    let entries: Vec<Entry> = entries.into_iter().collect();
+    let mut pots: Vec<PotInput> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut slots: Vec<u32> = Vec::with_capacity(entries.len());
+    let mut last: Option<usize> = None;
+    for e in &entries {
+        let i = match last {
+            Some(i) if pots[i].pot_id == e.pot_id => i,
+            _ => slot_of(&e.pot_id, &mut pots, &mut index),
+        };
+        last = Some(i);
+        if counts.len() < pots.len() {
+            counts.resize(pots.len(), 0);
         }
+        counts[i] += 1;
+        slots.push(i as u32);
+    }
+    for (pot, n) in pots.iter_mut().zip(&counts) {
+        pot.lines.reserve_exact(*n);
+    }
+    for (e, i) in entries.into_iter().zip(slots) {
+        let pot = &mut pots[i as usize];
+        pot.in_order &= pot
+            .lines
+            .last()
+            .is_none_or(|l| l.entry.booked_at <= e.booked_at);
+        pot.lines.push(Line {
+            entry: e,
+            running_balance: Decimal::ZERO,
+        });
     }
     // Several statements of one pot are one statement: their snapshots all count, and an
     // opening balance that differs from the first is kept, to be reported as a break.
     for s in statements {
-        let pot = by_pot.entry(s.pot_id.clone()).or_default();
+        let i = slot_of(&s.pot_id, &mut pots, &mut index);
+        let pot = &mut pots[i];
         match &mut pot.statement {
             None => pot.statement = Some(s),
             Some(first) => {
@@ -289,47 +302,59 @@ pub fn reconcile(
             }
         }
     }
+    pots.sort_by(|a, b| a.pot_id.cmp(&b.pot_id));
     Reconciliation {
-        pots: by_pot
-            .into_iter()
-            .map(|(pot_id, input)| reconcile_pot(pot_id, input))
-            .collect(),
+        pots: pots.into_iter().map(reconcile_pot).collect(),
     }
 }
 
-/// What is given for one pot.
-#[derive(Default)]
+/// The index of the pot named `pot_id`, made if new (looked up before inserting: a key is
+/// cloned once per pot, not once per entry).
+fn slot_of(pot_id: &str, pots: &mut Vec<PotInput>, index: &mut HashMap<String, usize>) -> usize {
+    if let Some(i) = index.get(pot_id) {
+        return *i;
+    }
+    pots.push(PotInput {
+        pot_id: pot_id.to_owned(),
+        lines: Vec::new(),
+        in_order: true,
+        statement: None,
+        other_openings: Vec::new(),
+    });
+    index.insert(pot_id.to_owned(), pots.len() - 1);
+    pots.len() - 1
+}
+
+/// What is given for one pot: its entries as lines (running balances not yet set), in the
+/// order given.
 struct PotInput {
-    entries: Vec<Entry>,
+    pot_id: String,
+    lines: Vec<Line>,
+    /// Whether the lines are in booking order already (no sort needed).
+    in_order: bool,
     statement: Option<Statement>,
     /// Opening balances of further statements that differ from the first's.
     other_openings: Vec<Decimal>,
 }
 
-fn reconcile_pot(pot_id: String, input: PotInput) -> PotReconciliation {
+fn reconcile_pot(input: PotInput) -> PotReconciliation {
     let PotInput {
-        mut entries,
+        pot_id,
+        mut lines,
+        in_order,
         statement,
         other_openings,
     } = input;
-    entries.sort_by_key(|e| e.booked_at);
+    if !in_order {
+        // Stable: equal times keep the order given.
+        lines.sort_by_key(|l| l.entry.booked_at);
+    }
     let (opening, mut snapshots) =
         statement.map_or((Decimal::ZERO, Vec::new()), |s| (s.opening, s.snapshots));
     snapshots.sort_by_key(|s| s.at);
 
-    // The events in order: each transaction, then its own stated balance, with snapshots
-    // placed after every transaction booked at or before them.
-    let mut events: Vec<Stated> = Vec::with_capacity(entries.len() + snapshots.len());
-    let mut next_snapshot = snapshots.into_iter().peekable();
-    for e in &entries {
-        while let Some(s) = next_snapshot.next_if(|s| s.at < e.booked_at) {
-            events.push(Stated::Snapshot(s));
-        }
-        events.push(Stated::AfterLine);
-    }
-    events.extend(next_snapshot.map(Stated::Snapshot));
-
-    let mut lines: Vec<Line> = Vec::with_capacity(entries.len());
+    // The stated balances in order: each transaction's own after it, and each snapshot after
+    // every transaction booked at or before it.
     let mut balance = opening;
     let (mut money_in, mut money_out) = (Decimal::ZERO, Decimal::ZERO);
     let mut checked = 0;
@@ -337,48 +362,54 @@ fn reconcile_pot(pot_id: String, input: PotInput) -> PotReconciliation {
     let mut last_agreement = 0usize;
     // Breaks as found: lines so far, last agreement, where, expected, stated.
     let mut found: Vec<(usize, usize, Checkpoint, Decimal, Decimal)> = Vec::new();
-    let mut entries = entries.into_iter();
-    for event in events {
-        let (checkpoint, stated) = match event {
-            Stated::AfterLine => {
-                let Some(e) = entries.next() else { continue };
-                balance += e.amount;
-                if e.amount.is_sign_negative() {
-                    money_out += e.amount;
-                } else {
-                    money_in += e.amount;
-                }
-                let stated = e.stated_balance;
-                lines.push(Line {
-                    entry: e,
-                    running_balance: balance,
-                });
-                match stated {
-                    Some(s) => (None, s),
-                    None => continue,
-                }
+    // Checks a stated balance, `done` lines in: a break when it differs (named only then:
+    // most checkpoints agree, and cost nothing), and the ledger follows the stated balance
+    // from there, so that one cause makes one break.
+    let mut check =
+        |done: usize, name: &dyn Fn() -> Checkpoint, stated: Decimal, balance: &mut Decimal| {
+            checked += 1;
+            if stated != *balance {
+                found.push((done, last_agreement, name(), *balance, stated));
+                *balance = stated;
             }
-            Stated::Snapshot(s) => (Some(s.at), s.balance),
+            last_agreement = done;
         };
-        checked += 1;
-        if stated != balance {
-            // Named only when it breaks: most checkpoints agree, and cost nothing.
-            let checkpoint = match checkpoint {
-                Some(at) => Checkpoint::Snapshot { at },
-                None => {
-                    let e = &lines[lines.len() - 1].entry;
-                    Checkpoint::Transaction {
-                        id: e.id.clone(),
-                        at: e.booked_at,
-                    }
-                }
-            };
-            found.push((lines.len(), last_agreement, checkpoint, balance, stated));
-            // The ledger follows the stated balance from here, so that one cause makes one
-            // break.
-            balance = stated;
+    let mut next_snapshot = snapshots.into_iter().peekable();
+    for (i, line) in lines.iter_mut().enumerate() {
+        let booked_at = line.entry.booked_at;
+        while let Some(s) = next_snapshot.next_if(|s| s.at < booked_at) {
+            check(
+                i,
+                &|| Checkpoint::Snapshot { at: s.at },
+                s.balance,
+                &mut balance,
+            );
         }
-        last_agreement = lines.len();
+        let amount = line.entry.amount;
+        balance += amount;
+        if amount.is_sign_negative() {
+            money_out += amount;
+        } else {
+            money_in += amount;
+        }
+        line.running_balance = balance;
+        if let Some(stated) = line.entry.stated_balance {
+            let e = &line.entry;
+            let name = || Checkpoint::Transaction {
+                id: e.id.clone(),
+                at: e.booked_at,
+            };
+            check(i + 1, &name, stated, &mut balance);
+        }
+    }
+    let done = lines.len();
+    for s in next_snapshot {
+        check(
+            done,
+            &|| Checkpoint::Snapshot { at: s.at },
+            s.balance,
+            &mut balance,
+        );
     }
     let mut breaks: Vec<Break> = other_openings
         .into_iter()

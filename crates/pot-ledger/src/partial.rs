@@ -42,7 +42,7 @@
 //! assert_eq!(interval.bounds.activity_at_least, Decimal::new(1250, 2));
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -264,63 +264,119 @@ pub fn infer(
     transfers: impl IntoIterator<Item = Transfer>,
     snapshots: impl IntoIterator<Item = PotSnapshot>,
 ) -> Inference {
-    let mut by_pot: BTreeMap<String, (Vec<Transfer>, Vec<PotSnapshot>)> = BTreeMap::new();
-    // Looked up before inserting: a key is cloned once per pot, not once per transfer.
-    for t in transfers {
-        match by_pot.get_mut(&t.pot_id) {
-            Some(pot) => pot.0.push(t),
+    // Each transfer is moved once, into its pot's list, allocated once at its final size: a
+    // first pass names each transfer's pot and counts them (the previous transfer's pot is
+    // tried before the index). Its `pot_id` is dropped while it is at hand (the pot names it)
+    // and given back to the few transfers returned unchecked.
+    let transfers: Vec<Transfer> = transfers.into_iter().collect();
+    let mut pots: Vec<PotInput> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut slot_of = |pot_id: &str, pots: &mut Vec<PotInput>, last: Option<usize>| match last {
+        Some(i) if pots[i].pot_id == pot_id => i,
+        // Looked up before inserting: a key is cloned once per pot, not once per transfer.
+        _ => match index.get(pot_id) {
+            Some(i) => *i,
             None => {
-                by_pot.insert(t.pot_id.clone(), (vec![t], Vec::new()));
+                pots.push(PotInput::new(pot_id.to_owned()));
+                index.insert(pot_id.to_owned(), pots.len() - 1);
+                pots.len() - 1
             }
-        }
+        },
+    };
+    let mut slots: Vec<u32> = Vec::with_capacity(transfers.len());
+    let mut last = None;
+    for t in &transfers {
+        let i = slot_of(&t.pot_id, &mut pots, last);
+        last = Some(i);
+        pots[i].count += 1;
+        slots.push(i as u32);
     }
-    for s in snapshots {
-        match by_pot.get_mut(&s.pot_id) {
-            Some(pot) => pot.1.push(s),
-            None => {
-                by_pot.insert(s.pot_id.clone(), (Vec::new(), vec![s]));
-            }
-        }
+    for pot in &mut pots {
+        pot.transfers.reserve_exact(pot.count);
     }
+    for (mut t, i) in transfers.into_iter().zip(slots) {
+        drop(std::mem::take(&mut t.pot_id));
+        let pot = &mut pots[i as usize];
+        pot.in_order &= pot
+            .transfers
+            .last()
+            .is_none_or(|l| l.booked_at <= t.booked_at);
+        pot.transfers.push(t);
+    }
+    let mut last = None;
+    for mut s in snapshots {
+        let i = slot_of(&s.pot_id, &mut pots, last);
+        last = Some(i);
+        // Only its time and balance are read from here on.
+        drop(std::mem::take(&mut s.pot_id));
+        pots[i].snapshots.push(s);
+    }
+    pots.sort_by(|a, b| a.pot_id.cmp(&b.pot_id));
     Inference {
-        pots: by_pot
-            .into_iter()
-            .map(|(pot_id, (t, s))| infer_pot(pot_id, t, s))
-            .collect(),
+        pots: pots.into_iter().map(infer_pot).collect(),
     }
 }
 
-fn infer_pot(
+/// What is given for one pot: its transfers (without their `pot_id`) and snapshots.
+struct PotInput {
     pot_id: String,
-    mut transfers: Vec<Transfer>,
-    mut snaps: Vec<PotSnapshot>,
-) -> PotInference {
-    transfers.sort_by_key(|t| t.booked_at);
+    count: usize,
+    transfers: Vec<Transfer>,
+    /// Whether the transfers are in booking order already (no sort needed).
+    in_order: bool,
+    snapshots: Vec<PotSnapshot>,
+}
+
+impl PotInput {
+    fn new(pot_id: String) -> Self {
+        PotInput {
+            pot_id,
+            count: 0,
+            transfers: Vec::new(),
+            in_order: true,
+            snapshots: Vec::new(),
+        }
+    }
+}
+
+fn infer_pot(input: PotInput) -> PotInference {
+    let PotInput {
+        pot_id,
+        mut transfers,
+        in_order,
+        snapshots: mut snaps,
+        ..
+    } = input;
+    if !in_order {
+        // Stable: equal times keep the order given.
+        transfers.sort_by_key(|t| t.booked_at);
+    }
     snaps.sort_by_key(|s| s.at);
     let snapshots = snaps.len();
+    let unchecked_of = |t: Transfer| Transfer {
+        pot_id: pot_id.clone(),
+        ..t
+    };
     let (Some(first), Some(last)) = (snaps.first(), snaps.last()) else {
         return PotInference {
+            unchecked: transfers.into_iter().map(unchecked_of).collect(),
             pot_id,
             lines: Vec::new(),
             intervals: Vec::new(),
             unattributed: Decimal::ZERO,
-            unchecked: transfers,
             snapshots,
         };
     };
     let (first_at, last_at) = (first.at, last.at);
+    // In booking order: transfers at or before the first snapshot, those each interval
+    // explains, and those after the last snapshot.
     let mut unchecked = Vec::new();
-    let mut inside = Vec::with_capacity(transfers.len());
-    for t in transfers {
-        if t.booked_at <= first_at || t.booked_at > last_at {
-            unchecked.push(t);
-        } else {
-            inside.push(t);
-        }
+    let mut next = transfers.into_iter().peekable();
+    while let Some(t) = next.next_if(|t| t.booked_at <= first_at) {
+        unchecked.push(unchecked_of(t));
     }
-    let mut lines = Vec::with_capacity(inside.len() + snaps.len());
+    let mut lines = Vec::with_capacity(next.len() + snaps.len());
     let mut intervals = Vec::with_capacity(snaps.len().saturating_sub(1));
-    let mut next = inside.into_iter().peekable();
     for pair in snaps.windows(2) {
         let (open, close) = (&pair[0], &pair[1]);
         let mut running = open.balance;
@@ -378,6 +434,8 @@ fn infer_pot(
             },
         });
     }
+    debug_assert!(next.peek().is_none_or(|t| t.booked_at > last_at));
+    unchecked.extend(next.map(unchecked_of));
     let unattributed = intervals.iter().map(|i| i.unattributed).sum();
     PotInference {
         pot_id,
