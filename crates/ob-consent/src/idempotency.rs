@@ -57,12 +57,19 @@ struct Entry<R> {
 #[derive(Clone, Debug)]
 pub struct Ledger<R> {
     entries: HashMap<(String, String), Entry<R>>,
+    /// When [`purge`](Ledger::purge) next looks at every key (it runs at most once an hour).
+    next_purge: Option<Instant>,
 }
+
+/// How often [`Ledger::purge`] looks at every key: keys live at most this much beyond
+/// [`KEY_LIFETIME`] (an expired key is treated as new whether purged or not).
+pub const PURGE_INTERVAL: Duration = Duration::hours(1);
 
 impl<R> Default for Ledger<R> {
     fn default() -> Self {
         Self {
             entries: HashMap::new(),
+            next_purge: None,
         }
     }
 }
@@ -125,10 +132,16 @@ impl<R: Clone> Ledger<R> {
         }
     }
 
-    /// Drops keys older than 24 hours at `now`.
+    /// Drops keys older than 24 hours at `now`. Cheap to call on every request: it looks at
+    /// the keys at most once per [`PURGE_INTERVAL`] of `now`, so a key outlives its 24 hours by
+    /// at most that (an expired key is treated as new either way).
     pub fn purge(&mut self, now: Instant) {
+        if self.next_purge.is_some_and(|at| now < at) {
+            return;
+        }
         self.entries
             .retain(|_, e| now - e.first_seen < KEY_LIFETIME);
+        self.next_purge = Some(now + PURGE_INTERVAL);
     }
 
     /// How many keys are remembered.

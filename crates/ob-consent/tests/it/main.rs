@@ -610,4 +610,28 @@ mod idempotency {
         l.purge(t0 + Duration::hours(24));
         assert!(l.is_empty());
     }
+
+    #[test]
+    fn purging_looks_at_the_keys_at_most_once_an_hour() {
+        use ob_consent::idempotency::PURGE_INTERVAL;
+        let t0 = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
+        let mut l: Ledger<u32> = Ledger::new();
+        l.begin("c", "old", b"1", t0).unwrap();
+        l.purge(t0);
+        let later = t0 + Duration::minutes(30);
+        l.begin("c", "new", b"1", later).unwrap();
+        // A day after the first key: the last purge was under an hour ago, so it stays ...
+        let day = t0 + Duration::hours(24);
+        l.purge(day - Duration::minutes(31));
+        assert_eq!(l.len(), 2);
+        // ... though it is treated as new, purged or not.
+        assert_eq!(l.begin("c", "old", b"other", day).unwrap(), Decision::New);
+        // An hour after the last purge, the expired key goes; the one used again stays.
+        l.purge(later + Duration::hours(24) + PURGE_INTERVAL);
+        assert_eq!(l.len(), 1);
+        assert_eq!(
+            l.begin("c", "old", b"other", day).unwrap(),
+            Decision::InFlight
+        );
+    }
 }
