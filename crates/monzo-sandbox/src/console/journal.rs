@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use hyper::body::Bytes;
 use ob_jose::Instant;
 
 /// How many exchanges the request log keeps (the oldest go first).
@@ -40,10 +41,11 @@ pub struct Exchange {
     pub client_id: Option<String>,
     /// Whether the console made it (one of its controls).
     pub from_console: bool,
-    /// The request's body (at most [`BODY_BYTES_KEPT`] bytes).
-    pub request_body: Vec<u8>,
-    /// The answer's body (at most [`BODY_BYTES_KEPT`] bytes).
-    pub response_body: Vec<u8>,
+    /// The request's body (at most [`BODY_BYTES_KEPT`] bytes; shared with the request, not
+    /// copied).
+    pub request_body: Bytes,
+    /// The answer's body (at most [`BODY_BYTES_KEPT`] bytes; shared with the answer sent).
+    pub response_body: Bytes,
     /// Whether a body was cut to [`BODY_BYTES_KEPT`].
     pub truncated: bool,
 }
@@ -55,10 +57,11 @@ pub struct Journal {
     next_seq: u64,
 }
 
-/// A body cut to [`BODY_BYTES_KEPT`], and whether it was cut.
-pub fn kept(body: &[u8]) -> (Vec<u8>, bool) {
+/// A body cut to [`BODY_BYTES_KEPT`] (a view of the same bytes, not a copy), and whether it
+/// was cut.
+pub fn kept(body: &Bytes) -> (Bytes, bool) {
     let n = body.len().min(BODY_BYTES_KEPT);
-    (body[..n].to_vec(), n < body.len())
+    (body.slice(..n), n < body.len())
 }
 
 impl Journal {
@@ -167,8 +170,8 @@ mod tests {
             duration: Duration::from_micros(5),
             client_id: None,
             from_console: false,
-            request_body: Vec::new(),
-            response_body: Vec::new(),
+            request_body: Bytes::new(),
+            response_body: Bytes::new(),
             truncated: false,
         }
     }
@@ -191,9 +194,12 @@ mod tests {
 
     #[test]
     fn bodies_are_cut_and_say_so() {
-        let (body, cut) = kept(&vec![b'x'; BODY_BYTES_KEPT + 1]);
+        let (body, cut) = kept(&Bytes::from(vec![b'x'; BODY_BYTES_KEPT + 1]));
         assert_eq!((body.len(), cut), (BODY_BYTES_KEPT, true));
-        assert_eq!(kept(b"{}"), (b"{}".to_vec(), false));
+        assert_eq!(
+            kept(&Bytes::from_static(b"{}")),
+            (Bytes::from_static(b"{}"), false)
+        );
     }
 
     #[test]

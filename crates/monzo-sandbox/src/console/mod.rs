@@ -161,7 +161,11 @@ impl Console {
     /// The answer to a control, once the server ran its request: the customer's decision sends
     /// the browser where the emulator sent it (back to the TPP, as the approval page does);
     /// any other control returns to its page with what happened.
-    pub fn finish(&self, control: &Control, resp: &Response<Vec<u8>>) -> Response<Vec<u8>> {
+    pub fn finish<B: AsRef<[u8]>>(
+        &self,
+        control: &Control,
+        resp: &Response<B>,
+    ) -> Response<Vec<u8>> {
         if control.decision && resp.status().is_redirection() {
             if let Some(location) = resp.headers().get(header::LOCATION) {
                 let mut r = see_other(PATH);
@@ -415,8 +419,8 @@ impl Console {
 
 /// The text of what a control's answer says: the OBIE error's message, the OAuth error's
 /// description, or what was done.
-fn outcome_text(resp: &Response<Vec<u8>>) -> String {
-    let body: Value = serde_json::from_slice(resp.body()).unwrap_or(Value::Null);
+fn outcome_text<B: AsRef<[u8]>>(resp: &Response<B>) -> String {
+    let body: Value = serde_json::from_slice(resp.body().as_ref()).unwrap_or(Value::Null);
     if !resp.status().is_success() {
         let why = body["Errors"][0]["Message"]
             .as_str()

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::http;
 use super::oauth::AppToken;
-use super::{Ctx, Sandbox};
+use super::{Ctx, Instant, Sandbox};
 
 /// Which tokens an endpoint takes.
 #[derive(Clone, Copy, Debug)]
@@ -96,17 +96,6 @@ impl Sandbox {
         match (ctx.client_certificate_dn.as_deref(), registered) {
             (Some(dn), Some(reg)) if ob_dcr::server::same_subject(dn, reg) => Ok(()),
             _ => Err(ob_errors::ApiError::unauthorized_empty()),
-        }
-    }
-
-    /// Signs a response body with the bank's key (`x-jws-signature`, issuer the bank's
-    /// organisation id).
-    pub(super) fn sign_response(&self, resp: &mut Response<Vec<u8>>, ctx: &Ctx) {
-        let signer = DetachedSigner::new(&self.keys.bank, self.config.aspsp_org_id.clone());
-        if let Ok(sig) = signer.sign(resp.body(), ctx.wall) {
-            if let Ok(v) = HeaderValue::from_str(&sig) {
-                resp.headers_mut().insert(JWS_HEADER, v);
-            }
         }
     }
 
@@ -261,6 +250,47 @@ impl Sandbox {
                     Err(e)
                 }
             },
+        }
+    }
+}
+
+/// A response's `x-jws-signature` still to make: the bank's detached signature over its body
+/// (see [`Sandbox::handle_deferring_signature`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureDue {
+    /// The signature's `iss`: the bank's organisation id.
+    iss: String,
+    /// Its `iat` (real time: the TPP's clock checks it).
+    at: Instant,
+}
+
+impl SignatureDue {
+    /// A signature by the bank (`iss`, its organisation id) stamped `at`.
+    pub(crate) fn new(iss: String, at: Instant) -> Self {
+        SignatureDue { iss, at }
+    }
+
+    /// Signs `resp`'s body with `bank` (the bank's key, [`Keys::bank`](super::Keys)) into its
+    /// `x-jws-signature` header. A signature that cannot be made leaves the header out.
+    pub fn sign(self, bank: &ob_jose::SigningKey, resp: &mut Response<Vec<u8>>) {
+        let body = std::mem::take(resp.body_mut());
+        self.sign_body(bank, &body, resp.headers_mut());
+        *resp.body_mut() = body;
+    }
+
+    /// Signs `body` with `bank` into `headers`' `x-jws-signature` (for a response whose body
+    /// is held some other way than a `Vec`).
+    pub fn sign_body(
+        self,
+        bank: &ob_jose::SigningKey,
+        body: &[u8],
+        headers: &mut ::http::HeaderMap,
+    ) {
+        let signer = DetachedSigner::new(bank, self.iss);
+        if let Ok(sig) = signer.sign(body, self.at) {
+            if let Ok(v) = HeaderValue::from_str(&sig) {
+                headers.insert(JWS_HEADER, v);
+            }
         }
     }
 }

@@ -51,6 +51,7 @@ use ob_model::registration::OBClientRegistration1;
 
 use crate::seed::{self, Rng, World};
 
+pub use auth::SignatureDue;
 pub use clock::{Clock, IsoDuration};
 pub use eu::{eu_keys_to_fetch, FetchedKeys, FETCHED_KEYS_HEADER};
 pub use events::{Delivery, RESOURCE_UPDATE};
@@ -263,8 +264,8 @@ pub struct Sandbox {
     pub(crate) events: events::State,
     /// Sandbox time's offset from real time.
     clock: Clock,
-    /// Every payment that left an account (what daily limits count).
-    pub(crate) sent: Vec<schedule::Sent>,
+    /// What each account sent on each UK day (what daily limits count).
+    pub(crate) sent: std::collections::BTreeMap<(String, chrono::NaiveDate), rust_decimal::Decimal>,
     /// Pending transactions still to settle, in time order.
     pub(crate) settlements: Vec<(Instant, String, String)>,
     /// Every token and code the emulator issued, by [`fingerprint`]: memory only, rebuilt by
@@ -303,7 +304,7 @@ impl Sandbox {
             cbpii: cbpii::State::default(),
             events: events::State::default(),
             clock: Clock::default(),
-            sent: Vec::new(),
+            sent: std::collections::BTreeMap::new(),
             secrets: HashMap::new(),
             next_rejection: None,
             booked: Vec::new(),
@@ -438,6 +439,22 @@ impl Sandbox {
     /// the bank's `x-jws-signature`; and every answer of the token endpoint `no-store`. (The
     /// gate's body-less refusals, 405 with `Allow`, 406 and 415, are answers, not errors.)
     pub fn handle(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+        let (mut resp, due) = self.handle_deferring_signature(req, ctx);
+        if let Some(due) = due {
+            due.sign(&self.keys.bank, &mut resp);
+        }
+        resp
+    }
+
+    /// As [`handle`](Sandbox::handle), but a response that must be signed is given back with
+    /// what its signature needs ([`SignatureDue`]), for the caller to sign with the bank's key
+    /// ([`Keys::bank`]) once it no longer holds the state: a server signs outside its lock, so
+    /// that RSA signatures of concurrent requests use every core.
+    pub fn handle_deferring_signature(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> (Response<Vec<u8>>, Option<SignatureDue>) {
         self.interactions += 1;
         let n = self.interactions;
         let ctx = &Ctx {
@@ -463,16 +480,18 @@ impl Sandbox {
         if oauth::is_token_request(req, ctx) {
             oauth::no_store(&mut resp);
         }
-        if let Some(op) = op {
+        let due = op.and_then(|op| {
             let documented_signed = op
                 .op
                 .response(resp.status().as_u16())
                 .is_some_and(|r| r.signed);
-            if documented_signed && !resp.body().is_empty() {
-                self.sign_response(&mut resp, ctx);
-            }
-        }
-        http::with_interaction_id(resp, req, || self.trace_uuid(n, 1))
+            (documented_signed && !resp.body().is_empty())
+                .then(|| SignatureDue::new(self.config.aspsp_org_id.clone(), ctx.wall))
+        });
+        (
+            http::with_interaction_id(resp, req, || self.trace_uuid(n, 1)),
+            due,
+        )
     }
 
     /// Makes the interaction and trace ids of errors unique to this process: a server sets a

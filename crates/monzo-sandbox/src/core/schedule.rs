@@ -27,14 +27,6 @@ use rust_decimal::Decimal;
 use super::{Ctx, Sandbox};
 use crate::seed::{Counterparty, Transaction, TxStatus};
 
-/// Money that left (or was to leave) an account: what the daily limit counts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Sent {
-    account_id: String,
-    at: Instant,
-    amount: Decimal,
-}
-
 /// Work that falls due.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Due {
@@ -97,12 +89,10 @@ pub(crate) struct Booked {
 impl Sandbox {
     /// What the account has sent on the UK day of `at` (payments the bank refused excluded).
     pub(crate) fn sent_on_day(&self, account_id: &str, at: Instant) -> Decimal {
-        let day = uk_date(at);
         self.sent
-            .iter()
-            .filter(|s| s.account_id == account_id && uk_date(s.at) == day)
-            .map(|s| s.amount)
-            .sum()
+            .get(&(account_id.to_owned(), uk_date(at)))
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Whether the account may send `amount` at `at`: open, its type's daily limit (Monzo:
@@ -174,11 +164,10 @@ impl Sandbox {
             settlement: None,
         });
         if verdict.is_ok() {
-            self.sent.push(Sent {
-                account_id: p.account_id.to_owned(),
-                at: p.at,
-                amount: p.amount,
-            });
+            *self
+                .sent
+                .entry((p.account_id.to_owned(), uk_date(p.at)))
+                .or_default() += p.amount;
         }
         verdict
     }

@@ -421,9 +421,14 @@ fn refusal(headers: &http::HeaderMap, err: &ob_errors::ApiError) -> http::Respon
 }
 
 /// An answer as hyper sends it.
-fn to_hyper(resp: http::Response<Vec<u8>>) -> hyper::Response<Full<Bytes>> {
+fn to_hyper(resp: http::Response<Bytes>) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = resp.into_parts();
-    hyper::Response::from_parts(parts, Full::new(Bytes::from(body)))
+    hyper::Response::from_parts(parts, Full::new(body))
+}
+
+/// An answer built with a `Vec` body, as the server sends it.
+fn shared_body(resp: http::Response<Vec<u8>>) -> http::Response<Bytes> {
+    resp.map(Bytes::from)
 }
 
 /// A random RFC 4122 (version 4) UUID.
@@ -628,6 +633,11 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
             .map_err(|e| ServerError::Certificate(e.to_string()))?,
     };
     let sandbox = recipe.rebuild(&store)?;
+    // The bank's key again, for signing responses outside the state's lock.
+    let bank = Arc::new(
+        ob_jose::SigningKey::from_pem("sandbox-bank-1", &recipe.bank_pem)
+            .map_err(|e| ServerError::Certificate(e.to_string()))?,
+    );
     let (clock, _) = tokio::sync::watch::channel(sandbox.clock());
     let acceptor = tls_acceptor(&ca, &host)?;
     let limiter = RateLimiter {
@@ -661,13 +671,15 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
                     let Ok((tcp, peer)) = accepted else { continue };
                     let acceptor = acceptor.clone();
                     let shared = shared.clone();
+                    let bank = bank.clone();
                     tokio::spawn(async move {
                         let Ok(tls) = acceptor.accept(tcp).await else { return };
                         let dn = client_subject(&tls);
                         let service = hyper::service::service_fn(move |req| {
                             let shared = shared.clone();
+                            let bank = bank.clone();
                             let dn = dn.clone();
-                            async move { Ok::<_, std::convert::Infallible>(serve(req, &shared, dn, peer).await) }
+                            async move { Ok::<_, std::convert::Infallible>(serve(req, &shared, &bank, dn, peer).await) }
                         });
                         // hyper's own limits are set well above the emulator's, so that an
                         // oversize request line or header block gets the emulator's answer
@@ -755,19 +767,22 @@ fn subject_dn(name: &x509_parser::x509::X509Name<'_>) -> String {
 async fn serve(
     req: hyper::Request<Incoming>,
     shared: &Mutex<Shared>,
+    bank: &ob_jose::SigningKey,
     dn: Option<String>,
     peer: SocketAddr,
 ) -> hyper::Response<Full<Bytes>> {
-    to_hyper(answer(req, shared, dn, peer).await)
+    to_hyper(answer(req, shared, bank, dn, peer).await)
 }
 
-/// Reads a request whole and answers it: the console's pages and controls, or the API.
+/// Reads a request whole and answers it: the console's pages and controls, or the API. A
+/// response the bank signs is signed with `bank` after the state's lock is released.
 async fn answer(
     req: hyper::Request<Incoming>,
     shared: &Mutex<Shared>,
+    bank: &ob_jose::SigningKey,
     dn: Option<String>,
     peer: SocketAddr,
-) -> http::Response<Vec<u8>> {
+) -> http::Response<Bytes> {
     let started = std::time::Instant::now();
     let (mut parts, body) = req.into_parts();
     // Only the server attaches fetched keys (below).
@@ -815,7 +830,7 @@ async fn answer(
         )
         .with_detail(code, detail)
         .at_path(path);
-        return refusal(&parts.headers, &err);
+        return shared_body(refusal(&parts.headers, &err));
     }
     let bytes = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes().to_vec(),
@@ -830,7 +845,7 @@ async fn answer(
                 format!("the body is larger than {MAX_BODY} bytes"),
             )
             .at_path("$");
-            return refusal(&parts.headers, &err);
+            return shared_body(refusal(&parts.headers, &err));
         }
     };
     let mut req = http::Request::from_parts(parts, bytes);
@@ -839,7 +854,7 @@ async fn answer(
         client_certificate_dn: dn,
     };
     if Console::is_console_path(req.uri().path()) {
-        return console(req, shared, ctx, peer, started);
+        return shared_body(console(req, shared, ctx, peer, started));
     }
     // An EU registration: the TPP's keys, fetched outside the lock.
     let to_fetch = {
@@ -854,24 +869,32 @@ async fn answer(
                 .insert(crate::core::FETCHED_KEYS_HEADER, v);
         }
     }
-    let mut shared = lock(shared);
-    if shared.closed {
-        return closed(req.headers());
+    let (mut resp, due) = {
+        let mut shared = lock(shared);
+        if shared.closed {
+            return shared_body(closed(req.headers()));
+        }
+        if !shared
+            .limiter
+            .allow(ctx.client_certificate_dn.as_deref(), ctx.now)
+        {
+            let err =
+                ob_errors::ApiError::obie(ob_errors::Prefix::RateLimited, "", "Too many requests")
+                    .with_detail(
+                        ob_errors::ErrorCode::MonzoGeneric,
+                        "TPP rate limit: at most 100 requests per second per organisation",
+                    )
+                    .with_retry_after(std::time::Duration::from_secs(1));
+            return shared_body(refusal(req.headers(), &err));
+        }
+        dispatch(&mut shared, req, &ctx, false, started)
+    };
+    if let Some(due) = due {
+        let (mut parts, body) = resp.into_parts();
+        due.sign_body(bank, &body, &mut parts.headers);
+        resp = http::Response::from_parts(parts, body);
     }
-    if !shared
-        .limiter
-        .allow(ctx.client_certificate_dn.as_deref(), ctx.now)
-    {
-        let err =
-            ob_errors::ApiError::obie(ob_errors::Prefix::RateLimited, "", "Too many requests")
-                .with_detail(
-                    ob_errors::ErrorCode::MonzoGeneric,
-                    "TPP rate limit: at most 100 requests per second per organisation",
-                )
-                .with_retry_after(std::time::Duration::from_secs(1));
-        return refusal(req.headers(), &err);
-    }
-    dispatch(&mut shared, req, &ctx, false, started)
+    resp
 }
 
 /// The answer of a stopped server: a 503 without a body (Monzo's error codes pair
@@ -921,7 +944,8 @@ fn console(
                     .headers_mut()
                     .insert(ob_errors::INTERACTION_ID_HEADER, v);
             }
-            let resp = dispatch(&mut shared, request, &ctx, true, started);
+            // The console reads the answer's status, location and body: no signature needed.
+            let (resp, _) = dispatch(&mut shared, request, &ctx, true, started);
             shared.console.finish(&control, &resp)
         }
     }
@@ -929,20 +953,22 @@ fn console(
 
 /// Runs a request through the core: handled under the lock, logged if it changed state,
 /// event notifications pushed, and kept for the console's request log. The API's requests
-/// and the console's controls all come here.
+/// and the console's controls all come here. A response the bank must sign comes back with
+/// its [`SignatureDue`](crate::core::SignatureDue), for the caller to sign once it has
+/// released the lock.
 fn dispatch(
     shared: &mut Shared,
     req: http::Request<Vec<u8>>,
     ctx: &Context,
     from_console: bool,
     started: std::time::Instant,
-) -> http::Response<Vec<u8>> {
+) -> (http::Response<Bytes>, Option<crate::core::SignatureDue>) {
     let client_id =
         shared
             .sandbox
             .client_of_request(&req, ctx.client_certificate_dn.as_deref(), ctx.now);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        shared.sandbox.handle(&req, ctx)
+        shared.sandbox.handle_deferring_signature(&req, ctx)
     }));
     let failed = |shared: &mut Shared| {
         // The core's memory may hold half a change: rebuild it from the log.
@@ -960,12 +986,12 @@ fn dispatch(
         );
         refusal(req.headers(), &err)
     };
-    let resp = match outcome {
-        Ok(resp) => resp,
+    let (resp, due) = match outcome {
+        Ok((resp, due)) => (shared_body(resp), due),
         Err(_) => {
-            let resp = failed(shared);
-            keep(shared, &req, &resp, client_id, from_console, started, ctx);
-            return resp;
+            let resp = shared_body(failed(shared));
+            keep(shared, req, &resp, client_id, from_console, started, ctx);
+            return (resp, None);
         }
     };
     // Logged once handled and before answering: a crash before this point loses a request
@@ -996,9 +1022,9 @@ fn dispatch(
             client_dn: ctx.client_certificate_dn.clone(),
         };
         if shared.store.append(&entry).is_err() {
-            let resp = failed(shared);
-            keep(shared, &req, &resp, client_id, from_console, started, ctx);
-            return resp;
+            let resp = shared_body(failed(shared));
+            keep(shared, req, &resp, client_id, from_console, started, ctx);
+            return (resp, None);
         }
     }
     let now_clock = shared.sandbox.clock();
@@ -1018,16 +1044,16 @@ fn dispatch(
             shared.notifications.clone(),
         ));
     }
-    keep(shared, &req, &resp, client_id, from_console, started, ctx);
-    resp
+    keep(shared, req, &resp, client_id, from_console, started, ctx);
+    (resp, due)
 }
 
-/// Keeps an exchange for the console's request log (bodies as they were: the console redacts
-/// what it shows).
+/// Keeps an exchange for the console's request log (bodies as they were, shared rather than
+/// copied: the console redacts what it shows).
 fn keep(
     shared: &mut Shared,
-    req: &http::Request<Vec<u8>>,
-    resp: &http::Response<Vec<u8>>,
+    req: http::Request<Vec<u8>>,
+    resp: &http::Response<Bytes>,
     client_id: Option<String>,
     from_console: bool,
     started: std::time::Instant,
@@ -1040,18 +1066,20 @@ fn keep(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let (request_body, cut_request) = kept(req.body());
+    let method = req.method().to_string();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let (request_body, cut_request) = kept(&Bytes::from(req.into_body()));
     let (response_body, cut_response) = kept(resp.body());
     shared.console.journal.record(Exchange {
         seq: 0,
         at: ctx.now,
         interaction_id,
-        method: req.method().to_string(),
-        path: req
-            .uri()
-            .path_and_query()
-            .map(|p| p.to_string())
-            .unwrap_or_default(),
+        method,
+        path,
         status: resp.status().as_u16(),
         duration: started.elapsed(),
         client_id,
