@@ -45,38 +45,8 @@ fi
 echo "== building the emulator, the CLI and the load generator (release)"
 (cd "$root" && cargo build --quiet --release -p monzo-sandbox -p monzo-ob -p loadgen)
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-wait_for() { for _ in $(seq 1 100); do if curl -sk -o /dev/null "$1"; then return 0; fi; sleep 0.3; done; echo "no answer from $1" >&2; exit 1; }
-
-# The emulator, without Monzo's 100 requests/s limit (it would be the thing measured).
-"$target/release/monzo-sandbox" --listen "127.0.0.1:$emu_port" --state "$work/state" --rate-limit 0 > "$work/emulator.log" 2>&1 &
-emu_pid=$!
-pids+=($emu_pid)
-wait_for "https://127.0.0.1:$emu_port/open-banking/.well-known/openid-configuration"
-p="$work/profile"
-cli=("$target/release/monzo-ob" --profile "$p")
-"${cli[@]}" register --sandbox --base "https://127.0.0.1:$emu_port" --sandbox-state "$work/state" > /dev/null
-"${cli[@]}" authorize --user heavy > /dev/null
-token="$("${cli[@]}" token)"
-account="acc_0000A4C4ZSskDOixqNPfpR"
-
-# A booking window holding exactly 25 transactions (the emulator pages by 100).
-window="$(curl -sf --cert "$p/client.pem" --key "$p/client.key" --cacert "$p/ca.pem" \
-  -H "Authorization: Bearer $token" \
-  "https://127.0.0.1:$emu_port/open-banking/v3.1/aisp/accounts/$account/transactions?order=desc" |
-  python3 -c '
-import json, sys
-from urllib.parse import quote
-tx = json.load(sys.stdin)["Data"]["Transaction"]
-newest, oldest = tx[0]["BookingDateTime"], tx[24]["BookingDateTime"]
-print(f"fromBookingDateTime={quote(oldest)}&toBookingDateTime={quote(newest)}")')"
+# shellcheck source=bench/emulator_setup.sh
+source "$here/emulator_setup.sh"
 
 # Prism, and stunnel in front of it: mutual TLS in (a server certificate made here, client
 # certificates from the emulator's development CA, as the emulator checks them), plain HTTP out.
