@@ -180,7 +180,10 @@ pub fn fix_pattern(p: &str) -> Result<String, String> {
         .iter()
         .find(|(from, _, _)| *from == p)
         .map_or(p, |(_, to, _)| *to);
-    regex_lite::Regex::new(fixed).map_err(|e| format!("pattern {p:?} does not compile: {e}"))?;
+    // The model matches patterns with its own engine: a pattern it cannot parse is refused
+    // here, so that generated code holds none.
+    crate::pattern::Matcher::new(fixed)
+        .map_err(|e| format!("pattern {p:?} is not supported: {e}"))?;
     Ok(fixed.to_owned())
 }
 

@@ -10,6 +10,10 @@ mod ir;
 mod lock;
 mod narrow;
 mod overlay;
+// The model's own pattern engine, compiled in here to refuse what it cannot parse.
+#[path = "../../crates/ob-model/src/pattern.rs"]
+#[allow(dead_code)]
+mod pattern;
 mod plan;
 
 #[cfg(test)]

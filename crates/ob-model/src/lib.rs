@@ -11,6 +11,7 @@ mod json;
 mod number;
 pub mod object;
 pub mod operation;
+mod pattern;
 #[cfg(feature = "schemars")]
 pub mod schema;
 pub mod validate;

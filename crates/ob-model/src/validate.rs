@@ -501,7 +501,7 @@ impl Validate for DateTime {
 /// A compiled `pattern` from the spec, built on first use.
 pub struct Pattern {
     source: &'static str,
-    regex: std::sync::OnceLock<Option<regex_lite::Regex>>,
+    regex: std::sync::OnceLock<Option<crate::pattern::Matcher>>,
 }
 
 impl Pattern {
@@ -518,11 +518,12 @@ impl Pattern {
         self.source
     }
 
-    /// Whether `text` matches. The generator checks every pattern compiles, so `None` (a
-    /// pattern that does not compile) cannot happen for generated patterns; it matches nothing.
+    /// Whether `text` matches (anywhere, unless the pattern is anchored). The generator checks
+    /// that the model's engine parses every pattern, so `None` (a pattern it refuses) cannot
+    /// happen for generated patterns; it matches nothing.
     pub fn is_match(&self, text: &str) -> bool {
         self.regex
-            .get_or_init(|| regex_lite::Regex::new(self.source).ok())
+            .get_or_init(|| crate::pattern::Matcher::new(self.source).ok())
             .as_ref()
             .is_some_and(|r| r.is_match(text))
     }

@@ -12,6 +12,7 @@ mod messages;
 #[rustfmt::skip]
 mod golden_fixture;
 mod operations;
+mod patterns;
 mod roundtrip;
 #[cfg(feature = "schemars")]
 mod schema;
