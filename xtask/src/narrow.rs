@@ -558,6 +558,22 @@ mod tests {
     }
 
     /// OBIE: `Payment { Amount: Amt }`, `Amt { Currency }`.
+    /// Monzo's copy of OBIE's `Amt` with the currency narrowed to GBP.
+    fn gbp_payment_amount() -> (&'static str, Schema) {
+        (
+            "PaymentAmount",
+            strukt(vec![field(
+                "Currency",
+                Ty::String,
+                true,
+                Checks {
+                    max_len: Some(3),
+                    ..allowed(&["GBP"])
+                },
+            )]),
+        )
+    }
+
     fn obie() -> Module {
         module(vec![
             (
@@ -598,18 +614,7 @@ mod tests {
                     field("Note", Ty::String, true, Checks::default()),
                 ]),
             ),
-            (
-                "PaymentAmount",
-                strukt(vec![field(
-                    "Currency",
-                    Ty::String,
-                    true,
-                    Checks {
-                        max_len: Some(3),
-                        ..allowed(&["GBP"])
-                    },
-                )]),
-            ),
+            gbp_payment_amount(),
         ]);
         let out = against(&monzo, &obie()).unwrap();
         assert_eq!(out.schemas["Payment"], obie().schemas["Payment"]);
@@ -643,18 +648,7 @@ mod tests {
                     field("SupplementaryData", Ty::Bool, false, Checks::default()),
                 ]),
             ),
-            (
-                "PaymentAmount",
-                strukt(vec![field(
-                    "Currency",
-                    Ty::String,
-                    true,
-                    Checks {
-                        max_len: Some(3),
-                        ..allowed(&["GBP"])
-                    },
-                )]),
-            ),
+            gbp_payment_amount(),
         ]);
         let out = against(&monzo, &obie()).unwrap();
         let Schema::Struct { fields, .. } = &out.schemas["Payment"] else {

@@ -349,13 +349,20 @@ impl Console {
                 false,
             ),
             ["pots", id, "transactions"] => {
+                let source = field("source").unwrap_or("TransferIn");
                 let mut body = json!({
-                    "Source": field("source").unwrap_or("TransferIn"),
+                    "Source": source,
                     "Amount": field("amount").unwrap_or_default(),
                 });
-                if let Some(m) = field("merchant") {
-                    body["Merchant"] = json!(m);
-                    body["Name"] = json!(m);
+                // The one form field names the merchant of a card payment, or the payee of a
+                // direct debit; the control refuses either without it.
+                let payee = match source {
+                    "CardPayment" => Some("Merchant"),
+                    "DirectDebit" => Some("Name"),
+                    _ => None,
+                };
+                if let (Some(member), Some(m)) = (payee, field("merchant")) {
+                    body[member] = json!(m);
                 }
                 (
                     format!("/open-banking/sandbox/pots/{id}/transactions"),

@@ -296,6 +296,26 @@ fn controls_become_the_emulators_own_requests() {
         "/open-banking/sandbox/pots/pot_1/transactions"
     );
     assert_eq!(json(&c)["Merchant"], "Cafe");
+    assert!(json(&c).get("Name").is_none());
+    let c = control(
+        &console,
+        &s,
+        &post(
+            &console,
+            "controls/pots/pot_1/transactions",
+            "pots",
+            Some(BASE),
+            &[
+                ("source", "DirectDebit"),
+                ("amount", "4.20"),
+                ("merchant", "Gym"),
+            ],
+        ),
+    );
+    assert_eq!(
+        (json(&c)["Name"].as_str(), json(&c).get("Merchant")),
+        (Some("Gym"), None)
+    );
     let c = control(
         &console,
         &s,

@@ -8,7 +8,9 @@ use http::Request;
 use monzo_sandbox::server::{start, Options, StateLocation};
 use serde_json::{json, Value};
 
-use crate::server::{runtime, subject, wall_clock, Client};
+use crate::server::{
+    authorise_keeping_code, on_loopback, runtime, state_dir, subject, wall_clock, Client,
+};
 use crate::support::{Tpp, Transport};
 
 const CONSOLE: &str = "/open-banking/sandbox/console/";
@@ -81,15 +83,8 @@ fn sandbox_now(client: &Client) -> chrono::DateTime<chrono::Utc> {
 #[test]
 fn no_console_page_shows_a_secret_and_controls_are_logged_and_replayed() {
     let rt = runtime();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("console-state-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let opts = |port: u16| {
-        Options::new(
-            SocketAddr::from(([127, 0, 0, 1], port)),
-            StateLocation::Directory(dir.clone()),
-        )
-    };
+    let dir = state_dir("console-state");
+    let opts = |port: u16| on_loopback(port, &dir);
     let running = rt.block_on(start(opts(0))).unwrap();
     let addr = running.addr;
     let base = running.base_url.clone();
@@ -105,16 +100,7 @@ fn no_console_page_shows_a_secret_and_controls_are_logged_and_replayed() {
         &["ReadAccountsDetail", "ReadBalances"],
         json!({"DesiredStatus": "Authorised", "UserID": "user_0000A4C4nqORb7K9YYW3r0"}),
     );
-    let url = tpp.authorize_url(&consent);
-    let resp = tpp.send(Request::get(url).body(Vec::new()).unwrap(), false);
-    let location = resp.headers()["location"].to_str().unwrap().to_owned();
-    let code = ob_oidc::form::decode_pairs(location.split_once('#').unwrap().1)
-        .unwrap()
-        .into_iter()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1;
-    let tokens = tpp.finish(&consent, &location);
+    let (code, tokens) = authorise_keeping_code(&mut tpp, &consent);
     let access = tokens.access_token.expose().to_owned();
     let refresh = tokens.refresh_token.as_ref().unwrap().expose().to_owned();
     let app = tpp.app_token();

@@ -132,18 +132,46 @@ pub fn runtime() -> Arc<Runtime> {
     )
 }
 
+/// A fresh state directory for a test, under the target's scratch directory.
+pub fn state_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// A server on loopback (port 0 picks one) with its state in `dir`.
+pub fn on_loopback(port: u16, dir: &std::path::Path) -> Options {
+    Options::new(
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        StateLocation::Directory(dir.to_owned()),
+    )
+}
+
+/// Authorises `consent` (approved by its `DesiredStatus`) through the redirect by hand, to
+/// keep the authorization code; the code and the tokens it was redeemed for.
+pub fn authorise_keeping_code(
+    tpp: &mut Tpp,
+    consent: &str,
+) -> (String, ob_oidc::token::TokenResponse) {
+    let url = tpp.authorize_url(consent);
+    let resp = tpp.send(Request::get(url).body(Vec::new()).unwrap(), false);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let fragment = location.split_once('#').unwrap().1;
+    let code = ob_oidc::form::decode_pairs(fragment)
+        .unwrap()
+        .into_iter()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1;
+    (code, tpp.finish(consent, &location))
+}
+
 #[test]
 fn the_journey_over_https_survives_a_restart() {
     let rt = runtime();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("sandbox-state-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let opts = |port: u16| {
-        Options::new(
-            SocketAddr::from(([127, 0, 0, 1], port)),
-            StateLocation::Directory(dir.clone()),
-        )
-    };
+    let dir = state_dir("sandbox-state");
+    let opts = |port: u16| on_loopback(port, &dir);
     let running = rt.block_on(start(opts(0))).unwrap();
     let addr = running.addr;
     let cert = running.issue_client_certificate(&subject()).unwrap();
@@ -155,17 +183,7 @@ fn the_journey_over_https_survives_a_restart() {
         json!({"DesiredStatus": "Authorised", "UserID": "user_0000A4C4nqORb7K9YYW3r0"}),
     );
     // Authorised by hand, to keep the authorization code for the check at rest below.
-    let url = tpp.authorize_url(&consent);
-    let resp = tpp.send(Request::get(url).body(Vec::new()).unwrap(), false);
-    let location = resp.headers()["location"].to_str().unwrap().to_owned();
-    let fragment = location.split_once('#').unwrap().1;
-    let code = ob_oidc::form::decode_pairs(fragment)
-        .unwrap()
-        .into_iter()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1;
-    let tokens = tpp.finish(&consent, &location);
+    let (code, tokens) = authorise_keeping_code(&mut tpp, &consent);
     let at = tokens.access_token.expose().to_owned();
     // A client-credentials token, used once so that the log holds it as a bearer.
     let app = tpp.app_token();
@@ -514,15 +532,10 @@ fn a_payment_survives_a_crash() {
 fn the_sandbox_clock_starts_where_asked_and_survives_a_restart() {
     use chrono::TimeZone;
     let rt = runtime();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("sandbox-clock-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = state_dir("sandbox-clock");
     let start_at = chrono::Utc.with_ymd_and_hms(2022, 5, 1, 9, 0, 0).unwrap();
     let opts = |port: u16, at: Option<chrono::DateTime<chrono::Utc>>| {
-        let mut o = Options::new(
-            SocketAddr::from(([127, 0, 0, 1], port)),
-            StateLocation::Directory(dir.clone()),
-        );
+        let mut o = on_loopback(port, &dir);
         o.start_at = at;
         o
     };
@@ -740,15 +753,8 @@ fn jwks_host(
 fn an_eu_registration_fetches_the_tpps_keys_and_survives_a_restart() {
     use std::sync::atomic::Ordering;
     let rt = runtime();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("sandbox-eu-state-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let opts = |port: u16| {
-        Options::new(
-            SocketAddr::from(([127, 0, 0, 1], port)),
-            StateLocation::Directory(dir.clone()),
-        )
-    };
+    let dir = state_dir("sandbox-eu-state");
+    let opts = |port: u16| on_loopback(port, &dir);
     let (jwks_port, served, host) = jwks_host(&rt);
     let running = rt.block_on(start(opts(0))).unwrap();
     let addr = running.addr;
