@@ -50,9 +50,13 @@ impl JsonObject {
         self.as_json() == "{}"
     }
 
-    /// The object as a map, members in document order. An error, never an empty map, for
-    /// content a `serde_json::Value` cannot hold (a number beyond `f64`, which the object
-    /// itself keeps exactly).
+    /// The object as a map. An error, never an empty map, for content a `serde_json::Value`
+    /// cannot hold (a number beyond `f64`, which the object itself keeps exactly).
+    ///
+    /// The members are in document order when serde_json's `preserve_order` feature is on in
+    /// the build (turn it on in your own `serde_json` dependency); without it a `Map` sorts its
+    /// keys. ob-model does not turn it on, so that it builds without `indexmap`. The object
+    /// itself ([`as_json`](Self::as_json), encoding) keeps document order either way.
     pub fn to_map(&self) -> Result<Map<String, Value>, serde_json::Error> {
         serde_json::from_str(self.as_json())
     }
@@ -376,7 +380,14 @@ mod tests {
             serde_json::from_str("{\n  \"b\": [1, 2.50, \"x y\"],\n  \"a\": {\"c\": null}\n}")
                 .unwrap();
         assert_eq!(o.as_json(), r#"{"b":[1,2.50,"x y"],"a":{"c":null}}"#);
-        assert_eq!(o.to_map().unwrap().keys().collect::<Vec<_>>(), ["b", "a"]);
+        // A `Map` keeps insertion order only with serde_json's `preserve_order` (on when the
+        // whole workspace is built, off for ob-model alone): expect what this build's `Map` does.
+        let mut probe = Map::new();
+        probe.insert("b".into(), Value::Null);
+        probe.insert("a".into(), Value::Null);
+        let expected: Vec<&String> = probe.keys().collect();
+        assert_eq!(o.to_map().unwrap().keys().collect::<Vec<_>>(), expected);
+        assert_eq!(o.to_map().unwrap().len(), 2);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! fields are not in spec order keeps its order, so re-encoding gives back the same bytes.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -16,7 +17,90 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// Unknown members: name to exact compact JSON text, in document order.
-type Members = indexmap::IndexMap<String, ExactJson>;
+///
+/// A document rarely has more than a few, so they are a list searched in order; from
+/// [`Members::INDEXED_FROM`] members on, a hash index keeps decoding linear in the document (a
+/// body of thousands of unknown members must not cost their square). Equality is a map's: the
+/// same names with the same values, in any order.
+#[derive(Clone, Default)]
+struct Members {
+    entries: Vec<(String, ExactJson)>,
+    /// Position of each name in `entries`, once there are `INDEXED_FROM` of them.
+    index: Option<HashMap<String, usize>>,
+}
+
+impl Members {
+    /// How many members a list holds before lookups go through a hash index.
+    const INDEXED_FROM: usize = 16;
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&String, &ExactJson)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(name).copied(),
+            None => self.entries.iter().position(|(k, _)| k == name),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&ExactJson> {
+        self.position(name).map(|i| &self.entries[i].1)
+    }
+
+    /// Sets `name` (in place if present, else last); returns the previous value.
+    fn insert(&mut self, name: String, value: ExactJson) -> Option<ExactJson> {
+        if let Some(i) = self.position(&name) {
+            return Some(std::mem::replace(&mut self.entries[i].1, value));
+        }
+        if let Some(index) = self.index.as_mut() {
+            index.insert(name.clone(), self.entries.len());
+        }
+        self.entries.push((name, value));
+        if self.index.is_none() && self.entries.len() >= Self::INDEXED_FROM {
+            self.index = Some(self.reindexed());
+        }
+        None
+    }
+
+    /// Removes `name`, keeping the others' order; returns its value.
+    fn shift_remove(&mut self, name: &str) -> Option<ExactJson> {
+        let i = self.position(name)?;
+        let (_, value) = self.entries.remove(i);
+        if self.index.is_some() {
+            self.index = (self.entries.len() >= Self::INDEXED_FROM).then(|| self.reindexed());
+        }
+        Some(value)
+    }
+
+    fn reindexed(&self) -> HashMap<String, usize> {
+        let mut index = HashMap::with_capacity(self.entries.len());
+        for (i, (k, _)) in self.entries.iter().enumerate() {
+            index.insert(k.clone(), i);
+        }
+        index
+    }
+}
+
+impl PartialEq for Members {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl fmt::Debug for Members {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
 
 /// A JSON value kept as its exact compact text (numbers keep their digits, even beyond `f64`).
 #[derive(Clone)]
@@ -488,7 +572,7 @@ pub fn serialize_object<T: Object, S: Serializer>(
         None => {
             value.encode_fields(&mut map)?;
             if let Some(inner) = extra.0.as_ref() {
-                for (k, v) in &inner.fields {
+                for (k, v) in inner.fields.iter() {
                     map.serialize_entry(k, v)?;
                 }
             }
@@ -508,7 +592,7 @@ pub fn serialize_object<T: Object, S: Serializer>(
                     }
                     Slot::Unknown(j) => {
                         let j = j as usize;
-                        if let Some((k, v)) = inner.fields.iter().nth(j) {
+                        if let Some((k, v)) = inner.fields.entries.get(j) {
                             if !done_unknown[j] {
                                 done_unknown[j] = true;
                                 map.serialize_entry(k, v)?;

@@ -140,6 +140,43 @@ fn unknown_fields_are_kept_and_reported() {
     insta::assert_debug_snapshot!(paths);
 }
 
+/// Many unknown members (past the point where their lookup is indexed): all kept in document
+/// order, each found by name, a name twice refused, and removal keeps the others' order.
+#[test]
+fn many_unknown_fields_keep_order_and_refuse_duplicates() {
+    let names: Vec<String> = (0..40).rev().map(|i| format!("X{i:02}")).collect();
+    let tail: String = names.iter().map(|n| format!(r#","{n}":"{n}""#)).collect();
+    let text = doc_with(&tx_with_tail(&tail));
+    let mut doc = round_trip(&text);
+    let tx = &mut doc.data.transaction.as_mut().unwrap()[0];
+    let kept: Vec<&str> = tx.extra.fields().map(|(k, _)| k).collect();
+    assert_eq!(kept, names.iter().map(String::as_str).collect::<Vec<_>>());
+    for n in &names {
+        assert_eq!(tx.extra.get(n), Some(format!(r#""{n}""#).as_str()));
+    }
+    assert_eq!(tx.extra.remove("X20").as_deref(), Some(r#""X20""#));
+    assert_eq!(tx.extra.get("X20"), None);
+    assert_eq!(tx.extra.get("X19"), Some(r#""X19""#));
+    assert_eq!(tx.extra.fields().count(), 39);
+    assert_eq!(tx.extra.insert("X20", serde_json::json!(1)), None);
+    assert_eq!(tx.extra.fields().last(), Some(("X20", "1")));
+
+    let twice = doc_with(&tx_with_tail(&format!(r#"{tail},"X05":"again""#)));
+    let err = decode::from_str::<OBReadTransaction6>(&twice).unwrap_err().to_string();
+    assert!(err.contains("duplicate field `X05`"), "{err}");
+}
+
+/// Unknown members compare as a map: the same members in another order are equal (their
+/// documents' orders still differ when encoded).
+#[test]
+fn unknown_fields_compare_as_a_map() {
+    let a = round_trip(&doc_with(&tx_with_tail(r#","P":1,"Q":2"#)));
+    let b = round_trip(&doc_with(&tx_with_tail(r#","Q":2,"P":1"#)));
+    let c = round_trip(&doc_with(&tx_with_tail(r#","P":1,"Q":3"#)));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
 #[test]
 fn unknown_codes_are_kept_and_reported() {
     let text = doc_with(&tx_with("").replace(r#""Status":"Booked""#, r#""Status":"Settled""#));
