@@ -15,8 +15,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use serde::de::{self, Deserialize, Deserializer, Visitor};
-use serde::ser::{Serialize, Serializer};
+use serde_core::de::{self, Deserialize, Deserializer, Visitor};
+use serde_core::ser::{Serialize, Serializer};
 
 /// A decimal amount as OBIE sends it: a JSON string such as `"150.0000"`.
 ///
@@ -248,7 +248,7 @@ impl Serialize for Amount {
         }
         // Decimal's Display keeps the scale; format into a stack buffer to avoid allocating.
         let mut buf = StackStr::<48>::new();
-        fmt::write(&mut buf, format_args!("{}", self.value)).map_err(serde::ser::Error::custom)?;
+        fmt::write(&mut buf, format_args!("{}", self.value)).map_err(serde_core::ser::Error::custom)?;
         serializer.serialize_str(buf.as_str())
     }
 }

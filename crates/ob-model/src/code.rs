@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde_core::de::{self, Deserializer, Visitor};
 
 /// Decodes a code from a JSON string with `from_code`. Used by [`crate::open_enum!`].
 pub fn deserialize_code<'de, D: Deserializer<'de>, T>(

@@ -15,8 +15,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
-use serde::de::{self, Deserialize, Deserializer, Visitor};
-use serde::ser::{Serialize, Serializer};
+use serde_core::de::{self, Deserialize, Deserializer, Visitor};
+use serde_core::ser::{Serialize, Serializer};
 
 use crate::amount::StackStr;
 
@@ -430,7 +430,7 @@ impl Serialize for DateTime {
             return serializer.serialize_str(&invalid.text);
         }
         let mut buf = StackStr::<48>::new();
-        fmt::write(&mut buf, format_args!("{self}")).map_err(serde::ser::Error::custom)?;
+        fmt::write(&mut buf, format_args!("{self}")).map_err(serde_core::ser::Error::custom)?;
         serializer.serialize_str(buf.as_str())
     }
 }

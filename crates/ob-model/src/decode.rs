@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde_core::Deserialize;
 
 /// A document that could not be decoded, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,7 +156,7 @@ pub struct Checked {
 /// Decodes `body` as `T`, re-encodes it and validates it. Used by the generated `check_json`.
 pub fn check_as<T>(body: &[u8]) -> Result<Checked, DecodeError>
 where
-    T: for<'de> Deserialize<'de> + serde::Serialize + crate::Validate,
+    T: for<'de> Deserialize<'de> + serde_core::Serialize + crate::Validate,
 {
     let value: T = from_slice(body)?;
     let encoded = serde_json::to_vec(&value).map_err(|e| DecodeError {

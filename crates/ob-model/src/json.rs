@@ -9,8 +9,8 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeOwned, Deserializer};
-use serde::{Deserialize, Serialize, Serializer};
+use serde_core::de::{self, DeserializeOwned, Deserializer};
+use serde_core::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 

@@ -51,7 +51,7 @@ pub mod __private {
     };
     #[cfg(feature = "schemars")]
     pub use schemars;
-    pub use serde;
+    pub use serde_core as serde;
     pub use serde_json;
     pub use smol_str;
 }

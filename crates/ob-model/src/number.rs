@@ -7,8 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::de::{self, Deserialize, Deserializer};
-use serde::ser::{Serialize, Serializer};
+use serde_core::de::{self, Deserialize, Deserializer};
+use serde_core::ser::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
 /// A JSON number as it was written: `1.10` stays `1.10`, `1e400` keeps its value.
@@ -166,7 +166,7 @@ impl Serialize for Number {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match RawValue::from_string(self.0.to_string()) {
             Ok(raw) => raw.serialize(serializer),
-            Err(e) => Err(serde::ser::Error::custom(e)),
+            Err(e) => Err(serde_core::ser::Error::custom(e)),
         }
     }
 }
