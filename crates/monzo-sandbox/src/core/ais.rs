@@ -48,6 +48,8 @@ pub(crate) struct Stored {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct State {
     pub(crate) consents: HashMap<String, Stored>,
+    /// Transactions already written for a page (Detail permission).
+    pub(crate) rendered: super::rendered::Rendered,
 }
 
 impl State {
@@ -757,10 +759,23 @@ impl Sandbox {
             .permissions
             .grants(&Permission::ReadTransactionsDetail);
         let total_pages = selected.len().div_ceil(PAGE_SIZE).max(1);
-        let items: Vec<PageItem<'_>> = selected
+        let start = (page - 1).saturating_mul(PAGE_SIZE).min(selected.len());
+        let rows = &selected[start..(start + PAGE_SIZE).min(selected.len())];
+        // Detail pages copy each transaction's text, written once (`rendered`).
+        let mut rendered = self.ais.rendered.lock();
+        if detail {
+            for row in rows {
+                if let Row::Account(a, t) = row {
+                    rendered.ensure(a, t, proposals, || {
+                        serde_json::value::to_raw_value(&transaction_out(a, t, proposals))
+                            .map_err(internal)
+                    })?;
+                }
+            }
+        }
+        let rendered = &*rendered;
+        let items: Vec<PageItem<'_>> = rows
             .iter()
-            .skip((page - 1).saturating_mul(PAGE_SIZE))
-            .take(PAGE_SIZE)
             .map(|row| {
                 let (a, t) = match row {
                     Row::Account(a, t) => (*a, *t),
@@ -777,13 +792,13 @@ impl Sandbox {
                 };
                 // Redaction removes nothing from a consent with the Detail permission, so
                 // those pages are written straight from the history.
-                let mut out = TransactionOut::new(a, t);
-                if !proposals {
-                    out.supplementary_data.pot_id = None;
-                }
                 if detail {
-                    Ok(PageItem::Whole(out))
+                    Ok(match rendered.get(&a.id, &t.id) {
+                        Some(json) => PageItem::Written(json),
+                        None => PageItem::Whole(transaction_out(a, t, proposals)),
+                    })
                 } else {
+                    let out = transaction_out(a, t, proposals);
                     let v = serde_json::to_value(out).map_err(internal)?;
                     Ok(PageItem::Redacted(through::<OBTransaction6>(v, |tx| {
                         access.permissions.redact_transaction(tx)
@@ -1389,12 +1404,14 @@ struct TransactionData<'a> {
     transaction: Vec<PageItem<'a>>,
 }
 
-/// A transaction as served: whole (Detail), or redacted through the typed model (Basic).
+/// A transaction as served: its text written before (Detail, [`super::rendered`]), whole
+/// (Detail, should that text be missing), or redacted through the typed model (Basic).
 // A page holds at most 100 items, built and written at once: boxing would only add allocations.
 #[allow(clippy::large_enum_variant)]
 #[derive(Serialize)]
 #[serde(untagged)]
 enum PageItem<'a> {
+    Written(&'a serde_json::value::RawValue),
     Whole(TransactionOut<'a>),
     Redacted(Value),
 }
@@ -1488,6 +1505,16 @@ struct TransactionOut<'a> {
     debtor_account: Option<Party<'a>>,
     #[serde(rename = "SupplementaryData")]
     supplementary_data: Supplementary<'a>,
+}
+
+/// Transaction `t` of account `a` as a page shows it (without `PotId` unless the proposals
+/// are on).
+fn transaction_out<'a>(a: &'a Account, t: &'a Transaction, proposals: bool) -> TransactionOut<'a> {
+    let mut out = TransactionOut::new(a, t);
+    if !proposals {
+        out.supplementary_data.pot_id = None;
+    }
+    out
 }
 
 impl<'a> TransactionOut<'a> {

@@ -38,6 +38,7 @@ mod inspect;
 mod oauth;
 mod pis;
 mod pots;
+mod rendered;
 mod schedule;
 mod vrp;
 

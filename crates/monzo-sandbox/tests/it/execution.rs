@@ -438,6 +438,43 @@ fn vrp_rejection_reason(vrp: &Value) -> Option<String> {
 
 /// Pending card payments settle two days on; a pump's pre-authorisation settles for what was
 /// drawn, and the running balances move with the difference.
+/// The newest page of the heavy account's transactions, as a TPP reads it.
+fn newest_page(tpp: &mut Tpp, token: &str) -> Vec<Value> {
+    let (status, page) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/accounts/{HEAVY_ACCOUNT}/transactions?order=desc"),
+        token,
+        None,
+    );
+    assert_eq!(status, 200, "{page}");
+    page["Data"]["Transaction"].as_array().unwrap().clone()
+}
+
+/// A page read before a settlement shows the settlement after it (the emulator keeps each
+/// transaction's written text between pages): the same page a TPP that never read before gets.
+#[test]
+fn a_page_read_before_a_settlement_shows_it_after() {
+    let shell = |page: &[Value]| -> Value {
+        page.iter()
+            .find(|t| t["SupplementaryData"]["RawTransactionDescription"] == "SHELL PAY AT PUMP")
+            .cloned()
+            .expect("the seeded pre-authorisation on the newest page")
+    };
+    let (mut reader, token) = Tpp::heavy_transactions_reader();
+    let before = newest_page(&mut reader, &token);
+    assert_eq!(shell(&before)["Status"], "Pending");
+    assert_eq!(shell(&before)["Amount"]["Amount"], "99.0000");
+    advance(&mut reader, "P1D");
+    let after = newest_page(&mut reader, &token);
+    assert_eq!(shell(&after)["Status"], "Booked");
+    assert_eq!(shell(&after)["Amount"]["Amount"], "64.3700");
+    assert_ne!(before, after);
+
+    let (mut fresh, fresh_token) = Tpp::heavy_transactions_reader();
+    advance(&mut fresh, "P1D");
+    assert_eq!(newest_page(&mut fresh, &fresh_token), after);
+}
+
 #[test]
 fn pending_card_payments_settle_for_what_was_drawn() {
     let (mut tpp, _) = Tpp::heavy_transactions_reader();
