@@ -264,11 +264,16 @@ pub fn infer(
     transfers: impl IntoIterator<Item = Transfer>,
     snapshots: impl IntoIterator<Item = PotSnapshot>,
 ) -> Inference {
-    // Each transfer is moved once, into its pot's list, allocated once at its final size: a
-    // first pass names each transfer's pot and counts them (the previous transfer's pot is
-    // tried before the index). Its `pot_id` is dropped while it is at hand (the pot names it)
-    // and given back to the few transfers returned unchecked.
-    let transfers: Vec<Transfer> = transfers.into_iter().collect();
+    // Two passes over the transfers, and each one's memory is touched once:
+    // - the first names each transfer's pot (the previous transfer's pot is tried before the
+    //   index), counts them, notes whether each pot's come in booking order, and drops the
+    //   transfer's `pot_id` while its text is at hand (the pot names it; the few transfers
+    //   returned unchecked get it back);
+    // - the second hands each transfer to its pot's ledger, which writes its line at once when
+    //   the pot's transfers are in order (the usual case: the APIs list in booking order), so
+    //   no copy of the transfers is made; a pot whose transfers are not in order keeps them, to
+    //   sort them first.
+    let mut transfers: Vec<Transfer> = transfers.into_iter().collect();
     let mut pots: Vec<PotInput> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut slot_of = |pot_id: &str, pots: &mut Vec<PotInput>, last: Option<usize>| match last {
@@ -285,23 +290,15 @@ pub fn infer(
     };
     let mut slots: Vec<u32> = Vec::with_capacity(transfers.len());
     let mut last = None;
-    for t in &transfers {
+    for t in &mut transfers {
         let i = slot_of(&t.pot_id, &mut pots, last);
         last = Some(i);
-        pots[i].count += 1;
-        slots.push(i as u32);
-    }
-    for pot in &mut pots {
-        pot.transfers.reserve_exact(pot.count);
-    }
-    for (mut t, i) in transfers.into_iter().zip(slots) {
         drop(std::mem::take(&mut t.pot_id));
-        let pot = &mut pots[i as usize];
-        pot.in_order &= pot
-            .transfers
-            .last()
-            .is_none_or(|l| l.booked_at <= t.booked_at);
-        pot.transfers.push(t);
+        let pot = &mut pots[i];
+        pot.count += 1;
+        pot.in_order &= pot.last_at.is_none_or(|l| l <= t.booked_at);
+        pot.last_at = Some(t.booked_at);
+        slots.push(i as u32);
     }
     let mut last = None;
     for mut s in snapshots {
@@ -311,19 +308,22 @@ pub fn infer(
         drop(std::mem::take(&mut s.pot_id));
         pots[i].snapshots.push(s);
     }
-    pots.sort_by(|a, b| a.pot_id.cmp(&b.pot_id));
-    Inference {
-        pots: pots.into_iter().map(infer_pot).collect(),
+    let mut ledgers: Vec<Ledger> = pots.into_iter().map(Ledger::new).collect();
+    for (t, i) in transfers.into_iter().zip(slots) {
+        ledgers[i as usize].take(t);
     }
+    let mut pots: Vec<PotInference> = ledgers.into_iter().map(Ledger::finish).collect();
+    pots.sort_by(|a, b| a.pot_id.cmp(&b.pot_id));
+    Inference { pots }
 }
 
-/// What is given for one pot: its transfers (without their `pot_id`) and snapshots.
+/// What is known of one pot after the first pass: its snapshots, and how its transfers come.
 struct PotInput {
     pot_id: String,
     count: usize,
-    transfers: Vec<Transfer>,
-    /// Whether the transfers are in booking order already (no sort needed).
+    /// Whether its transfers are in booking order (no sort needed), and the last one's time.
     in_order: bool,
+    last_at: Option<DateTime<Utc>>,
     snapshots: Vec<PotSnapshot>,
 }
 
@@ -332,118 +332,208 @@ impl PotInput {
         PotInput {
             pot_id,
             count: 0,
-            transfers: Vec::new(),
             in_order: true,
+            last_at: None,
             snapshots: Vec::new(),
         }
     }
 }
 
-fn infer_pot(input: PotInput) -> PotInference {
-    let PotInput {
-        pot_id,
-        mut transfers,
-        in_order,
-        snapshots: mut snaps,
-        ..
-    } = input;
-    if !in_order {
-        // Stable: equal times keep the order given.
-        transfers.sort_by_key(|t| t.booked_at);
-    }
-    snaps.sort_by_key(|s| s.at);
-    let snapshots = snaps.len();
-    let unchecked_of = |t: Transfer| Transfer {
-        pot_id: pot_id.clone(),
-        ..t
-    };
-    let (Some(first), Some(last)) = (snaps.first(), snaps.last()) else {
-        return PotInference {
-            unchecked: transfers.into_iter().map(unchecked_of).collect(),
+/// One pot's ledger being written, transfer by transfer in booking order.
+///
+/// Its snapshots, sorted, cut time into: up to the first snapshot (which already counts what
+/// was booked then: unchecked), the intervals between consecutive snapshots (each transfer a
+/// line; what they do not explain a line at the interval's end), and after the last snapshot
+/// (unchecked).
+struct Ledger {
+    pot_id: String,
+    snapshots: Vec<PotSnapshot>,
+    /// Transfers kept to be sorted first (a pot whose transfers are not in booking order).
+    unsorted: Option<Vec<Transfer>>,
+    /// The snapshot that closes the current interval: 0 before the first snapshot,
+    /// `snapshots.len()` after the last.
+    close: usize,
+    /// The current interval's running balance and sums.
+    running: Decimal,
+    transfers_in: Decimal,
+    transfers_out: Decimal,
+    count: usize,
+    credit_before: Option<CreditBefore>,
+    lines: Vec<InferredLine>,
+    intervals: Vec<Interval>,
+    unchecked: Vec<Transfer>,
+}
+
+impl Ledger {
+    fn new(input: PotInput) -> Self {
+        let PotInput {
             pot_id,
-            lines: Vec::new(),
-            intervals: Vec::new(),
-            unattributed: Decimal::ZERO,
-            snapshots,
+            count,
+            in_order,
+            mut snapshots,
+            ..
+        } = input;
+        snapshots.sort_by_key(|s| s.at);
+        let (lines, intervals) = if snapshots.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            // Every transfer a line at most, and one line of unattributed activity per
+            // interval: allocated once, at its final size or a little more.
+            (
+                Vec::with_capacity(count + snapshots.len() - 1),
+                Vec::with_capacity(snapshots.len() - 1),
+            )
         };
-    };
-    let (first_at, last_at) = (first.at, last.at);
-    // In booking order: transfers at or before the first snapshot, those each interval
-    // explains, and those after the last snapshot.
-    let mut unchecked = Vec::new();
-    let mut next = transfers.into_iter().peekable();
-    while let Some(t) = next.next_if(|t| t.booked_at <= first_at) {
-        unchecked.push(unchecked_of(t));
+        Ledger {
+            pot_id,
+            snapshots,
+            unsorted: (!in_order).then(|| Vec::with_capacity(count)),
+            close: 0,
+            running: Decimal::ZERO,
+            transfers_in: Decimal::ZERO,
+            transfers_out: Decimal::ZERO,
+            count: 0,
+            credit_before: None,
+            lines,
+            intervals,
+            unchecked: Vec::new(),
+        }
     }
-    let mut lines = Vec::with_capacity(next.len() + snaps.len());
-    let mut intervals = Vec::with_capacity(snaps.len().saturating_sub(1));
-    for pair in snaps.windows(2) {
-        let (open, close) = (&pair[0], &pair[1]);
-        let mut running = open.balance;
-        let (mut t_in, mut t_out, mut count) = (Decimal::ZERO, Decimal::ZERO, 0);
-        let mut credit_before: Option<CreditBefore> = None;
-        while let Some(t) = next.next_if(|t| t.booked_at <= close.at) {
-            running += t.amount;
-            if t.amount > Decimal::ZERO {
-                t_in += t.amount;
-            } else {
-                t_out += t.amount;
+
+    /// Takes the pot's next transfer (in the order given).
+    fn take(&mut self, t: Transfer) {
+        match self.unsorted.as_mut() {
+            Some(kept) => kept.push(t),
+            None => self.write(t),
+        }
+    }
+
+    /// Writes a transfer, in booking order.
+    fn write(&mut self, t: Transfer) {
+        let Some(first) = self.snapshots.first() else {
+            return self.unchecked(t);
+        };
+        if self.close == 0 {
+            if t.booked_at <= first.at {
+                return self.unchecked(t);
             }
-            count += 1;
-            // A pot never goes below zero: money came in unseen before this transfer.
-            if running < Decimal::ZERO
-                && credit_before.as_ref().is_none_or(|c| -running > c.at_least)
-            {
-                credit_before = Some(CreditBefore {
-                    transfer_id: t.id.clone(),
-                    at: t.booked_at,
-                    at_least: -running,
-                });
-            }
-            lines.push(InferredLine {
+            self.open(1);
+        }
+        while self.close < self.snapshots.len() && t.booked_at > self.snapshots[self.close].at {
+            self.close_interval();
+        }
+        if self.close == self.snapshots.len() {
+            return self.unchecked(t);
+        }
+        self.running += t.amount;
+        if t.amount > Decimal::ZERO {
+            self.transfers_in += t.amount;
+        } else {
+            self.transfers_out += t.amount;
+        }
+        self.count += 1;
+        // A pot never goes below zero: money came in unseen before this transfer.
+        if self.running < Decimal::ZERO
+            && self
+                .credit_before
+                .as_ref()
+                .is_none_or(|c| -self.running > c.at_least)
+        {
+            self.credit_before = Some(CreditBefore {
+                transfer_id: t.id.clone(),
                 at: t.booked_at,
-                amount: t.amount,
-                running_balance: running,
-                kind: LineKind::Transfer {
-                    id: t.id,
-                    description: t.description,
-                },
+                at_least: -self.running,
             });
         }
-        let unattributed = close.balance - running;
+        self.lines.push(InferredLine {
+            at: t.booked_at,
+            amount: t.amount,
+            running_balance: self.running,
+            kind: LineKind::Transfer {
+                id: t.id,
+                description: t.description,
+            },
+        });
+    }
+
+    /// A transfer nothing checks, given its `pot_id` back.
+    fn unchecked(&mut self, t: Transfer) {
+        self.unchecked.push(Transfer {
+            pot_id: self.pot_id.clone(),
+            ..t
+        });
+    }
+
+    /// Starts the interval that snapshot `close` closes.
+    fn open(&mut self, close: usize) {
+        self.close = close;
+        self.running = self.snapshots[close - 1].balance;
+        self.transfers_in = Decimal::ZERO;
+        self.transfers_out = Decimal::ZERO;
+        self.count = 0;
+        self.credit_before = None;
+    }
+
+    /// Ends the current interval, with a line for what its transfers do not explain, and
+    /// starts the next.
+    fn close_interval(&mut self) {
+        let (open, close) = (&self.snapshots[self.close - 1], &self.snapshots[self.close]);
+        let unattributed = close.balance - self.running;
         if !unattributed.is_zero() {
-            lines.push(InferredLine {
+            self.lines.push(InferredLine {
                 at: close.at,
                 amount: unattributed,
                 running_balance: close.balance,
                 kind: LineKind::Unattributed { from: open.at },
             });
         }
-        intervals.push(Interval {
+        self.intervals.push(Interval {
             from: open.at,
             to: close.at,
             opening: open.balance,
             closing: close.balance,
-            transfers_in: t_in,
-            transfers_out: t_out,
-            transfers: count,
+            transfers_in: self.transfers_in,
+            transfers_out: self.transfers_out,
+            transfers: self.count,
             unattributed,
             bounds: Bounds {
                 activity_at_least: unattributed.abs(),
-                credit_before,
+                credit_before: self.credit_before.take(),
             },
         });
+        if self.close + 1 < self.snapshots.len() {
+            self.open(self.close + 1);
+        } else {
+            self.close += 1;
+        }
     }
-    debug_assert!(next.peek().is_none_or(|t| t.booked_at > last_at));
-    unchecked.extend(next.map(unchecked_of));
-    let unattributed = intervals.iter().map(|i| i.unattributed).sum();
-    PotInference {
-        pot_id,
-        lines,
-        intervals,
-        unattributed,
-        unchecked,
-        snapshots,
+
+    /// The pot's inference, once every transfer is taken.
+    fn finish(mut self) -> PotInference {
+        if let Some(mut kept) = self.unsorted.take() {
+            // Stable: equal times keep the order given.
+            kept.sort_by_key(|t| t.booked_at);
+            for t in kept {
+                self.write(t);
+            }
+        }
+        if !self.snapshots.is_empty() {
+            if self.close == 0 {
+                self.open(1);
+            }
+            while self.close < self.snapshots.len() {
+                self.close_interval();
+            }
+        }
+        let unattributed = self.intervals.iter().map(|i| i.unattributed).sum();
+        PotInference {
+            snapshots: self.snapshots.len(),
+            pot_id: self.pot_id,
+            lines: self.lines,
+            intervals: self.intervals,
+            unattributed,
+            unchecked: self.unchecked,
+        }
     }
 }
 
