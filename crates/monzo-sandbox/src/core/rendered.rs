@@ -80,8 +80,7 @@ impl Table {
         write: impl FnOnce() -> Result<Box<RawValue>, E>,
     ) -> Result<(), E> {
         if let Some(entry) = self.accounts.get(&a.id).and_then(|txs| txs.get(&t.id)) {
-            if entry.currency == a.currency && entry.proposals == proposals && entry.source == *t
-            {
+            if entry.currency == a.currency && entry.proposals == proposals && entry.source == *t {
                 return Ok(());
             }
         }

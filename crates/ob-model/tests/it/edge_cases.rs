@@ -162,7 +162,9 @@ fn many_unknown_fields_keep_order_and_refuse_duplicates() {
     assert_eq!(tx.extra.fields().last(), Some(("X20", "1")));
 
     let twice = doc_with(&tx_with_tail(&format!(r#"{tail},"X05":"again""#)));
-    let err = decode::from_str::<OBReadTransaction6>(&twice).unwrap_err().to_string();
+    let err = decode::from_str::<OBReadTransaction6>(&twice)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("duplicate field `X05`"), "{err}");
 }
 
