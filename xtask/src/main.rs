@@ -11,7 +11,7 @@ mod lock;
 mod narrow;
 mod overlay;
 // The model's own pattern engine, compiled in here to refuse what it cannot parse.
-#[path = "../../crates/ob-model/src/pattern.rs"]
+#[path = "../../crates/ob-model-runtime/src/pattern.rs"]
 #[allow(dead_code)]
 mod pattern;
 mod plan;

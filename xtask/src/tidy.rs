@@ -15,6 +15,7 @@ use crate::workspace_root;
 
 /// The crates ARCHITECTURE.md calls sans-IO (or pure): no clock, socket, file system or runtime.
 const SANS_IO: &[&str] = &[
+    "ob-model-runtime",
     "ob-model",
     "monzo-model",
     "ob-errors",

@@ -24,7 +24,7 @@ use serde_core::ser::{Serialize, Serializer};
 /// scale of the text it came from, so encoding gives back the same text.
 ///
 /// ```
-/// use ob_model::Amount;
+/// use ob_model_runtime::Amount;
 /// let a: Amount = "150.0000".parse().unwrap();
 /// assert_eq!(a.to_string(), "150.0000");
 /// assert_eq!(a.value(), rust_decimal::Decimal::new(150, 0));
@@ -248,7 +248,8 @@ impl Serialize for Amount {
         }
         // Decimal's Display keeps the scale; format into a stack buffer to avoid allocating.
         let mut buf = StackStr::<48>::new();
-        fmt::write(&mut buf, format_args!("{}", self.value)).map_err(serde_core::ser::Error::custom)?;
+        fmt::write(&mut buf, format_args!("{}", self.value))
+            .map_err(serde_core::ser::Error::custom)?;
         serializer.serialize_str(buf.as_str())
     }
 }

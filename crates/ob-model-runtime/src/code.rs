@@ -40,7 +40,7 @@ pub fn deserialize_code<'de, D: Deserializer<'de>, T>(
 /// Declares an open code list: a variant per listed code plus `Unknown(String)`.
 ///
 /// ```
-/// ob_model::open_enum! {
+/// ob_model_runtime::open_enum! {
 ///     /// Whether money came in or went out.
 ///     Direction {
 ///         /// Money in.

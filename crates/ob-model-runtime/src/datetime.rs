@@ -69,7 +69,7 @@ impl Form {
 /// write the value back in the form it was parsed from.
 ///
 /// ```
-/// use ob_model::DateTime;
+/// use ob_model_runtime::DateTime;
 /// let t: DateTime = "2022-02-25T10:35:39.636Z".parse().unwrap();
 /// assert_eq!(t.to_string(), "2022-02-25T10:35:39.636Z");
 /// assert_eq!(t.utc().timestamp_millis(), 1645785339636);

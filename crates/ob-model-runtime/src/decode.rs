@@ -35,7 +35,7 @@ impl std::error::Error for DecodeError {}
 /// error names where it went wrong.
 ///
 /// ```
-/// use ob_model::{decode, Amount};
+/// use ob_model_runtime::{decode, Amount};
 /// let err = decode::from_slice::<Vec<Amount>>(br#"["1.00", 2]"#).unwrap_err();
 /// assert_eq!(err.path, "$[1]");
 /// assert!(err.message.contains("expected an amount as a JSON string"));

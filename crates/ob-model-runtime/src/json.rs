@@ -19,7 +19,7 @@ const MAX_DEPTH: usize = JsonObject::MAX_DEPTH;
 /// A free-form JSON object, kept as compact JSON text.
 ///
 /// ```
-/// use ob_model::JsonObject;
+/// use ob_model_runtime::JsonObject;
 /// let o: JsonObject = serde_json::from_str(r#"{ "Declined": false, "Rate": 1.10 }"#).unwrap();
 /// assert_eq!(o.as_json(), r#"{"Declined":false,"Rate":1.10}"#);
 /// assert_eq!(o.get("Declined").unwrap(), Some(serde_json::Value::Bool(false)));
@@ -55,7 +55,7 @@ impl JsonObject {
     ///
     /// The members are in document order when serde_json's `preserve_order` feature is on in
     /// the build (turn it on in your own `serde_json` dependency); without it a `Map` sorts its
-    /// keys. ob-model does not turn it on, so that it builds without `indexmap`. The object
+    /// keys. The model crates do not turn it on, so that it builds without `indexmap`. The object
     /// itself ([`as_json`](Self::as_json), encoding) keeps document order either way.
     pub fn to_map(&self) -> Result<Map<String, Value>, serde_json::Error> {
         serde_json::from_str(self.as_json())
@@ -381,7 +381,7 @@ mod tests {
                 .unwrap();
         assert_eq!(o.as_json(), r#"{"b":[1,2.50,"x y"],"a":{"c":null}}"#);
         // A `Map` keeps insertion order only with serde_json's `preserve_order` (on when the
-        // whole workspace is built, off for ob-model alone): expect what this build's `Map` does.
+        // whole workspace is built, off for the model alone): expect what this build's `Map` does.
         let mut probe = Map::new();
         probe.insert("b".into(), Value::Null);
         probe.insert("a".into(), Value::Null);

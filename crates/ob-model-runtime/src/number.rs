@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 /// serde_json (the format of every model here); another serde format cannot carry it.
 ///
 /// ```
-/// use ob_model::Number;
+/// use ob_model_runtime::Number;
 /// let n: Number = serde_json::from_str("1.10").unwrap();
 /// assert_eq!(n.as_str(), "1.10");
 /// assert_eq!(serde_json::to_string(&n).unwrap(), "1.10");
