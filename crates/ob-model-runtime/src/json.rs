@@ -73,7 +73,8 @@ impl JsonObject {
         serde_json::from_str(self.as_json())
     }
 
-    /// An object from a map.
+    /// An object from a map, its members in the map's order (the order they were inserted in
+    /// when serde_json's `preserve_order` feature is on in the build, else sorted by key).
     pub fn from_map(map: &Map<String, Value>) -> Self {
         let text = serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned());
         Self::from_compact(text)

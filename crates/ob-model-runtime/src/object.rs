@@ -193,12 +193,16 @@ impl Extra {
 
     /// The value of a field the spec does not name, as a [`Value`]: an error, never a wrong
     /// value, for what a `Value` cannot hold (a number beyond `f64`; [`get`](Self::get) has
-    /// its exact text).
+    /// its exact text). Its objects' members are in document order when serde_json's
+    /// `preserve_order` feature is on in the build, else sorted by key.
     pub fn get_value(&self, name: &str) -> Option<Result<Value, serde_json::Error>> {
         self.get(name).map(serde_json::from_str)
     }
 
     /// Adds a field the spec does not name; returns the previous value's JSON text.
+    ///
+    /// An object in `value` is written in its `Map`'s order: the order it was built in when
+    /// serde_json's `preserve_order` feature is on in the build, else sorted by key.
     pub fn insert(&mut self, name: impl Into<String>, value: Value) -> Option<String> {
         let text = serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned());
         let raw = RawValue::from_string(text).ok()?;

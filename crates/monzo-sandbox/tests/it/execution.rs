@@ -436,8 +436,6 @@ fn vrp_rejection_reason(vrp: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Pending card payments settle two days on; a pump's pre-authorisation settles for what was
-/// drawn, and the running balances move with the difference.
 /// The newest page of the heavy account's transactions, as a TPP reads it.
 fn newest_page(tpp: &mut Tpp, token: &str) -> Vec<Value> {
     let (status, page) = tpp.json(
@@ -469,12 +467,18 @@ fn a_page_read_before_a_settlement_shows_it_after() {
     assert_eq!(shell(&after)["Status"], "Booked");
     assert_eq!(shell(&after)["Amount"]["Amount"], "64.3700");
     assert_ne!(before, after);
+    // Keeping the texts is no state: a read leaves the state's digest as it was.
+    let digest = reader.sandbox().state_digest();
+    assert_eq!(newest_page(&mut reader, &token), after);
+    assert_eq!(reader.sandbox().state_digest(), digest);
 
     let (mut fresh, fresh_token) = Tpp::heavy_transactions_reader();
     advance(&mut fresh, "P1D");
     assert_eq!(newest_page(&mut fresh, &fresh_token), after);
 }
 
+/// Pending card payments settle two days on; a pump's pre-authorisation settles for what was
+/// drawn, and the running balances move with the difference.
 #[test]
 fn pending_card_payments_settle_for_what_was_drawn() {
     let (mut tpp, _) = Tpp::heavy_transactions_reader();

@@ -160,6 +160,32 @@ fn many_unknown_fields_keep_order_and_refuse_duplicates() {
     assert_eq!(tx.extra.fields().count(), 39);
     assert_eq!(tx.extra.insert("X20", serde_json::json!(1)), None);
     assert_eq!(tx.extra.fields().last(), Some(("X20", "1")));
+    // Below the indexed size and past it again: every member still found where it is.
+    let kept: Vec<String> = tx.extra.fields().map(|(k, _)| k.to_owned()).collect();
+    for name in &kept[..30] {
+        assert!(tx.extra.remove(name).is_some(), "{name}");
+    }
+    assert_eq!(tx.extra.fields().count(), 10);
+    for i in 0..10 {
+        assert_eq!(tx.extra.insert(format!("Y{i}"), serde_json::json!(i)), None);
+    }
+    let names: Vec<String> = kept[30..]
+        .iter()
+        .cloned()
+        .chain((0..10).map(|i| format!("Y{i}")))
+        .collect();
+    assert_eq!(
+        tx.extra.fields().map(|(k, _)| k).collect::<Vec<_>>(),
+        names.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    for (i, name) in names.iter().enumerate() {
+        assert!(tx.extra.get(name).is_some(), "{i} {name}");
+    }
+    assert_eq!(
+        tx.extra.insert("Y3", serde_json::json!("again")),
+        Some("3".to_owned())
+    );
+    assert_eq!(tx.extra.fields().count(), 20);
 
     let twice = doc_with(&tx_with_tail(&format!(r#"{tail},"X05":"again""#)));
     let err = decode::from_str::<OBReadTransaction6>(&twice)
