@@ -1635,7 +1635,7 @@ pub fn world() -> World {
                     Persona::Heavy,
                     "acc_0000A4C4ZSskDOixqNPfpR",
                     Some("04000412345678"),
-                    "GB29MONZ04000412345678",
+                    "GB62MONZ04000412345678",
                 ),
             ),
             user(
@@ -1647,7 +1647,7 @@ pub fn world() -> World {
                     Persona::Medium,
                     "acc_0000A4C4o66FCYJoERQhHN",
                     Some("04000423456789"),
-                    "GB05MONZ04000423456789",
+                    "GB16MONZ04000423456789",
                 ),
             ),
             user(
@@ -1659,7 +1659,7 @@ pub fn world() -> World {
                     Persona::Light,
                     "acc_0000A4C4wz4Ail0f3sONTV",
                     Some("04000434567890"),
-                    "GB60MONZ04000434567890",
+                    "GB46MONZ04000434567890",
                 ),
             ),
             user(
@@ -1671,7 +1671,7 @@ pub fn world() -> World {
                     Persona::Eu,
                     "acc_0000Av3bry7sn2XsI3eZ3C",
                     None,
-                    "IE12MONZ99030112345678",
+                    "IE89MONZ99030112345678",
                 ),
             ),
         ],

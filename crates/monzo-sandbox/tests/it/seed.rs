@@ -44,6 +44,55 @@ fn the_documented_users_and_accounts() {
     assert!(eu.iban.as_deref().is_some_and(|i| i.starts_with("IE")));
 }
 
+/// Whether an IBAN's check digits are right (ISO 13616: the country and check digits moved to
+/// the end, letters as 10 to 35, the number modulo 97 is 1).
+fn iban_checks(iban: &str) -> bool {
+    if iban.len() < 5 || !iban.is_ascii() {
+        return false;
+    }
+    let (head, tail) = iban.split_at(4);
+    let mut rest = 0u32;
+    for c in tail.chars().chain(head.chars()) {
+        let Some(v) = c.to_digit(36) else {
+            return false;
+        };
+        for d in if v >= 10 {
+            vec![v / 10, v % 10]
+        } else {
+            vec![v]
+        } {
+            rest = (rest * 10 + d) % 97;
+        }
+    }
+    rest == 1
+}
+
+/// Every IBAN the seeded world shows (accounts' and counterparties') passes its check digits,
+/// as a TPP that validates them expects.
+#[test]
+fn every_seeded_iban_has_right_check_digits() {
+    assert!(
+        iban_checks("GB82WEST12345698765432"),
+        "the ISO 13616 example"
+    );
+    assert!(!iban_checks("GB29MONZ04000412345678"));
+    let w = seed::world();
+    let mut seen = 0;
+    for a in w.users.iter().flat_map(|u| &u.accounts) {
+        let counterparties = a
+            .transactions
+            .iter()
+            .filter_map(|t| t.counterparty.as_ref())
+            .filter(|c| c.scheme == "UK.OBIE.IBAN")
+            .map(|c| c.identification.as_str());
+        for iban in a.iban.as_deref().into_iter().chain(counterparties) {
+            assert!(iban_checks(iban), "{}: {iban}", a.id);
+            seen += 1;
+        }
+    }
+    assert!(seen > 8, "{seen} IBANs");
+}
+
 #[test]
 fn the_world_is_the_same_every_time() {
     assert_eq!(seed::world(), seed::world());
