@@ -4,8 +4,8 @@
 
 use http::Request;
 use ob_dcr::client::{
-    parse_delete_response, parse_register_response, parse_registration_response, prepare_delete,
-    prepare_read, prepare_register, prepare_update,
+    parse_delete_response, parse_register_response, parse_registration_response, prepare_register,
+    RegisteredClient,
 };
 use ob_jose::{Jwks, Signer, SigningKey};
 use ob_model::registration::OBClientRegistration1;
@@ -132,9 +132,12 @@ impl Client {
         access_token: &AccessToken,
     ) -> Result<OBClientRegistration1, ClientError> {
         let endpoint = self.registration_endpoint().await?;
-        let resp = self
-            .send(prepare_read(&endpoint, client_id, access_token.expose())?)
-            .await?;
+        let client = RegisteredClient {
+            register_endpoint: &endpoint,
+            client_id,
+            access_token: access_token.expose(),
+        };
+        let resp = self.send(client.prepare_read()?).await?;
         Ok(parse_registration_response(&resp)?)
     }
 
@@ -146,14 +149,12 @@ impl Client {
         request_jwt: &str,
     ) -> Result<OBClientRegistration1, ClientError> {
         let endpoint = self.registration_endpoint().await?;
-        let resp = self
-            .send(prepare_update(
-                &endpoint,
-                client_id,
-                access_token.expose(),
-                request_jwt,
-            )?)
-            .await?;
+        let client = RegisteredClient {
+            register_endpoint: &endpoint,
+            client_id,
+            access_token: access_token.expose(),
+        };
+        let resp = self.send(client.prepare_update(request_jwt)?).await?;
         Ok(parse_registration_response(&resp)?)
     }
 
@@ -164,9 +165,12 @@ impl Client {
         access_token: &AccessToken,
     ) -> Result<(), ClientError> {
         let endpoint = self.registration_endpoint().await?;
-        let resp = self
-            .send(prepare_delete(&endpoint, client_id, access_token.expose())?)
-            .await?;
+        let client = RegisteredClient {
+            register_endpoint: &endpoint,
+            client_id,
+            access_token: access_token.expose(),
+        };
+        let resp = self.send(client.prepare_delete()?).await?;
         Ok(parse_delete_response(&resp)?)
     }
 

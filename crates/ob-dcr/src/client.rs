@@ -1,6 +1,8 @@
 //! The TPP's side of registration, sans-IO: each call is a `prepare_*` that builds the
 //! `http::Request` and a `parse_*` that reads the `http::Response`. Sending them (over mTLS)
-//! is the caller's job.
+//! is the caller's job. Registering is [`prepare_register`]; reading, updating and deleting a
+//! registration are methods of [`RegisteredClient`], which names the endpoint, the client and
+//! its token.
 //!
 //! | call | request | success |
 //! |---|---|---|
@@ -97,47 +99,59 @@ pub fn prepare_register(
     )
 }
 
-/// `GET {register_endpoint}/{client_id}` with a client-credentials access token.
-pub fn prepare_read(
-    register_endpoint: &str,
-    client_id: &str,
-    access_token: &str,
-) -> Result<Request<Vec<u8>>, DcrError> {
-    build(
-        Method::GET,
-        client_url(register_endpoint, client_id)?,
-        Some(access_token),
-        None,
-    )
+/// A registered client as its management calls name it: the registration endpoint, its
+/// `client_id` (the path segment after it), and a client-credentials access token of that
+/// client. Each field says what it is, so that the three strings cannot be passed in the wrong
+/// order.
+///
+/// ```
+/// use ob_dcr::client::RegisteredClient;
+///
+/// let client = RegisteredClient {
+///     register_endpoint: "https://aspsp.example/register",
+///     client_id: "client-1",
+///     access_token: "tok",
+/// };
+/// let request = client.prepare_update("eyJ...signed-request")?;
+/// assert_eq!(request.uri(), "https://aspsp.example/register/client-1");
+/// assert_eq!(request.headers()["authorization"], "Bearer tok");
+/// # Ok::<(), ob_dcr::DcrError>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct RegisteredClient<'a> {
+    /// The ASPSP's registration endpoint (`registration_endpoint` of its discovery document).
+    pub register_endpoint: &'a str,
+    /// The client's id, as registration gave it.
+    pub client_id: &'a str,
+    /// A client-credentials access token of that client.
+    pub access_token: &'a str,
 }
 
-/// `PUT {register_endpoint}/{client_id}` with a new signed request JWT.
-pub fn prepare_update(
-    register_endpoint: &str,
-    client_id: &str,
-    access_token: &str,
-    request_jwt: &str,
-) -> Result<Request<Vec<u8>>, DcrError> {
-    build(
-        Method::PUT,
-        client_url(register_endpoint, client_id)?,
-        Some(access_token),
-        Some(request_jwt),
-    )
-}
+impl RegisteredClient<'_> {
+    /// `GET {register_endpoint}/{client_id}` with the access token.
+    pub fn prepare_read(&self) -> Result<Request<Vec<u8>>, DcrError> {
+        self.request(Method::GET, None)
+    }
 
-/// `DELETE {register_endpoint}/{client_id}`.
-pub fn prepare_delete(
-    register_endpoint: &str,
-    client_id: &str,
-    access_token: &str,
-) -> Result<Request<Vec<u8>>, DcrError> {
-    build(
-        Method::DELETE,
-        client_url(register_endpoint, client_id)?,
-        Some(access_token),
-        None,
-    )
+    /// `PUT {register_endpoint}/{client_id}` with the access token and a new signed request
+    /// JWT.
+    pub fn prepare_update(&self, request_jwt: &str) -> Result<Request<Vec<u8>>, DcrError> {
+        self.request(Method::PUT, Some(request_jwt))
+    }
+
+    /// `DELETE {register_endpoint}/{client_id}` with the access token.
+    pub fn prepare_delete(&self) -> Result<Request<Vec<u8>>, DcrError> {
+        self.request(Method::DELETE, None)
+    }
+
+    fn request(&self, method: Method, jwt: Option<&str>) -> Result<Request<Vec<u8>>, DcrError> {
+        build(
+            method,
+            client_url(self.register_endpoint, self.client_id)?,
+            Some(self.access_token),
+            jwt,
+        )
+    }
 }
 
 fn refusal(response: &Response<Vec<u8>>) -> DcrError {

@@ -11,27 +11,58 @@ fn requests() {
     assert_eq!(r.headers()["content-type"], "application/jose");
     assert_eq!(r.headers()["accept"], "application/json");
     assert_eq!(r.body(), b"a.b.c");
-    let r = prepare_read("https://aspsp.example/register/", "client-1", "tok").unwrap();
+    let client = |register_endpoint, client_id| RegisteredClient {
+        register_endpoint,
+        client_id,
+        access_token: "tok",
+    };
+    let r = client("https://aspsp.example/register/", "client-1")
+        .prepare_read()
+        .unwrap();
     assert_eq!(
         (r.method().as_str(), r.uri().to_string().as_str()),
         ("GET", "https://aspsp.example/register/client-1")
     );
     assert_eq!(r.headers()["authorization"], "Bearer tok");
     assert!(r.body().is_empty());
-    let r = prepare_update("https://aspsp.example/register", "client-1", "tok", "a.b.c").unwrap();
-    assert_eq!(r.method(), "PUT");
+    let r = client("https://aspsp.example/register", "client-1")
+        .prepare_update("a.b.c")
+        .unwrap();
+    assert_eq!(
+        (r.method().as_str(), r.uri().to_string().as_str()),
+        ("PUT", "https://aspsp.example/register/client-1")
+    );
+    assert_eq!(r.headers()["authorization"], "Bearer tok");
+    assert_eq!(r.headers()["content-type"], "application/jose");
     assert_eq!(r.body(), b"a.b.c");
-    let r = prepare_delete("https://aspsp.example/register", "client-1", "tok").unwrap();
-    assert_eq!(r.method(), "DELETE");
+    let r = client("https://aspsp.example/register", "client-1")
+        .prepare_delete()
+        .unwrap();
+    assert_eq!(
+        (r.method().as_str(), r.uri().to_string().as_str()),
+        ("DELETE", "https://aspsp.example/register/client-1")
+    );
+    assert_eq!(r.headers()["authorization"], "Bearer tok");
     // Bad inputs are refused, not sent.
     assert!(matches!(
         prepare_register("http://aspsp.example/register", "x"),
         Err(DcrError::Misuse { .. })
     ));
-    assert!(matches!(
-        prepare_read("https://aspsp.example/register", "../admin", "t"),
-        Err(DcrError::Misuse { .. })
-    ));
+    for bad in ["../admin", "", "a/b", "a?b", "a b"] {
+        let c = client("https://aspsp.example/register", bad);
+        assert!(
+            matches!(c.prepare_read(), Err(DcrError::Misuse { .. })),
+            "{bad:?}"
+        );
+        assert!(
+            matches!(c.prepare_update("a.b.c"), Err(DcrError::Misuse { .. })),
+            "{bad:?}"
+        );
+        assert!(
+            matches!(c.prepare_delete(), Err(DcrError::Misuse { .. })),
+            "{bad:?}"
+        );
+    }
     assert!(matches!(
         prepare_register("not a url", "x"),
         Err(DcrError::Misuse { .. })
