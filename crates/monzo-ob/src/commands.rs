@@ -330,37 +330,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             ..
         } => reconcile_pots(&dir, json, csv).await,
         Command::Pay(a) => pay(&dir, a).await,
-        Command::Token {
-            payments: false,
-            accounts_app: false,
-            funds: false,
-        } => {
-            let (_, _, token) = accounts_session(&dir).await?;
-            println!("{}", token.expose());
-            Ok(())
-        }
-        Command::Token {
-            payments,
-            accounts_app,
-            funds,
-        } => {
-            let profile = dir.profile()?;
-            let client = dir.client(&profile)?;
-            let (id, scope) = if payments {
-                (profile.payments_client, "payments")
-            } else if funds {
-                (profile.funds_client, "fundsconfirmations")
-            } else {
-                debug_assert!(accounts_app);
-                (profile.accounts_client, "accounts")
-            };
-            let id = id.with_context(|| {
-                format!("no client registered for {scope}: run `monzo-ob register`")
-            })?;
-            let t = client.client_credentials(&id, scope).await?;
-            println!("{}", t.access_token.expose());
-            Ok(())
-        }
+        Command::Token(args) => match args.app_client() {
+            None => {
+                let (_, _, token) = accounts_session(&dir).await?;
+                println!("{}", token.expose());
+                Ok(())
+            }
+            Some(app) => {
+                let profile = dir.profile()?;
+                let client = dir.client(&profile)?;
+                let scope = app.scope();
+                let id = app.client_id(&profile).with_context(|| {
+                    format!("no client registered for {scope}: run `monzo-ob register`")
+                })?;
+                let t = client.client_credentials(id, scope).await?;
+                println!("{}", t.access_token.expose());
+                Ok(())
+            }
+        },
     }
 }
 
@@ -1391,10 +1378,96 @@ async fn pay(dir: &Dir, a: PayArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `token`'s choice: the account-information access token (no flag), or a client-credentials
+/// token of one registered client (at most one flag).
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct TokenArgs {
+    /// A client-credentials token of the payments client (scope `payments`).
+    #[arg(long)]
+    payments: bool,
+    /// A client-credentials token of the accounts client (scope `accounts`).
+    #[arg(long)]
+    accounts_app: bool,
+    /// A client-credentials token of the confirmation-of-funds client (scope
+    /// `fundsconfirmations`).
+    #[arg(long)]
+    funds: bool,
+}
+
+impl TokenArgs {
+    /// The registered client whose client-credentials token is asked for, if one is.
+    fn app_client(&self) -> Option<AppClient> {
+        match (self.payments, self.accounts_app, self.funds) {
+            (true, _, _) => Some(AppClient::Payments),
+            (_, true, _) => Some(AppClient::Accounts),
+            (_, _, true) => Some(AppClient::Funds),
+            (false, false, false) => None,
+        }
+    }
+}
+
+/// One of the clients `register` registers, by the API it is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AppClient {
+    Accounts,
+    Payments,
+    Funds,
+}
+
+impl AppClient {
+    /// The scope of its client-credentials tokens.
+    fn scope(self) -> &'static str {
+        match self {
+            AppClient::Accounts => "accounts",
+            AppClient::Payments => "payments",
+            AppClient::Funds => "fundsconfirmations",
+        }
+    }
+
+    /// Its client id in the profile, once registered.
+    fn client_id(self, profile: &Profile) -> Option<&str> {
+        match self {
+            AppClient::Accounts => profile.accounts_client.as_deref(),
+            AppClient::Payments => profile.payments_client.as_deref(),
+            AppClient::Funds => profile.funds_client.as_deref(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{clock_duration, gbp_amount, sandbox_user, time_arg};
+    use super::{clock_duration, gbp_amount, sandbox_user, time_arg, AppClient};
     use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn token_takes_at_most_one_client() {
+        let app = |args: &[&str]| match crate::Cli::try_parse_from(args).map(|c| c.command) {
+            Ok(crate::Command::Token(t)) => Ok(t.app_client()),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.kind()),
+        };
+        assert_eq!(app(&["monzo-ob", "token"]), Ok(None));
+        assert_eq!(
+            app(&["monzo-ob", "token", "--payments"]),
+            Ok(Some(AppClient::Payments))
+        );
+        assert_eq!(
+            app(&["monzo-ob", "token", "--accounts-app"]),
+            Ok(Some(AppClient::Accounts))
+        );
+        assert_eq!(
+            app(&["monzo-ob", "token", "--funds"]),
+            Ok(Some(AppClient::Funds))
+        );
+        for two in [["--payments", "--funds"], ["--accounts-app", "--payments"]] {
+            assert_eq!(
+                app(&["monzo-ob", "token", two[0], two[1]]),
+                Err(clap::error::ErrorKind::ArgumentConflict)
+            );
+        }
+        assert_eq!(AppClient::Funds.scope(), "fundsconfirmations");
+    }
 
     #[test]
     fn the_command_line_is_consistent() {

@@ -88,18 +88,7 @@ pub enum Command {
     Pay(commands::PayArgs),
     /// Prints the current account-information access token (refreshing it if it expired), or
     /// a new client-credentials token of one of the registered clients.
-    Token {
-        /// A client-credentials token of the payments client (scope `payments`).
-        #[arg(long, conflicts_with_all = ["accounts_app", "funds"])]
-        payments: bool,
-        /// A client-credentials token of the accounts client (scope `accounts`).
-        #[arg(long, conflicts_with = "funds")]
-        accounts_app: bool,
-        /// A client-credentials token of the confirmation-of-funds client (scope
-        /// `fundsconfirmations`).
-        #[arg(long)]
-        funds: bool,
-    },
+    Token(commands::TokenArgs),
 }
 
 /// What `pots` can do besides listing.
