@@ -40,7 +40,8 @@ use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use ob_jose::Instant;
 use serde_json::{json, Value};
 
-use crate::core::{fingerprint, Sandbox};
+use crate::core::http::param;
+use crate::core::{fingerprint, hex, Sandbox};
 pub use chart::balance_chart;
 use journal::{Journal, Notifications};
 
@@ -461,20 +462,9 @@ fn outcome_text<B: AsRef<[u8]>>(resp: &Response<B>) -> String {
 /// A decoded form: its fields in order.
 type Form = Vec<(String, String)>;
 
-fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 /// Compares two texts in constant time.
 fn same(a: &str, b: &str) -> bool {
     aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A 303 to `location`.

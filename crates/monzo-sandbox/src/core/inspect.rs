@@ -639,4 +639,14 @@ mod tests {
         assert!(full.starts_with(short.trim_end_matches('…')));
         assert_eq!(short.chars().count(), 7 + 12 + 1);
     }
+
+    #[test]
+    fn fingerprints_are_sha256_in_lower_case_hex() {
+        assert_eq!(super::super::hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        // SHA-256 of "abc" (FIPS 180-2's example).
+        assert_eq!(
+            fingerprint("abc"),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

@@ -33,7 +33,7 @@ mod closing;
 mod eu;
 mod events;
 mod gate;
-mod http;
+pub(crate) mod http;
 mod inspect;
 mod oauth;
 mod pis;
@@ -964,10 +964,15 @@ fn other_methods(path: &[&str]) -> Option<&'static str> {
 /// random base62 text of 32 to 48 characters, so the digest gives nothing away.
 pub fn fingerprint(secret: &str) -> String {
     let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret.as_bytes());
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for b in d.as_ref() {
-        out.push_str(&format!("{b:02x}"));
+    format!("sha256:{}", hex(d.as_ref()))
+}
+
+/// Bytes as lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+        out.push(char::from(b"0123456789abcdef"[usize::from(b & 0xf)]));
     }
     out
 }
