@@ -462,7 +462,7 @@ impl Payments {
         let consent_body =
             serde_json::to_vec(&json!({"Data": {"Initiation": initiation}, "Risk": {}}))?;
         let consent_signature = ob_jose::detached::DetachedSigner::new(&key, signer_iss.clone())
-            .sign(&consent_body, chrono_now())?;
+            .sign(&consent_body, chrono::Utc::now())?;
         let mut p = Payments {
             target,
             issuer: field("issuer")?,
@@ -485,7 +485,7 @@ impl Payments {
             "payments",
         )?;
         let resp = conn.send(req).await?;
-        p.app_token = ob_oidc::token::parse_token_response(&resp, chrono_now())
+        p.app_token = ob_oidc::token::parse_token_response(&resp, chrono::Utc::now())
             .context("the client-credentials token")?
             .access_token
             .expose()
@@ -523,7 +523,7 @@ impl Payments {
             state: &state,
             nonce: &state,
         };
-        let now = chrono_now();
+        let now = chrono::Utc::now();
         let url = ob_oidc::authorize::RequestObject::new(&params, now)
             .authorization_url(&format!("{}/authorize", self.issuer), &self.key)?;
         let resp = conn.send(Request::get(url).body(Vec::new())?).await?;
@@ -588,13 +588,6 @@ fn initiation(user: &str, account: &str) -> Value {
         "RemittanceInformation": {"Reference": "LOADGEN"},
         "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": user, "AccountID": account}
     })
-}
-
-fn chrono_now() -> ob_jose::Instant {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    ob_jose::Instant::from_timestamp(d.as_secs() as i64, d.subsec_nanos()).unwrap_or_default()
 }
 
 /// The CPU seconds (user and system) each named group of processes has used so far.

@@ -38,32 +38,31 @@ fn get(path: &str) -> Request<Vec<u8>> {
     Request::get(path).body(Vec::new()).unwrap()
 }
 
+/// What the console makes of `req` from `peer`, over `sandbox` (no pushed notifications).
+fn outcome(console: &Console, sandbox: &Sandbox, req: &Request<Vec<u8>>, peer: &str) -> Outcome {
+    let notifications = Notifications::default();
+    let view = View {
+        sandbox,
+        notifications: &notifications,
+        wall: chrono::Utc::now(),
+    };
+    console.handle(&view, req, ip(peer))
+}
+
 fn answer(
     console: &Console,
     sandbox: &Sandbox,
     req: &Request<Vec<u8>>,
     peer: &str,
 ) -> http::Response<Vec<u8>> {
-    let notifications = Notifications::default();
-    let view = View {
-        sandbox,
-        notifications: &notifications,
-        wall: chrono::Utc::now(),
-    };
-    match console.handle(&view, req, ip(peer)) {
+    match outcome(console, sandbox, req, peer) {
         Outcome::Answer(r) => r,
         Outcome::Control(c) => panic!("expected an answer, got the control {c:?}"),
     }
 }
 
 fn control(console: &Console, sandbox: &Sandbox, req: &Request<Vec<u8>>) -> super::Control {
-    let notifications = Notifications::default();
-    let view = View {
-        sandbox,
-        notifications: &notifications,
-        wall: chrono::Utc::now(),
-    };
-    match console.handle(&view, req, ip(LOOPBACK)) {
+    match outcome(console, sandbox, req, LOOPBACK) {
         Outcome::Control(c) => c,
         Outcome::Answer(r) => panic!(
             "expected a control, got {} {}",
