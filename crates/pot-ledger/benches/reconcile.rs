@@ -12,8 +12,8 @@ mod history;
 
 use divan::Bencher;
 use history::{history, transfers};
-use rust_decimal::Decimal;
 use pot_ledger::reconcile;
+use rust_decimal::Decimal;
 
 fn main() {
     divan::main();
