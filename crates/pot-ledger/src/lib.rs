@@ -148,11 +148,24 @@ impl Statement {
     }
 }
 
-/// One line of a pot's ledger.
+/// A transaction with the ledger's balance after it: the context of a [`Break`], which carries
+/// its transactions with it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Line {
     /// The transaction.
     pub entry: Entry,
+    /// The ledger's balance after it.
+    pub running_balance: Decimal,
+}
+
+/// One line of a pot's ledger: a transaction, named by its position among the entries given
+/// ([`Reconciliation::entries`]), and the ledger's balance after it. The ledger refers to the
+/// entries rather than holding copies, so a reconciliation keeps each entry once, in the
+/// order given; [`Reconciliation::ledger`] reads a pot's lines with their entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedgerLine {
+    /// The position of the transaction in [`Reconciliation::entries`].
+    pub entry: usize,
     /// The ledger's balance after it.
     pub running_balance: Decimal,
 }
@@ -202,7 +215,7 @@ pub struct Break {
 pub const CONTEXT: usize = 3;
 
 /// One pot, reconciled.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PotReconciliation {
     /// The pot.
     pub pot_id: String,
@@ -215,19 +228,25 @@ pub struct PotReconciliation {
     /// The closing balance the ledger reaches: the last stated balance where there is one
     /// (the ledger follows stated balances after a break), else opening plus movements.
     pub closing: Decimal,
-    /// The ledger, oldest first.
-    pub lines: Vec<Line>,
+    /// The ledger, oldest first: each line names its entry in [`Reconciliation::entries`].
+    pub lines: Vec<LedgerLine>,
     /// Every break, in order.
     pub breaks: Vec<Break>,
     /// How many stated balances were checked.
     pub checked: usize,
 }
 
-/// Every pot, reconciled.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// Every pot, reconciled, with the entries its ledgers refer to.
+///
+/// As JSON (`serde`), each ledger line carries its entry, as in
+/// `{"pots": [{"pot_id", "opening", "money_in", "money_out", "closing", "lines": [{"entry",
+/// "running_balance"}], "breaks", "checked"}]}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reconciliation {
     /// The pots, by id.
     pub pots: Vec<PotReconciliation>,
+    /// The entries given, in the order given.
+    entries: Vec<Entry>,
 }
 
 impl Reconciliation {
@@ -240,6 +259,83 @@ impl Reconciliation {
     pub fn breaks(&self) -> impl Iterator<Item = &Break> {
         self.pots.iter().flat_map(|p| p.breaks.iter())
     }
+
+    /// The entries given, in the order given: what [`LedgerLine::entry`] counts in.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// A pot's ledger, oldest first: each line's entry and the balance after it. A line that
+    /// names no entry of this reconciliation (only possible by editing its `lines`) is
+    /// skipped.
+    pub fn ledger<'a>(
+        &'a self,
+        pot: &'a PotReconciliation,
+    ) -> impl Iterator<Item = (&'a Entry, Decimal)> + 'a {
+        pot.lines
+            .iter()
+            .filter_map(|l| Some((self.entries.get(l.entry)?, l.running_balance)))
+    }
+
+    /// The entries themselves, given back in the order given.
+    pub fn into_entries(self) -> Vec<Entry> {
+        self.entries
+    }
+}
+
+impl Serialize for Reconciliation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeSeq, SerializeStruct};
+
+        /// A ledger line as JSON shows it: with its entry.
+        #[derive(Serialize)]
+        struct LineView<'a> {
+            entry: &'a Entry,
+            running_balance: Decimal,
+        }
+        struct Lines<'a>(&'a Reconciliation, &'a PotReconciliation);
+        impl Serialize for Lines<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(Some(self.1.lines.len()))?;
+                for (entry, running_balance) in self.0.ledger(self.1) {
+                    seq.serialize_element(&LineView {
+                        entry,
+                        running_balance,
+                    })?;
+                }
+                seq.end()
+            }
+        }
+        #[derive(Serialize)]
+        struct PotView<'a> {
+            pot_id: &'a str,
+            opening: Decimal,
+            money_in: Decimal,
+            money_out: Decimal,
+            closing: Decimal,
+            lines: Lines<'a>,
+            breaks: &'a [Break],
+            checked: usize,
+        }
+        struct Pots<'a>(&'a Reconciliation);
+        impl Serialize for Pots<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.pots.iter().map(|p| PotView {
+                    pot_id: &p.pot_id,
+                    opening: p.opening,
+                    money_in: p.money_in,
+                    money_out: p.money_out,
+                    closing: p.closing,
+                    lines: Lines(self.0, p),
+                    breaks: &p.breaks,
+                    checked: p.checked,
+                }))
+            }
+        }
+        let mut s = serializer.serialize_struct("Reconciliation", 1)?;
+        s.serialize_field("pots", &Pots(self))?;
+        s.end()
+    }
 }
 
 /// Reconciles every pot that has transactions or a statement. Transactions are ordered by
@@ -247,18 +343,26 @@ impl Reconciliation {
 /// at zero and has only its transactions' own stated balances to check. Several statements of
 /// one pot count together: every snapshot is checked, and an opening balance that differs from
 /// the first statement's is a break at [`Checkpoint::Opening`]; nothing given is dropped.
+///
+/// The entries are kept once, in the order given ([`Reconciliation::entries`]); each pot's
+/// ledger names them by position.
 pub fn reconcile(
     entries: impl IntoIterator<Item = Entry>,
     statements: impl IntoIterator<Item = Statement>,
 ) -> Reconciliation {
-    // Each entry is moved once, into its pot's lines (their running balances come later),
-    // and each pot's lines are allocated once, at their final size: a first pass names each
-    // entry's pot and counts them. Histories come in time order, often several in a row from
-    // one pot, so the previous entry's pot is tried before the index.
+    // Two passes over the entries, neither of which moves or copies one:
+    // - the first names each entry's pot (histories come in time order, often several in a
+    //   row from one pot, so the previous entry's pot is tried before the index), counts them,
+    //   and notes whether each pot's come in booking order;
+    // - the second hands each entry to its pot's walk, which writes its line at once when the
+    //   pot's entries are in order (the usual case: the APIs list in booking order), into a
+    //   ledger allocated once at its final size. A pot whose entries are not in order gets
+    //   its lines listed first, then sorted and walked.
+    // So each entry is read where it lies, in the order given, and the output is a position
+    // and a balance per entry: this keeps the cost per entry flat as histories grow.
     let entries: Vec<Entry> = entries.into_iter().collect();
     let mut pots: Vec<PotInput> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut counts: Vec<usize> = Vec::new();
     let mut slots: Vec<u32> = Vec::with_capacity(entries.len());
     let mut last: Option<usize> = None;
     for e in &entries {
@@ -267,25 +371,11 @@ pub fn reconcile(
             _ => slot_of(&e.pot_id, &mut pots, &mut index),
         };
         last = Some(i);
-        if counts.len() < pots.len() {
-            counts.resize(pots.len(), 0);
-        }
-        counts[i] += 1;
-        slots.push(i as u32);
-    }
-    for (pot, n) in pots.iter_mut().zip(&counts) {
-        pot.lines.reserve_exact(*n);
-    }
-    for (e, i) in entries.into_iter().zip(slots) {
-        let pot = &mut pots[i as usize];
-        pot.in_order &= pot
-            .lines
-            .last()
-            .is_none_or(|l| l.entry.booked_at <= e.booked_at);
-        pot.lines.push(Line {
-            entry: e,
-            running_balance: Decimal::ZERO,
-        });
+        let pot = &mut pots[i];
+        pot.count += 1;
+        pot.in_order &= pot.last_at.is_none_or(|l| l <= e.booked_at);
+        pot.last_at = Some(e.booked_at);
+        slots.push(slot_u32(i));
     }
     // Several statements of one pot are one statement: their snapshots all count, and an
     // opening balance that differs from the first is kept, to be reported as a break.
@@ -302,10 +392,20 @@ pub fn reconcile(
             }
         }
     }
-    pots.sort_by(|a, b| a.pot_id.cmp(&b.pot_id));
-    Reconciliation {
-        pots: pots.into_iter().map(reconcile_pot).collect(),
+    let mut walks: Vec<Walk> = pots.into_iter().map(Walk::new).collect();
+    for (position, (e, i)) in entries.iter().zip(slots).enumerate() {
+        walks[i as usize].take(position, e);
     }
+    let mut pots: Vec<PotReconciliation> = walks.into_iter().map(|w| w.finish(&entries)).collect();
+    pots.sort_by(|a, b| a.pot_id.cmp(&b.pot_id));
+    Reconciliation { pots, entries }
+}
+
+/// A pot's index as the first pass keeps it. There are never more pots than entries and
+/// statements, and a `Vec` of entries cannot hold `u32::MAX` of them on a 32-bit machine; on a
+/// 64-bit one, four billion pots would need far more memory than their entries' pot ids.
+fn slot_u32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 /// The index of the pot named `pot_id`, made if new (looked up before inserting: a key is
@@ -316,8 +416,9 @@ fn slot_of(pot_id: &str, pots: &mut Vec<PotInput>, index: &mut HashMap<String, u
     }
     pots.push(PotInput {
         pot_id: pot_id.to_owned(),
-        lines: Vec::new(),
+        count: 0,
         in_order: true,
+        last_at: None,
         statement: None,
         other_openings: Vec::new(),
     });
@@ -325,126 +426,193 @@ fn slot_of(pot_id: &str, pots: &mut Vec<PotInput>, index: &mut HashMap<String, u
     pots.len() - 1
 }
 
-/// What is given for one pot: its entries as lines (running balances not yet set), in the
-/// order given.
+/// What the first pass learns of one pot: how many entries it has, whether they come in
+/// booking order (no sort needed), and its statement.
 struct PotInput {
     pot_id: String,
-    lines: Vec<Line>,
-    /// Whether the lines are in booking order already (no sort needed).
+    count: usize,
     in_order: bool,
+    last_at: Option<DateTime<Utc>>,
     statement: Option<Statement>,
     /// Opening balances of further statements that differ from the first's.
     other_openings: Vec<Decimal>,
 }
 
-fn reconcile_pot(input: PotInput) -> PotReconciliation {
-    let PotInput {
-        pot_id,
-        mut lines,
-        in_order,
-        statement,
-        other_openings,
-    } = input;
-    if !in_order {
-        // Stable: equal times keep the order given.
-        lines.sort_by_key(|l| l.entry.booked_at);
-    }
-    let (opening, mut snapshots) =
-        statement.map_or((Decimal::ZERO, Vec::new()), |s| (s.opening, s.snapshots));
-    snapshots.sort_by_key(|s| s.at);
+/// A stated balance the ledger did not reach, as the walk finds it: lines so far, lines up to
+/// the last agreement, where, expected, stated.
+type Found = (usize, usize, Checkpoint, Decimal, Decimal);
 
-    // The stated balances in order: each transaction's own after it, and each snapshot after
-    // every transaction booked at or before it.
-    let mut balance = opening;
-    let (mut money_in, mut money_out) = (Decimal::ZERO, Decimal::ZERO);
-    let mut checked = 0;
-    // Lines up to the last stated balance the ledger agreed with (or was set to).
-    let mut last_agreement = 0usize;
-    // Breaks as found: lines so far, last agreement, where, expected, stated.
-    let mut found: Vec<(usize, usize, Checkpoint, Decimal, Decimal)> = Vec::new();
-    // Checks a stated balance, `done` lines in: a break when it differs (named only then:
-    // most checkpoints agree, and cost nothing), and the ledger follows the stated balance
-    // from there, so that one cause makes one break.
-    let mut check =
-        |done: usize, name: &dyn Fn() -> Checkpoint, stated: Decimal, balance: &mut Decimal| {
-            checked += 1;
-            if stated != *balance {
-                found.push((done, last_agreement, name(), *balance, stated));
-                *balance = stated;
-            }
-            last_agreement = done;
-        };
-    let mut next_snapshot = snapshots.into_iter().peekable();
-    for (i, line) in lines.iter_mut().enumerate() {
-        let booked_at = line.entry.booked_at;
-        while let Some(s) = next_snapshot.next_if(|s| s.at < booked_at) {
-            check(
-                i,
-                &|| Checkpoint::Snapshot { at: s.at },
-                s.balance,
-                &mut balance,
-            );
+/// One pot's ledger being written, entry by entry in booking order.
+///
+/// The stated balances come in order: each transaction's own after it, and each snapshot after
+/// every transaction booked at or before it. At each, the walk checks the ledger's balance: a
+/// break when they differ, after which the ledger follows the stated balance, so that one
+/// cause makes one break.
+struct Walk {
+    pot_id: String,
+    opening: Decimal,
+    other_openings: Vec<Decimal>,
+    /// Sorted by time; `next` is the first not yet checked.
+    snapshots: Vec<Snapshot>,
+    next: usize,
+    /// Whether entries are written as they come (else listed, to be sorted first).
+    in_order: bool,
+    balance: Decimal,
+    money_in: Decimal,
+    money_out: Decimal,
+    checked: usize,
+    /// Lines up to the last stated balance the ledger agreed with (or was set to).
+    last_agreement: usize,
+    found: Vec<Found>,
+    lines: Vec<LedgerLine>,
+}
+
+impl Walk {
+    fn new(input: PotInput) -> Self {
+        let PotInput {
+            pot_id,
+            count,
+            in_order,
+            statement,
+            other_openings,
+            ..
+        } = input;
+        let (opening, mut snapshots) =
+            statement.map_or((Decimal::ZERO, Vec::new()), |s| (s.opening, s.snapshots));
+        snapshots.sort_by_key(|s| s.at);
+        Walk {
+            pot_id,
+            opening,
+            other_openings,
+            snapshots,
+            next: 0,
+            in_order,
+            balance: opening,
+            money_in: Decimal::ZERO,
+            money_out: Decimal::ZERO,
+            checked: 0,
+            last_agreement: 0,
+            found: Vec::new(),
+            lines: Vec::with_capacity(count),
         }
-        let amount = line.entry.amount;
-        balance += amount;
-        if amount.is_sign_negative() {
-            money_out += amount;
+    }
+
+    /// Takes the pot's next entry (in the order given), at `position` among the entries.
+    fn take(&mut self, position: usize, e: &Entry) {
+        if self.in_order {
+            self.write(position, e);
         } else {
-            money_in += amount;
+            self.lines.push(LedgerLine {
+                entry: position,
+                running_balance: Decimal::ZERO,
+            });
         }
-        line.running_balance = balance;
-        if let Some(stated) = line.entry.stated_balance {
-            let e = &line.entry;
+    }
+
+    /// Checks a stated balance, `done` lines in (named only when it differs: most agree, and
+    /// cost nothing).
+    fn check(&mut self, done: usize, name: impl FnOnce() -> Checkpoint, stated: Decimal) {
+        self.checked += 1;
+        if stated != self.balance {
+            self.found
+                .push((done, self.last_agreement, name(), self.balance, stated));
+            self.balance = stated;
+        }
+        self.last_agreement = done;
+    }
+
+    /// Writes an entry's line, in booking order.
+    fn write(&mut self, position: usize, e: &Entry) {
+        let done = self.lines.len();
+        while let Some(s) = self.snapshots.get(self.next).copied() {
+            if s.at >= e.booked_at {
+                break;
+            }
+            self.next += 1;
+            self.check(done, || Checkpoint::Snapshot { at: s.at }, s.balance);
+        }
+        self.balance += e.amount;
+        if e.amount.is_sign_negative() {
+            self.money_out += e.amount;
+        } else {
+            self.money_in += e.amount;
+        }
+        self.lines.push(LedgerLine {
+            entry: position,
+            running_balance: self.balance,
+        });
+        if let Some(stated) = e.stated_balance {
             let name = || Checkpoint::Transaction {
                 id: e.id.clone(),
                 at: e.booked_at,
             };
-            check(i + 1, &name, stated, &mut balance);
+            self.check(done + 1, name, stated);
         }
     }
-    let done = lines.len();
-    for s in next_snapshot {
-        check(
-            done,
-            &|| Checkpoint::Snapshot { at: s.at },
-            s.balance,
-            &mut balance,
-        );
-    }
-    let mut breaks: Vec<Break> = other_openings
-        .into_iter()
-        .map(|stated| Break {
-            pot_id: pot_id.clone(),
-            checkpoint: Checkpoint::Opening,
-            expected: opening,
-            stated,
-            difference: stated - opening,
-            since_last_agreement: Vec::new(),
-            after: lines[..CONTEXT.min(lines.len())].to_vec(),
-        })
-        .collect();
-    breaks.extend(
-        found
+
+    /// The pot reconciled, once every entry is taken.
+    fn finish(mut self, entries: &[Entry]) -> PotReconciliation {
+        if !self.in_order {
+            let mut listed = std::mem::take(&mut self.lines);
+            // Stable: equal times keep the order given.
+            listed.sort_by_key(|l| entries[l.entry].booked_at);
+            self.lines.reserve_exact(listed.len());
+            for l in listed {
+                self.write(l.entry, &entries[l.entry]);
+            }
+        }
+        let done = self.lines.len();
+        while let Some(s) = self.snapshots.get(self.next).copied() {
+            self.next += 1;
+            self.check(done, || Checkpoint::Snapshot { at: s.at }, s.balance);
+        }
+        let lines = self.lines;
+        let context = |range: std::ops::Range<usize>| -> Vec<Line> {
+            lines[range]
+                .iter()
+                .map(|l| Line {
+                    entry: entries[l.entry].clone(),
+                    running_balance: l.running_balance,
+                })
+                .collect()
+        };
+        let (pot_id, opening) = (self.pot_id, self.opening);
+        let mut breaks: Vec<Break> = self
+            .other_openings
             .into_iter()
-            .map(|(at, agreed, checkpoint, expected, stated)| Break {
+            .map(|stated| Break {
                 pot_id: pot_id.clone(),
-                checkpoint,
-                expected,
+                checkpoint: Checkpoint::Opening,
+                expected: opening,
                 stated,
-                difference: stated - expected,
-                since_last_agreement: lines[agreed.max(at.saturating_sub(CONTEXT))..at].to_vec(),
-                after: lines[at..(at + CONTEXT).min(lines.len())].to_vec(),
-            }),
-    );
-    PotReconciliation {
-        pot_id,
-        opening,
-        money_in,
-        money_out,
-        closing: balance,
-        lines,
-        breaks,
-        checked,
+                difference: stated - opening,
+                since_last_agreement: Vec::new(),
+                after: context(0..CONTEXT.min(lines.len())),
+            })
+            .collect();
+        breaks.extend(
+            self.found
+                .into_iter()
+                .map(|(at, agreed, checkpoint, expected, stated)| Break {
+                    pot_id: pot_id.clone(),
+                    checkpoint,
+                    expected,
+                    stated,
+                    difference: stated - expected,
+                    since_last_agreement: context(agreed.max(at.saturating_sub(CONTEXT))..at),
+                    after: context(at..(at + CONTEXT).min(lines.len())),
+                }),
+        );
+        PotReconciliation {
+            pot_id,
+            opening,
+            money_in: self.money_in,
+            money_out: self.money_out,
+            closing: self.balance,
+            lines,
+            breaks,
+            checked: self.checked,
+        }
     }
 }
 

@@ -29,8 +29,7 @@ pub fn csv(r: &Reconciliation) -> String {
         "pot_id,booked_at,transaction_id,source,description,amount,running_balance,stated_balance\n",
     );
     for pot in &r.pots {
-        for line in &pot.lines {
-            let e = &line.entry;
+        for (e, running_balance) in r.ledger(pot) {
             let row = [
                 e.pot_id.clone(),
                 e.booked_at.to_rfc3339(),
@@ -38,7 +37,7 @@ pub fn csv(r: &Reconciliation) -> String {
                 e.source.as_str().to_owned(),
                 e.description.clone(),
                 e.amount.to_string(),
-                line.running_balance.to_string(),
+                running_balance.to_string(),
                 e.stated_balance.map(|b| b.to_string()).unwrap_or_default(),
             ]
             .map(|f| csv_field(&f))

@@ -139,6 +139,14 @@ fn the_reports_carry_every_line_and_break() {
     );
     assert_eq!(rows.count(), 4);
     let json: serde_json::Value = serde_json::from_str(&report::json(&r)).unwrap();
+    // Each ledger line carries its entry in JSON, though the ledger names it by position.
+    let lines = json["pots"][0]["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["entry"]["id"], "tx_1");
+    assert_eq!(lines[0]["entry"]["source"], "transfer_in");
+    assert_eq!(lines[0]["running_balance"], "100.00");
+    assert_eq!(lines[2]["entry"]["id"], "tx_4");
+    assert_eq!(json["pots"][1]["lines"][0]["entry"]["id"], "tx_5");
     assert_eq!(json["pots"][0]["breaks"][0]["difference"], "-55.42");
     assert_eq!(
         json["pots"][0]["breaks"][0]["checkpoint"]["kind"],
@@ -147,6 +155,38 @@ fn the_reports_carry_every_line_and_break() {
     let text = report::text(&r);
     assert!(text.contains("pot_a: 1 break(s)"), "{text}");
     assert!(text.contains("pot_b: reconciled"), "{text}");
+}
+
+#[test]
+fn the_ledger_names_the_entries_given_once_in_the_order_given() {
+    // Out of booking order, across pots and within pot_a.
+    let given = vec![
+        Entry::new("tx_3", "pot_a", at(30), gbp(42), Source::Interest),
+        Entry::new("tx_5", "pot_b", at(15), gbp(2_000), Source::RoundUp),
+        Entry::new("tx_1", "pot_a", at(10), gbp(10_000), Source::TransferIn),
+        Entry::new("tx_2", "pot_a", at(20), gbp(-1_299), Source::CardPayment),
+    ];
+    let r = reconcile(given.clone(), Vec::new());
+    assert_eq!(r.entries(), given.as_slice());
+    let a = &r.pots[0];
+    let positions: Vec<usize> = a.lines.iter().map(|l| l.entry).collect();
+    assert_eq!(positions, [2, 3, 0]);
+    let ledger: Vec<(&str, Decimal)> = r.ledger(a).map(|(e, b)| (e.id.as_str(), b)).collect();
+    assert_eq!(
+        ledger,
+        [
+            ("tx_1", gbp(10_000)),
+            ("tx_2", gbp(8_701)),
+            ("tx_3", gbp(8_743))
+        ]
+    );
+    let b: Vec<&str> = r.ledger(&r.pots[1]).map(|(e, _)| e.id.as_str()).collect();
+    assert_eq!(b, ["tx_5"]);
+    // A line edited to name no entry is skipped, not a panic.
+    let mut edited = r.clone();
+    edited.pots[0].lines[1].entry = 99;
+    assert_eq!(edited.ledger(&edited.pots[0]).count(), 2);
+    assert_eq!(r.into_entries(), given);
 }
 
 /// A generated history: pots with openings, transactions (each stating its balance or not),
@@ -227,6 +267,34 @@ proptest! {
             let last = statement.snapshots.iter().max_by_key(|s| s.at).unwrap();
             prop_assert_eq!(pot.closing, last.balance);
         }
+    }
+
+    /// The order entries come in changes nothing but where they sit in `entries()`: a pot
+    /// whose entries come out of booking order is sorted, then walked as if they had not.
+    #[test]
+    fn any_order_of_the_entries_gives_the_same_ledgers(
+        (h, order) in history(false).prop_flat_map(|h| {
+            let n = h.entries.len();
+            (Just(h), Just((0..n).collect::<Vec<usize>>()).prop_shuffle())
+        }),
+        drop_one in any::<prop::sample::Index>(),
+    ) {
+        // One transaction missing, so that breaks (and their context) are compared too.
+        let missing = drop_one.index(h.entries.len());
+        let in_order: Vec<Entry> = h.entries.iter().enumerate().filter(|(i, _)| *i != missing).map(|(_, e)| e.clone()).collect();
+        let shuffled: Vec<Entry> = order.iter().filter(|i| **i != missing).map(|i| h.entries[*i].clone()).collect();
+        let a = reconcile(in_order, h.statements.clone());
+        let b = reconcile(shuffled.clone(), h.statements.clone());
+        prop_assert_eq!(b.entries(), shuffled.as_slice());
+        prop_assert_eq!(a.pots.len(), b.pots.len());
+        for (pa, pb) in a.pots.iter().zip(&b.pots) {
+            let la: Vec<(&Entry, Decimal)> = a.ledger(pa).collect();
+            let lb: Vec<(&Entry, Decimal)> = b.ledger(pb).collect();
+            prop_assert_eq!(la, lb);
+            prop_assert_eq!(&pa.breaks, &pb.breaks);
+            prop_assert_eq!((pa.closing, pa.money_in, pa.money_out, pa.checked), (pb.closing, pb.money_in, pb.money_out, pb.checked));
+        }
+        prop_assert_eq!(report::csv(&a), report::csv(&b));
     }
 
     #[test]
