@@ -350,33 +350,17 @@ pub fn reconcile(
     entries: impl IntoIterator<Item = Entry>,
     statements: impl IntoIterator<Item = Statement>,
 ) -> Reconciliation {
-    // Two passes over the entries, neither of which moves or copies one:
-    // - the first names each entry's pot (histories come in time order, often several in a
-    //   row from one pot, so the previous entry's pot is tried before the index), counts them,
-    //   and notes whether each pot's come in booking order;
-    // - the second hands each entry to its pot's walk, which writes its line at once when the
-    //   pot's entries are in order (the usual case: the APIs list in booking order), into a
-    //   ledger allocated once at its final size. A pot whose entries are not in order gets
-    //   its lines listed first, then sorted and walked.
-    // So each entry is read where it lies, in the order given, and the output is a position
-    // and a balance per entry: this keeps the cost per entry flat as histories grow.
+    // One pass over the entries, which neither moves nor copies one: each entry goes to its
+    // pot's walk (histories come in time order, often several in a row from one pot, so the
+    // previous entry's pot is tried before the index), which writes its line at once while the
+    // pot's entries come in booking order (the usual case: the APIs list in booking order). A
+    // pot whose entries turn out not to be in order keeps listing them, and is sorted and
+    // walked again at the end. So each entry is read once, where it lies, in the order given,
+    // and the output is a position and a balance per entry: this keeps the cost per entry
+    // flat as histories grow.
     let entries: Vec<Entry> = entries.into_iter().collect();
     let mut pots: Vec<PotInput> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut slots: Vec<u32> = Vec::with_capacity(entries.len());
-    let mut last: Option<usize> = None;
-    for e in &entries {
-        let i = match last {
-            Some(i) if pots[i].pot_id == e.pot_id => i,
-            _ => slot_of(&e.pot_id, &mut pots, &mut index),
-        };
-        last = Some(i);
-        let pot = &mut pots[i];
-        pot.count += 1;
-        pot.in_order &= pot.last_at.is_none_or(|l| l <= e.booked_at);
-        pot.last_at = Some(e.booked_at);
-        slots.push(slot_u32(i));
-    }
     // Several statements of one pot are one statement: their snapshots all count, and an
     // opening balance that differs from the first is kept, to be reported as a break.
     for s in statements {
@@ -392,50 +376,67 @@ pub fn reconcile(
             }
         }
     }
-    let mut walks: Vec<Walk> = pots.into_iter().map(Walk::new).collect();
-    for (position, (e, i)) in entries.iter().zip(slots).enumerate() {
-        walks[i as usize].take(position, e);
+    // Each stated pot's ledger starts with room for its share of the entries and an eighth
+    // more (at most all of them, so that in all it is about the entries' count), so that in
+    // the usual case it is allocated once; a pot with more grows, and one with fewer never
+    // touches the rest. Pots without a statement grow as they go.
+    let share = match pots.len() {
+        0 => 0,
+        stated => {
+            let share = entries.len() / stated;
+            (share + share / 8 + 8).min(entries.len())
+        }
+    };
+    let mut walks: Vec<Walk> = pots.into_iter().map(|p| Walk::new(p, share)).collect();
+    let mut last: Option<usize> = None;
+    for (position, e) in entries.iter().enumerate() {
+        let i = match last {
+            Some(i) if walks[i].pot_id == e.pot_id => i,
+            _ => match index.get(e.pot_id.as_str()) {
+                Some(i) => *i,
+                None => {
+                    let input = PotInput::new(&e.pot_id);
+                    walks.push(Walk::new(input, 0));
+                    index.insert(e.pot_id.clone(), walks.len() - 1);
+                    walks.len() - 1
+                }
+            },
+        };
+        last = Some(i);
+        walks[i].take(position, e);
     }
     let mut pots: Vec<PotReconciliation> = walks.into_iter().map(|w| w.finish(&entries)).collect();
     pots.sort_by(|a, b| a.pot_id.cmp(&b.pot_id));
     Reconciliation { pots, entries }
 }
 
-/// A pot's index as the first pass keeps it. There are never more pots than entries and
-/// statements, and a `Vec` of entries cannot hold `u32::MAX` of them on a 32-bit machine; on a
-/// 64-bit one, four billion pots would need far more memory than their entries' pot ids.
-fn slot_u32(i: usize) -> u32 {
-    u32::try_from(i).unwrap_or(u32::MAX)
-}
-
 /// The index of the pot named `pot_id`, made if new (looked up before inserting: a key is
-/// cloned once per pot, not once per entry).
+/// cloned once per pot, not once per statement).
 fn slot_of(pot_id: &str, pots: &mut Vec<PotInput>, index: &mut HashMap<String, usize>) -> usize {
     if let Some(i) = index.get(pot_id) {
         return *i;
     }
-    pots.push(PotInput {
-        pot_id: pot_id.to_owned(),
-        count: 0,
-        in_order: true,
-        last_at: None,
-        statement: None,
-        other_openings: Vec::new(),
-    });
+    pots.push(PotInput::new(pot_id));
     index.insert(pot_id.to_owned(), pots.len() - 1);
     pots.len() - 1
 }
 
-/// What the first pass learns of one pot: how many entries it has, whether they come in
-/// booking order (no sort needed), and its statement.
+/// A pot's statement, as several statements of it make one.
 struct PotInput {
     pot_id: String,
-    count: usize,
-    in_order: bool,
-    last_at: Option<DateTime<Utc>>,
     statement: Option<Statement>,
     /// Opening balances of further statements that differ from the first's.
     other_openings: Vec<Decimal>,
+}
+
+impl PotInput {
+    fn new(pot_id: &str) -> Self {
+        PotInput {
+            pot_id: pot_id.to_owned(),
+            statement: None,
+            other_openings: Vec::new(),
+        }
+    }
 }
 
 /// A stated balance the ledger did not reach, as the walk finds it: lines so far, lines up to
@@ -455,8 +456,10 @@ struct Walk {
     /// Sorted by time; `next` is the first not yet checked.
     snapshots: Vec<Snapshot>,
     next: usize,
-    /// Whether entries are written as they come (else listed, to be sorted first).
+    /// Whether the entries so far came in booking order, and so were written as they came
+    /// (else they are listed, to be sorted and walked again at the end); the last one's time.
     in_order: bool,
+    last_at: Option<DateTime<Utc>>,
     balance: Decimal,
     money_in: Decimal,
     money_out: Decimal,
@@ -468,14 +471,12 @@ struct Walk {
 }
 
 impl Walk {
-    fn new(input: PotInput) -> Self {
+    /// A pot's walk, with room for `room` lines.
+    fn new(input: PotInput, room: usize) -> Self {
         let PotInput {
             pot_id,
-            count,
-            in_order,
             statement,
             other_openings,
-            ..
         } = input;
         let (opening, mut snapshots) =
             statement.map_or((Decimal::ZERO, Vec::new()), |s| (s.opening, s.snapshots));
@@ -486,19 +487,24 @@ impl Walk {
             other_openings,
             snapshots,
             next: 0,
-            in_order,
+            in_order: true,
+            last_at: None,
             balance: opening,
             money_in: Decimal::ZERO,
             money_out: Decimal::ZERO,
             checked: 0,
             last_agreement: 0,
             found: Vec::new(),
-            lines: Vec::with_capacity(count),
+            lines: Vec::with_capacity(room),
         }
     }
 
     /// Takes the pot's next entry (in the order given), at `position` among the entries.
     fn take(&mut self, position: usize, e: &Entry) {
+        if self.last_at.is_some_and(|l| l > e.booked_at) {
+            self.in_order = false;
+        }
+        self.last_at = Some(e.booked_at);
         if self.in_order {
             self.write(position, e);
         } else {
@@ -507,6 +513,17 @@ impl Walk {
                 running_balance: Decimal::ZERO,
             });
         }
+    }
+
+    /// Back to the opening balance, with nothing walked.
+    fn restart(&mut self) {
+        self.next = 0;
+        self.balance = self.opening;
+        self.money_in = Decimal::ZERO;
+        self.money_out = Decimal::ZERO;
+        self.checked = 0;
+        self.last_agreement = 0;
+        self.found.clear();
     }
 
     /// Checks a stated balance, `done` lines in (named only when it differs: most agree, and
@@ -553,13 +570,20 @@ impl Walk {
     /// The pot reconciled, once every entry is taken.
     fn finish(mut self, entries: &[Entry]) -> PotReconciliation {
         if !self.in_order {
+            // Listed in the order given (the lines written before the first entry out of order
+            // included); sorted, then walked again from the opening balance.
             let mut listed = std::mem::take(&mut self.lines);
             // Stable: equal times keep the order given.
             listed.sort_by_key(|l| entries[l.entry].booked_at);
+            self.restart();
             self.lines.reserve_exact(listed.len());
             for l in listed {
                 self.write(l.entry, &entries[l.entry]);
             }
+        }
+        // Room given and not used is given back (it was never touched).
+        if self.lines.capacity() - self.lines.len() > self.lines.len() / 8 + 8 {
+            self.lines.shrink_to_fit();
         }
         let done = self.lines.len();
         while let Some(s) = self.snapshots.get(self.next).copied() {
