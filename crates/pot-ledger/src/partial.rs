@@ -140,15 +140,13 @@ pub struct Extracted {
 }
 
 /// What a line of an inferred ledger is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineKind {
-    /// A transfer the main account shows.
+    /// A transfer the main account shows, named by its position among the transfers given
+    /// ([`Inference::transfers`]).
     Transfer {
-        /// The main-account transaction.
-        id: String,
-        /// Its description.
-        description: String,
+        /// The transfer's position in [`Inference::transfers`].
+        transfer: usize,
     },
     /// What the transfers of an interval do not explain, placed at the interval's end.
     Unattributed {
@@ -158,7 +156,7 @@ pub enum LineKind {
 }
 
 /// One line of an inferred ledger.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InferredLine {
     /// When (for unattributed activity: the end of its interval, the latest it can be).
     pub at: DateTime<Utc>,
@@ -167,7 +165,6 @@ pub struct InferredLine {
     /// The balance after it.
     pub running_balance: Decimal,
     /// What it is.
-    #[serde(flatten)]
     pub kind: LineKind,
 }
 
@@ -218,7 +215,7 @@ pub struct Interval {
 }
 
 /// One pot, inferred from its transfers and snapshots.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PotInference {
     /// The pot.
     pub pot_id: String,
@@ -229,9 +226,10 @@ pub struct PotInference {
     pub intervals: Vec<Interval>,
     /// The sum of every interval's unattributed activity.
     pub unattributed: Decimal,
-    /// Transfers at or before the first snapshot (which already counts them) or after the
-    /// last (or all of them, without snapshots): nothing checks them.
-    pub unchecked: Vec<Transfer>,
+    /// The positions in [`Inference::transfers`] of the transfers at or before the first
+    /// snapshot (which already counts them) or after the last (or all of them, without
+    /// snapshots), in booking order: nothing checks them.
+    pub unchecked: Vec<usize>,
     /// How many snapshots there were.
     pub snapshots: usize,
 }
@@ -243,11 +241,19 @@ impl PotInference {
     }
 }
 
-/// Every pot, inferred.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// Every pot, inferred, with the transfers its ledgers refer to.
+///
+/// As JSON (`serde`), a transfer's line carries the transfer's id and description, and
+/// unchecked transfers are listed whole: `{"pots": [{"pot_id", "lines": [{"at", "amount",
+/// "running_balance", "kind": "transfer", "id", "description"} or {…, "kind":
+/// "unattributed", "from"}], "intervals", "unattributed", "unchecked": [transfer…],
+/// "snapshots"}]}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Inference {
     /// The pots, by id.
     pub pots: Vec<PotInference>,
+    /// The transfers given, in the order given.
+    transfers: Vec<Transfer>,
 }
 
 impl Inference {
@@ -255,88 +261,176 @@ impl Inference {
     pub fn is_explained(&self) -> bool {
         self.pots.iter().all(PotInference::is_explained)
     }
+
+    /// The transfers given, in the order given: what [`LineKind::Transfer`] and
+    /// [`PotInference::unchecked`] count in.
+    pub fn transfers(&self) -> &[Transfer] {
+        &self.transfers
+    }
+
+    /// The transfer a line shows, if it is a transfer's line (and names a transfer of this
+    /// inference: a line edited to name another gives `None`).
+    pub fn transfer(&self, line: &InferredLine) -> Option<&Transfer> {
+        match line.kind {
+            LineKind::Transfer { transfer } => self.transfers.get(transfer),
+            LineKind::Unattributed { .. } => None,
+        }
+    }
+
+    /// A pot's unchecked transfers, in booking order (positions naming no transfer of this
+    /// inference, only possible by editing the result, are skipped).
+    pub fn unchecked<'a>(&'a self, pot: &'a PotInference) -> impl Iterator<Item = &'a Transfer> {
+        pot.unchecked.iter().filter_map(|i| self.transfers.get(*i))
+    }
+
+    /// The transfers themselves, given back in the order given.
+    pub fn into_transfers(self) -> Vec<Transfer> {
+        self.transfers
+    }
+}
+
+impl Serialize for Inference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+
+        /// A line as JSON shows it: a transfer's with its id and description.
+        #[derive(Serialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        enum KindView<'a> {
+            Transfer { id: &'a str, description: &'a str },
+            Unattributed { from: DateTime<Utc> },
+        }
+        #[derive(Serialize)]
+        struct LineView<'a> {
+            at: DateTime<Utc>,
+            amount: Decimal,
+            running_balance: Decimal,
+            #[serde(flatten)]
+            kind: KindView<'a>,
+        }
+        struct Lines<'a>(&'a Inference, &'a PotInference);
+        impl Serialize for Lines<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.1.lines.iter().map(|l| LineView {
+                    at: l.at,
+                    amount: l.amount,
+                    running_balance: l.running_balance,
+                    kind: match l.kind {
+                        LineKind::Transfer { .. } => {
+                            let t = self.0.transfer(l);
+                            KindView::Transfer {
+                                id: t.map_or("", |t| t.id.as_str()),
+                                description: t.map_or("", |t| t.description.as_str()),
+                            }
+                        }
+                        LineKind::Unattributed { from } => KindView::Unattributed { from },
+                    },
+                }))
+            }
+        }
+        struct Unchecked<'a>(&'a Inference, &'a PotInference);
+        impl Serialize for Unchecked<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.unchecked(self.1))
+            }
+        }
+        #[derive(Serialize)]
+        struct PotView<'a> {
+            pot_id: &'a str,
+            lines: Lines<'a>,
+            intervals: &'a [Interval],
+            unattributed: Decimal,
+            unchecked: Unchecked<'a>,
+            snapshots: usize,
+        }
+        struct Pots<'a>(&'a Inference);
+        impl Serialize for Pots<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.pots.iter().map(|p| PotView {
+                    pot_id: &p.pot_id,
+                    lines: Lines(self.0, p),
+                    intervals: &p.intervals,
+                    unattributed: p.unattributed,
+                    unchecked: Unchecked(self.0, p),
+                    snapshots: p.snapshots,
+                }))
+            }
+        }
+        let mut s = serializer.serialize_struct("Inference", 1)?;
+        s.serialize_field("pots", &Pots(self))?;
+        s.end()
+    }
 }
 
 /// Rebuilds every pot's ledger from its transfers and balance snapshots (in any order; equal
 /// booking times keep the order given), and names per interval what the transfers do not
 /// explain.
+///
+/// The transfers are kept once, in the order given ([`Inference::transfers`]); each pot's
+/// ledger names them by position.
 pub fn infer(
     transfers: impl IntoIterator<Item = Transfer>,
     snapshots: impl IntoIterator<Item = PotSnapshot>,
 ) -> Inference {
-    // Two passes over the transfers, and each one's memory is touched once:
-    // - the first names each transfer's pot (the previous transfer's pot is tried before the
-    //   index), counts them, notes whether each pot's come in booking order, and drops the
-    //   transfer's `pot_id` while its text is at hand (the pot names it; the few transfers
-    //   returned unchecked get it back);
-    // - the second hands each transfer to its pot's ledger, which writes its line at once when
-    //   the pot's transfers are in order (the usual case: the APIs list in booking order), so
-    //   no copy of the transfers is made; a pot whose transfers are not in order keeps them, to
-    //   sort them first.
-    let mut transfers: Vec<Transfer> = transfers.into_iter().collect();
-    let mut pots: Vec<PotInput> = Vec::new();
+    // The snapshots first, then one pass over the transfers, which neither moves nor copies
+    // one: each goes to its pot's ledger (the previous transfer's pot is tried before the
+    // index), which writes its line at once while the pot's transfers come in booking order
+    // (the usual case: the APIs list in booking order). A pot whose transfers turn out not to
+    // be in order lists them, and is sorted and written again at the end. So each transfer is
+    // read once, where it lies, and a line is its position, time, amount and balance.
+    let transfers: Vec<Transfer> = transfers.into_iter().collect();
+    let mut pots: Vec<(String, Vec<PotSnapshot>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut slot_of = |pot_id: &str, pots: &mut Vec<PotInput>, last: Option<usize>| match last {
-        Some(i) if pots[i].pot_id == pot_id => i,
-        // Looked up before inserting: a key is cloned once per pot, not once per transfer.
-        _ => match index.get(pot_id) {
-            Some(i) => *i,
-            None => {
-                pots.push(PotInput::new(pot_id.to_owned()));
-                index.insert(pot_id.to_owned(), pots.len() - 1);
-                pots.len() - 1
-            }
-        },
-    };
-    let mut slots: Vec<u32> = Vec::with_capacity(transfers.len());
-    let mut last = None;
-    for t in &mut transfers {
-        let i = slot_of(&t.pot_id, &mut pots, last);
+    let mut last: Option<usize> = None;
+    for s in snapshots {
+        let i = match last {
+            Some(i) if pots[i].0 == s.pot_id => i,
+            // Looked up before inserting: a key is cloned once per pot, not once per snapshot.
+            _ => match index.get(s.pot_id.as_str()) {
+                Some(i) => *i,
+                None => {
+                    index.insert(s.pot_id.clone(), pots.len());
+                    pots.push((s.pot_id.clone(), Vec::new()));
+                    pots.len() - 1
+                }
+            },
+        };
         last = Some(i);
-        drop(std::mem::take(&mut t.pot_id));
-        let pot = &mut pots[i];
-        pot.count += 1;
-        pot.in_order &= pot.last_at.is_none_or(|l| l <= t.booked_at);
-        pot.last_at = Some(t.booked_at);
-        slots.push(i as u32);
+        pots[i].1.push(s);
     }
-    let mut last = None;
-    for mut s in snapshots {
-        let i = slot_of(&s.pot_id, &mut pots, last);
-        last = Some(i);
-        // Only its time and balance are read from here on.
-        drop(std::mem::take(&mut s.pot_id));
-        pots[i].snapshots.push(s);
-    }
-    let mut ledgers: Vec<Ledger> = pots.into_iter().map(Ledger::new).collect();
-    for (t, i) in transfers.into_iter().zip(slots) {
-        ledgers[i as usize].take(t);
-    }
-    let mut pots: Vec<PotInference> = ledgers.into_iter().map(Ledger::finish).collect();
-    pots.sort_by(|a, b| a.pot_id.cmp(&b.pot_id));
-    Inference { pots }
-}
-
-/// What is known of one pot after the first pass: its snapshots, and how its transfers come.
-struct PotInput {
-    pot_id: String,
-    count: usize,
-    /// Whether its transfers are in booking order (no sort needed), and the last one's time.
-    in_order: bool,
-    last_at: Option<DateTime<Utc>>,
-    snapshots: Vec<PotSnapshot>,
-}
-
-impl PotInput {
-    fn new(pot_id: String) -> Self {
-        PotInput {
-            pot_id,
-            count: 0,
-            in_order: true,
-            last_at: None,
-            snapshots: Vec::new(),
+    // Each pot with snapshots starts with room for its share of the transfers and an eighth
+    // more (at most all of them), and a line per interval: in the usual case its lines are
+    // allocated once; a pot with more grows, and one with fewer never touches the rest.
+    let share = match pots.len() {
+        0 => 0,
+        with_snapshots => {
+            let share = transfers.len() / with_snapshots;
+            (share + share / 8 + 8).min(transfers.len())
         }
+    };
+    let mut ledgers: Vec<Ledger> = pots
+        .into_iter()
+        .map(|(pot_id, snapshots)| Ledger::new(pot_id, snapshots, share))
+        .collect();
+    let mut last: Option<usize> = None;
+    for (position, t) in transfers.iter().enumerate() {
+        let i = match last {
+            Some(i) if ledgers[i].pot_id == t.pot_id => i,
+            _ => match index.get(t.pot_id.as_str()) {
+                Some(i) => *i,
+                None => {
+                    index.insert(t.pot_id.clone(), ledgers.len());
+                    ledgers.push(Ledger::new(t.pot_id.clone(), Vec::new(), 0));
+                    ledgers.len() - 1
+                }
+            },
+        };
+        last = Some(i);
+        ledgers[i].take(position, t);
     }
+    let mut pots: Vec<PotInference> = ledgers.into_iter().map(|l| l.finish(&transfers)).collect();
+    pots.sort_by(|a, b| a.pot_id.cmp(&b.pot_id));
+    Inference { pots, transfers }
 }
 
 /// One pot's ledger being written, transfer by transfer in booking order.
@@ -348,8 +442,13 @@ impl PotInput {
 struct Ledger {
     pot_id: String,
     snapshots: Vec<PotSnapshot>,
-    /// Transfers kept to be sorted first (a pot whose transfers are not in booking order).
-    unsorted: Option<Vec<Transfer>>,
+    /// Whether the transfers so far came in booking order (and were written as they came),
+    /// and the last one's time.
+    in_order: bool,
+    last_at: Option<DateTime<Utc>>,
+    /// Once they do not: every transfer's position so far, in the order given, to be sorted
+    /// and written again at the end.
+    listed: Vec<usize>,
     /// The snapshot that closes the current interval: 0 before the first snapshot,
     /// `snapshots.len()` after the last.
     close: usize,
@@ -361,33 +460,27 @@ struct Ledger {
     credit_before: Option<CreditBefore>,
     lines: Vec<InferredLine>,
     intervals: Vec<Interval>,
-    unchecked: Vec<Transfer>,
+    unchecked: Vec<usize>,
 }
 
 impl Ledger {
-    fn new(input: PotInput) -> Self {
-        let PotInput {
-            pot_id,
-            count,
-            in_order,
-            mut snapshots,
-            ..
-        } = input;
+    /// A pot's ledger, with room for `room` transfers' lines.
+    fn new(pot_id: String, mut snapshots: Vec<PotSnapshot>, room: usize) -> Self {
         snapshots.sort_by_key(|s| s.at);
         let (lines, intervals) = if snapshots.is_empty() {
             (Vec::new(), Vec::new())
         } else {
-            // Every transfer a line at most, and one line of unattributed activity per
-            // interval: allocated once, at its final size or a little more.
             (
-                Vec::with_capacity(count + snapshots.len() - 1),
+                Vec::with_capacity(room + snapshots.len() - 1),
                 Vec::with_capacity(snapshots.len() - 1),
             )
         };
         Ledger {
             pot_id,
             snapshots,
-            unsorted: (!in_order).then(|| Vec::with_capacity(count)),
+            in_order: true,
+            last_at: None,
+            listed: Vec::new(),
             close: 0,
             running: Decimal::ZERO,
             transfers_in: Decimal::ZERO,
@@ -400,22 +493,38 @@ impl Ledger {
         }
     }
 
-    /// Takes the pot's next transfer (in the order given).
-    fn take(&mut self, t: Transfer) {
-        match self.unsorted.as_mut() {
-            Some(kept) => kept.push(t),
-            None => self.write(t),
+    /// Takes the pot's next transfer (in the order given), at `position` among the transfers.
+    fn take(&mut self, position: usize, t: &Transfer) {
+        if self.in_order && self.last_at.is_some_and(|l| l > t.booked_at) {
+            // Every transfer so far is a line or unchecked: listed, in the order given.
+            self.in_order = false;
+            self.listed = self
+                .lines
+                .iter()
+                .filter_map(|l| match l.kind {
+                    LineKind::Transfer { transfer } => Some(transfer),
+                    LineKind::Unattributed { .. } => None,
+                })
+                .chain(self.unchecked.iter().copied())
+                .collect();
+            self.listed.sort_unstable();
+        }
+        self.last_at = Some(t.booked_at);
+        if self.in_order {
+            self.write(position, t);
+        } else {
+            self.listed.push(position);
         }
     }
 
     /// Writes a transfer, in booking order.
-    fn write(&mut self, t: Transfer) {
+    fn write(&mut self, position: usize, t: &Transfer) {
         let Some(first) = self.snapshots.first() else {
-            return self.unchecked(t);
+            return self.unchecked.push(position);
         };
         if self.close == 0 {
             if t.booked_at <= first.at {
-                return self.unchecked(t);
+                return self.unchecked.push(position);
             }
             self.open(1);
         }
@@ -423,7 +532,7 @@ impl Ledger {
             self.close_interval();
         }
         if self.close == self.snapshots.len() {
-            return self.unchecked(t);
+            return self.unchecked.push(position);
         }
         self.running += t.amount;
         if t.amount > Decimal::ZERO {
@@ -449,18 +558,7 @@ impl Ledger {
             at: t.booked_at,
             amount: t.amount,
             running_balance: self.running,
-            kind: LineKind::Transfer {
-                id: t.id,
-                description: t.description,
-            },
-        });
-    }
-
-    /// A transfer nothing checks, given its `pot_id` back.
-    fn unchecked(&mut self, t: Transfer) {
-        self.unchecked.push(Transfer {
-            pot_id: self.pot_id.clone(),
-            ..t
+            kind: LineKind::Transfer { transfer: position },
         });
     }
 
@@ -509,12 +607,18 @@ impl Ledger {
     }
 
     /// The pot's inference, once every transfer is taken.
-    fn finish(mut self) -> PotInference {
-        if let Some(mut kept) = self.unsorted.take() {
-            // Stable: equal times keep the order given.
-            kept.sort_by_key(|t| t.booked_at);
-            for t in kept {
-                self.write(t);
+    fn finish(mut self, transfers: &[Transfer]) -> PotInference {
+        if !self.in_order {
+            // Written again from the start, in booking order (stable: equal times keep the
+            // order given).
+            let mut listed = std::mem::take(&mut self.listed);
+            listed.sort_by_key(|i| transfers[*i].booked_at);
+            self.lines.clear();
+            self.intervals.clear();
+            self.unchecked.clear();
+            self.close = 0;
+            for i in listed {
+                self.write(i, &transfers[i]);
             }
         }
         if !self.snapshots.is_empty() {
@@ -524,6 +628,10 @@ impl Ledger {
             while self.close < self.snapshots.len() {
                 self.close_interval();
             }
+        }
+        // Room given and not used is given back (it was never touched).
+        if self.lines.capacity() - self.lines.len() > self.lines.len() / 8 + 8 {
+            self.lines.shrink_to_fit();
         }
         let unattributed = self.intervals.iter().map(|i| i.unattributed).sum();
         PotInference {

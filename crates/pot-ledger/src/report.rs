@@ -166,8 +166,14 @@ pub mod partial {
         for pot in &r.pots {
             for line in &pot.lines {
                 let (kind, id, description, from) = match &line.kind {
-                    LineKind::Transfer { id, description } => {
-                        ("transfer", id.clone(), description.clone(), String::new())
+                    LineKind::Transfer { .. } => {
+                        let t = r.transfer(line);
+                        (
+                            "transfer",
+                            t.map(|t| t.id.clone()).unwrap_or_default(),
+                            t.map(|t| t.description.clone()).unwrap_or_default(),
+                            String::new(),
+                        )
                     }
                     LineKind::Unattributed { from } => (
                         "unattributed",

@@ -87,6 +87,31 @@ fn unexplained_activity_is_named_per_interval_with_bounds() {
     ));
     let json: serde_json::Value = serde_json::from_str(&report::partial::json(&r)).unwrap();
     assert_eq!(json["pots"][0]["intervals"][2]["unattributed"], "60.00");
+    // A transfer's line carries the transfer's id and description in JSON, though the ledger
+    // names it by position.
+    let first_line = &json["pots"][0]["lines"][0];
+    assert_eq!(first_line["kind"], "transfer");
+    assert_eq!(first_line["id"], "tx_1");
+    assert_eq!(first_line["description"], "Transfer to Savings Pot");
+    assert_eq!(first_line["running_balance"], "110.00");
+    assert_eq!(first_line["at"], "2026-01-01T00:10:00Z");
+    let unattributed = &json["pots"][0]["lines"][2];
+    assert_eq!(unattributed["kind"], "unattributed");
+    assert_eq!(unattributed["from"], "2026-01-01T00:00:00Z");
+    assert_eq!(unattributed["amount"], "-12.57");
+    // The ledger's transfer lines name the transfers given, in the order given.
+    assert_eq!(r.transfers().len(), 3);
+    let named: Vec<&str> = p
+        .lines
+        .iter()
+        .filter_map(|l| r.transfer(l))
+        .map(|t| t.id.as_str())
+        .collect();
+    assert_eq!(named, ["tx_1", "tx_2", "tx_3"]);
+    let mut edited = r.clone();
+    edited.pots[0].lines[0].kind = LineKind::Transfer { transfer: 99 };
+    assert_eq!(edited.transfer(&edited.pots[0].lines[0]), None);
+    assert_eq!(r.into_transfers()[2].id, "tx_3");
 }
 
 /// A snapshot counts what is booked at its moment: a transfer at an intermediate snapshot
@@ -129,8 +154,13 @@ fn transfers_outside_the_snapshots_and_pots_without_enough_snapshots_are_reporte
     let r = infer(transfers, snapshots);
     let a = &r.pots[0];
     assert!(a.is_explained());
-    let unchecked: Vec<&str> = a.unchecked.iter().map(|t| t.id.as_str()).collect();
+    let unchecked: Vec<&str> = r.unchecked(a).map(|t| t.id.as_str()).collect();
     assert_eq!(unchecked, ["tx_0", "tx_2"]);
+    // JSON lists unchecked transfers whole, with their pot.
+    let json: serde_json::Value = serde_json::from_str(&report::partial::json(&r)).unwrap();
+    assert_eq!(json["pots"][0]["unchecked"][1]["id"], "tx_2");
+    assert_eq!(json["pots"][0]["unchecked"][1]["pot_id"], "pot_a");
+    assert_eq!(json["pots"][1]["unchecked"][0]["id"], "tx_9");
     let b = &r.pots[1];
     assert!(b.intervals.is_empty());
     assert_eq!(b.unchecked.len(), 1);
@@ -308,12 +338,13 @@ fn reference(
     snapshots: &[PotSnapshot],
 ) -> pot_ledger::partial::PotInference {
     use pot_ledger::partial::{Bounds, CreditBefore, InferredLine, Interval, PotInference};
-    let mut ts: Vec<Transfer> = transfers
+    // Each transfer of the pot with its position among those given, sorted stably.
+    let mut ts: Vec<(usize, &Transfer)> = transfers
         .iter()
-        .filter(|t| t.pot_id == pot_id)
-        .cloned()
+        .enumerate()
+        .filter(|(_, t)| t.pot_id == pot_id)
         .collect();
-    ts.sort_by_key(|t| t.booked_at);
+    ts.sort_by_key(|(_, t)| t.booked_at);
     let mut snaps: Vec<&PotSnapshot> = snapshots.iter().filter(|s| s.pot_id == pot_id).collect();
     snaps.sort_by_key(|s| s.at);
     let mut out = PotInference {
@@ -325,20 +356,24 @@ fn reference(
         snapshots: snaps.len(),
     };
     let (Some(first), Some(last)) = (snaps.first(), snaps.last()) else {
-        out.unchecked = ts;
+        out.unchecked = ts.iter().map(|(i, _)| *i).collect();
         return out;
     };
-    out.unchecked
-        .extend(ts.iter().filter(|t| t.booked_at <= first.at).cloned());
+    out.unchecked.extend(
+        ts.iter()
+            .filter(|(_, t)| t.booked_at <= first.at)
+            .map(|(i, _)| *i),
+    );
     for pair in snaps.windows(2) {
         let (open, close) = (pair[0], pair[1]);
-        let inside: Vec<&Transfer> = ts
+        let inside: Vec<(usize, &Transfer)> = ts
             .iter()
-            .filter(|t| t.booked_at > open.at && t.booked_at <= close.at)
+            .filter(|(_, t)| t.booked_at > open.at && t.booked_at <= close.at)
+            .copied()
             .collect();
         let mut running = open.balance;
         let mut credit_before: Option<CreditBefore> = None;
-        for t in &inside {
+        for (i, t) in &inside {
             running += t.amount;
             if running < Decimal::ZERO
                 && credit_before.as_ref().is_none_or(|c| -running > c.at_least)
@@ -353,10 +388,7 @@ fn reference(
                 at: t.booked_at,
                 amount: t.amount,
                 running_balance: running,
-                kind: LineKind::Transfer {
-                    id: t.id.clone(),
-                    description: t.description.clone(),
-                },
+                kind: LineKind::Transfer { transfer: *i },
             });
         }
         let unattributed = close.balance - running;
@@ -375,12 +407,12 @@ fn reference(
             closing: close.balance,
             transfers_in: inside
                 .iter()
-                .map(|t| t.amount)
+                .map(|(_, t)| t.amount)
                 .filter(|a| *a > Decimal::ZERO)
                 .sum(),
             transfers_out: inside
                 .iter()
-                .map(|t| t.amount)
+                .map(|(_, t)| t.amount)
                 .filter(|a| *a <= Decimal::ZERO)
                 .sum(),
             transfers: inside.len(),
@@ -391,8 +423,11 @@ fn reference(
             },
         });
     }
-    out.unchecked
-        .extend(ts.iter().filter(|t| t.booked_at > last.at).cloned());
+    out.unchecked.extend(
+        ts.iter()
+            .filter(|(_, t)| t.booked_at > last.at)
+            .map(|(i, _)| *i),
+    );
     out.unattributed = out.intervals.iter().map(|i| i.unattributed).sum();
     out
 }
