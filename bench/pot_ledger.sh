@@ -2,9 +2,11 @@
 # pot-ledger's reconciliation at 10,000, 100,000 and 1,000,000 transactions (50 pots), in full
 # and today's-data modes, two ways:
 #
-# - in one process (divan, `cargo bench -p pot-ledger`): 20 samples each; a small run reuses
-#   memory an earlier sample freed, so it is cheaper per transaction than a large one, whose
-#   output (every transaction, moved into its pot's ledger) is new memory each time;
+# - in one process (divan, `cargo bench -p pot-ledger`): 20 samples each; a small run reads an
+#   input still in the processor's cache and writes into memory an earlier sample freed, so it
+#   is cheaper per transaction than a large one, whose input comes from memory and whose output
+#   (a position and a balance per transaction) is new pages each time; `read_*` is the floor,
+#   a pass that only reads the input;
 # - a first call in a fresh process (examples/reconcile_once.rs), the median of 7: what a tool
 #   that reconciles once pays, at any size.
 #
