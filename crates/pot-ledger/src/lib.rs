@@ -2,10 +2,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod by_pot;
 pub mod partial;
 pub mod report;
-
-use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -351,20 +350,22 @@ pub fn reconcile(
     statements: impl IntoIterator<Item = Statement>,
 ) -> Reconciliation {
     // One pass over the entries, which neither moves nor copies one: each entry goes to its
-    // pot's walk (histories come in time order, often several in a row from one pot, so the
-    // previous entry's pot is tried before the index), which writes its line at once while the
+    // pot's walk, which writes its line at once while the
     // pot's entries come in booking order (the usual case: the APIs list in booking order). A
     // pot whose entries turn out not to be in order keeps listing them, and is sorted and
     // walked again at the end. So each entry is read once, where it lies, in the order given,
     // and the output is a position and a balance per entry: this keeps the cost per entry
     // flat as histories grow.
     let entries: Vec<Entry> = entries.into_iter().collect();
+    let mut numbers = by_pot::PotNumbers::default();
     let mut pots: Vec<PotInput> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
     // Several statements of one pot are one statement: their snapshots all count, and an
     // opening balance that differs from the first is kept, to be reported as a break.
     for s in statements {
-        let i = slot_of(&s.pot_id, &mut pots, &mut index);
+        let (i, new) = numbers.number(&s.pot_id);
+        if new {
+            pots.push(PotInput::new(&s.pot_id));
+        }
         let pot = &mut pots[i];
         match &mut pot.statement {
             None => pot.statement = Some(s),
@@ -376,49 +377,20 @@ pub fn reconcile(
             }
         }
     }
-    // Each stated pot's ledger starts with room for its share of the entries and an eighth
-    // more (at most all of them, so that in all it is about the entries' count), so that in
-    // the usual case it is allocated once; a pot with more grows, and one with fewer never
-    // touches the rest. Pots without a statement grow as they go.
-    let share = match pots.len() {
-        0 => 0,
-        stated => {
-            let share = entries.len() / stated;
-            (share + share / 8 + 8).min(entries.len())
-        }
-    };
-    let mut walks: Vec<Walk> = pots.into_iter().map(|p| Walk::new(p, share)).collect();
-    let mut last: Option<usize> = None;
+    // A stated pot's ledger starts with room for its share of the entries; pots without a
+    // statement grow as they go.
+    let room = by_pot::room(entries.len(), pots.len());
+    let mut walks: Vec<Walk> = pots.into_iter().map(|p| Walk::new(p, room)).collect();
     for (position, e) in entries.iter().enumerate() {
-        let i = match last {
-            Some(i) if walks[i].pot_id == e.pot_id => i,
-            _ => match index.get(e.pot_id.as_str()) {
-                Some(i) => *i,
-                None => {
-                    let input = PotInput::new(&e.pot_id);
-                    walks.push(Walk::new(input, 0));
-                    index.insert(e.pot_id.clone(), walks.len() - 1);
-                    walks.len() - 1
-                }
-            },
-        };
-        last = Some(i);
+        let (i, new) = numbers.number(&e.pot_id);
+        if new {
+            walks.push(Walk::new(PotInput::new(&e.pot_id), 0));
+        }
         walks[i].take(position, e);
     }
     let mut pots: Vec<PotReconciliation> = walks.into_iter().map(|w| w.finish(&entries)).collect();
     pots.sort_by(|a, b| a.pot_id.cmp(&b.pot_id));
     Reconciliation { pots, entries }
-}
-
-/// The index of the pot named `pot_id`, made if new (looked up before inserting: a key is
-/// cloned once per pot, not once per statement).
-fn slot_of(pot_id: &str, pots: &mut Vec<PotInput>, index: &mut HashMap<String, usize>) -> usize {
-    if let Some(i) = index.get(pot_id) {
-        return *i;
-    }
-    pots.push(PotInput::new(pot_id));
-    index.insert(pot_id.to_owned(), pots.len() - 1);
-    pots.len() - 1
 }
 
 /// A pot's statement, as several statements of it make one.

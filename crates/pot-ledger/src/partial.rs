@@ -42,8 +42,6 @@
 //! assert_eq!(interval.bounds.activity_at_least, Decimal::new(1250, 2));
 //! ```
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -373,59 +371,32 @@ pub fn infer(
     snapshots: impl IntoIterator<Item = PotSnapshot>,
 ) -> Inference {
     // The snapshots first, then one pass over the transfers, which neither moves nor copies
-    // one: each goes to its pot's ledger (the previous transfer's pot is tried before the
-    // index), which writes its line at once while the pot's transfers come in booking order
+    // one: each goes to its pot's ledger, which writes its line at once while the pot's transfers come in booking order
     // (the usual case: the APIs list in booking order). A pot whose transfers turn out not to
     // be in order lists them, and is sorted and written again at the end. So each transfer is
     // read once, where it lies, and a line is its position, time, amount and balance.
     let transfers: Vec<Transfer> = transfers.into_iter().collect();
+    let mut numbers = crate::by_pot::PotNumbers::default();
     let mut pots: Vec<(String, Vec<PotSnapshot>)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut last: Option<usize> = None;
     for s in snapshots {
-        let i = match last {
-            Some(i) if pots[i].0 == s.pot_id => i,
-            // Looked up before inserting: a key is cloned once per pot, not once per snapshot.
-            _ => match index.get(s.pot_id.as_str()) {
-                Some(i) => *i,
-                None => {
-                    index.insert(s.pot_id.clone(), pots.len());
-                    pots.push((s.pot_id.clone(), Vec::new()));
-                    pots.len() - 1
-                }
-            },
-        };
-        last = Some(i);
+        let (i, new) = numbers.number(&s.pot_id);
+        if new {
+            pots.push((s.pot_id.clone(), Vec::new()));
+        }
         pots[i].1.push(s);
     }
-    // Each pot with snapshots starts with room for its share of the transfers and an eighth
-    // more (at most all of them), and a line per interval: in the usual case its lines are
-    // allocated once; a pot with more grows, and one with fewer never touches the rest.
-    let share = match pots.len() {
-        0 => 0,
-        with_snapshots => {
-            let share = transfers.len() / with_snapshots;
-            (share + share / 8 + 8).min(transfers.len())
-        }
-    };
+    // A pot with snapshots starts with room for its share of the transfers (and a line per
+    // interval); pots without grow as they go.
+    let room = crate::by_pot::room(transfers.len(), pots.len());
     let mut ledgers: Vec<Ledger> = pots
         .into_iter()
-        .map(|(pot_id, snapshots)| Ledger::new(pot_id, snapshots, share))
+        .map(|(pot_id, snapshots)| Ledger::new(pot_id, snapshots, room))
         .collect();
-    let mut last: Option<usize> = None;
     for (position, t) in transfers.iter().enumerate() {
-        let i = match last {
-            Some(i) if ledgers[i].pot_id == t.pot_id => i,
-            _ => match index.get(t.pot_id.as_str()) {
-                Some(i) => *i,
-                None => {
-                    index.insert(t.pot_id.clone(), ledgers.len());
-                    ledgers.push(Ledger::new(t.pot_id.clone(), Vec::new(), 0));
-                    ledgers.len() - 1
-                }
-            },
-        };
-        last = Some(i);
+        let (i, new) = numbers.number(&t.pot_id);
+        if new {
+            ledgers.push(Ledger::new(t.pot_id.clone(), Vec::new(), 0));
+        }
         ledgers[i].take(position, t);
     }
     let mut pots: Vec<PotInference> = ledgers.into_iter().map(|l| l.finish(&transfers)).collect();
