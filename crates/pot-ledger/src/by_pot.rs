@@ -6,8 +6,8 @@ use std::collections::HashMap;
 /// Pot ids, numbered 0, 1, … in the order first seen.
 ///
 /// Inputs come grouped (a history in booking order has runs of one pot's transactions), so the
-/// previous lookup's pot is tried before the map; a key is cloned once per pot, never per
-/// lookup.
+/// previous lookup's pot is tried before the map. A pot's id is copied twice when it is first
+/// seen (its name and its key), never per lookup.
 #[derive(Default)]
 pub(crate) struct PotNumbers {
     ids: Vec<String>,
@@ -38,10 +38,11 @@ impl PotNumbers {
     }
 }
 
-/// The room a pot's ledger starts with when `pots` pots share `items` transactions: its share
-/// and an eighth more (at most all of them), so that in the usual case its lines are allocated
-/// once. A pot with more grows; one with fewer never touches the rest, which is given back at
-/// the end. In all, about `items` lines of room.
+/// The room a pot's ledger makes at its first transaction when `pots` pots share `items`
+/// transactions: its share, an eighth more and 8 (at most all of them), so that in the usual
+/// case its lines are allocated once. A pot with more grows; one with fewer never touches the
+/// rest, which it gives back at the end; a pot without transactions makes none. In all, at
+/// most 9/8 of `items` and 8 lines per pot that has transactions.
 pub(crate) fn room(items: usize, pots: usize) -> usize {
     match pots {
         0 => 0,

@@ -264,9 +264,12 @@ impl Reconciliation {
         &self.entries
     }
 
-    /// A pot's ledger, oldest first: each line's entry and the balance after it. A line that
-    /// names no entry of this reconciliation (only possible by editing its `lines`) is
-    /// skipped.
+    /// A pot's ledger, oldest first: each line's entry and the balance after it.
+    ///
+    /// `pot` is one of this reconciliation's [`pots`](Reconciliation::pots): its lines are read
+    /// against this reconciliation's entries, so a pot of another reconciliation gives
+    /// whatever entries sit at its positions here. A line whose position is past the entries
+    /// (possible only by editing `lines`) is skipped, here and in the JSON and CSV reports.
     pub fn ledger<'a>(
         &'a self,
         pot: &'a PotReconciliation,
@@ -284,10 +287,11 @@ impl Reconciliation {
 
 impl Serialize for Reconciliation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeSeq, SerializeStruct};
+        use serde::ser::SerializeStruct;
 
         /// A ledger line as JSON shows it: with its entry.
         #[derive(Serialize)]
+        #[serde(rename = "Line")]
         struct LineView<'a> {
             entry: &'a Entry,
             running_balance: Decimal,
@@ -295,17 +299,17 @@ impl Serialize for Reconciliation {
         struct Lines<'a>(&'a Reconciliation, &'a PotReconciliation);
         impl Serialize for Lines<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut seq = serializer.serialize_seq(Some(self.1.lines.len()))?;
-                for (entry, running_balance) in self.0.ledger(self.1) {
-                    seq.serialize_element(&LineView {
+                // No length up front: `ledger` skips a line that names no entry.
+                serializer.collect_seq(self.0.ledger(self.1).map(|(entry, running_balance)| {
+                    LineView {
                         entry,
                         running_balance,
-                    })?;
-                }
-                seq.end()
+                    }
+                }))
             }
         }
         #[derive(Serialize)]
+        #[serde(rename = "PotReconciliation")]
         struct PotView<'a> {
             pot_id: &'a str,
             opening: Decimal,
@@ -350,12 +354,11 @@ pub fn reconcile(
     statements: impl IntoIterator<Item = Statement>,
 ) -> Reconciliation {
     // One pass over the entries, which neither moves nor copies one: each entry goes to its
-    // pot's walk, which writes its line at once while the
-    // pot's entries come in booking order (the usual case: the APIs list in booking order). A
-    // pot whose entries turn out not to be in order keeps listing them, and is sorted and
-    // walked again at the end. So each entry is read once, where it lies, in the order given,
-    // and the output is a position and a balance per entry: this keeps the cost per entry
-    // flat as histories grow.
+    // pot's walk, which writes its line at once while the pot's entries come in booking order
+    // (the usual case: the APIs list in booking order). A pot whose entries turn out not to be
+    // in order keeps listing them, and is sorted and walked again at the end. So each entry is
+    // read once, where it lies, in the order given, and the output is a position and a balance
+    // per entry: this keeps the cost per entry flat as histories grow.
     let entries: Vec<Entry> = entries.into_iter().collect();
     let mut numbers = by_pot::PotNumbers::default();
     let mut pots: Vec<PotInput> = Vec::new();
@@ -439,11 +442,13 @@ struct Walk {
     /// Lines up to the last stated balance the ledger agreed with (or was set to).
     last_agreement: usize,
     found: Vec<Found>,
+    /// The lines to make room for at the first entry (none for a pot without entries).
+    room: usize,
     lines: Vec<LedgerLine>,
 }
 
 impl Walk {
-    /// A pot's walk, with room for `room` lines.
+    /// A pot's walk, which makes room for `room` lines when it takes its first entry.
     fn new(input: PotInput, room: usize) -> Self {
         let PotInput {
             pot_id,
@@ -467,7 +472,8 @@ impl Walk {
             checked: 0,
             last_agreement: 0,
             found: Vec::new(),
-            lines: Vec::with_capacity(room),
+            room,
+            lines: Vec::new(),
         }
     }
 
@@ -477,6 +483,9 @@ impl Walk {
             self.in_order = false;
         }
         self.last_at = Some(e.booked_at);
+        if self.lines.capacity() == 0 {
+            self.lines.reserve_exact(self.room);
+        }
         if self.in_order {
             self.write(position, e);
         } else {

@@ -266,8 +266,12 @@ impl Inference {
         &self.transfers
     }
 
-    /// The transfer a line shows, if it is a transfer's line (and names a transfer of this
-    /// inference: a line edited to name another gives `None`).
+    /// The transfer a line shows, if it is a transfer's line.
+    ///
+    /// The line is one of this inference's: its position is read against this inference's
+    /// transfers, so a line of another inference gives whatever transfer sits at its position
+    /// here. A position past the transfers (possible only by editing the line) gives `None`,
+    /// and the JSON and CSV reports skip such a line.
     pub fn transfer(&self, line: &InferredLine) -> Option<&Transfer> {
         match line.kind {
             LineKind::Transfer { transfer } => self.transfers.get(transfer),
@@ -275,8 +279,9 @@ impl Inference {
         }
     }
 
-    /// A pot's unchecked transfers, in booking order (positions naming no transfer of this
-    /// inference, only possible by editing the result, are skipped).
+    /// A pot's unchecked transfers, in booking order. `pot` is one of this inference's pots
+    /// (its positions are read against this inference's transfers); a position past the
+    /// transfers (possible only by editing `unchecked`) is skipped.
     pub fn unchecked<'a>(&'a self, pot: &'a PotInference) -> impl Iterator<Item = &'a Transfer> {
         pot.unchecked.iter().filter_map(|i| self.transfers.get(*i))
     }
@@ -293,12 +298,13 @@ impl Serialize for Inference {
 
         /// A line as JSON shows it: a transfer's with its id and description.
         #[derive(Serialize)]
-        #[serde(tag = "kind", rename_all = "snake_case")]
+        #[serde(tag = "kind", rename_all = "snake_case", rename = "LineKind")]
         enum KindView<'a> {
             Transfer { id: &'a str, description: &'a str },
             Unattributed { from: DateTime<Utc> },
         }
         #[derive(Serialize)]
+        #[serde(rename = "InferredLine")]
         struct LineView<'a> {
             at: DateTime<Utc>,
             amount: Decimal,
@@ -309,20 +315,24 @@ impl Serialize for Inference {
         struct Lines<'a>(&'a Inference, &'a PotInference);
         impl Serialize for Lines<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.1.lines.iter().map(|l| LineView {
-                    at: l.at,
-                    amount: l.amount,
-                    running_balance: l.running_balance,
-                    kind: match l.kind {
+                // A transfer's line naming no transfer is skipped (so no length up front).
+                serializer.collect_seq(self.1.lines.iter().filter_map(|l| {
+                    let kind = match l.kind {
                         LineKind::Transfer { .. } => {
-                            let t = self.0.transfer(l);
+                            let t = self.0.transfer(l)?;
                             KindView::Transfer {
-                                id: t.map_or("", |t| t.id.as_str()),
-                                description: t.map_or("", |t| t.description.as_str()),
+                                id: &t.id,
+                                description: &t.description,
                             }
                         }
                         LineKind::Unattributed { from } => KindView::Unattributed { from },
-                    },
+                    };
+                    Some(LineView {
+                        at: l.at,
+                        amount: l.amount,
+                        running_balance: l.running_balance,
+                        kind,
+                    })
                 }))
             }
         }
@@ -333,6 +343,7 @@ impl Serialize for Inference {
             }
         }
         #[derive(Serialize)]
+        #[serde(rename = "PotInference")]
         struct PotView<'a> {
             pot_id: &'a str,
             lines: Lines<'a>,
@@ -429,22 +440,24 @@ struct Ledger {
     transfers_out: Decimal,
     count: usize,
     credit_before: Option<CreditBefore>,
+    /// The lines to make room for at the first transfer (none for a pot without transfers).
+    room: usize,
     lines: Vec<InferredLine>,
     intervals: Vec<Interval>,
     unchecked: Vec<usize>,
 }
 
 impl Ledger {
-    /// A pot's ledger, with room for `room` transfers' lines.
+    /// A pot's ledger, which makes room for `room` transfers' lines (and one per interval)
+    /// when it takes its first transfer.
     fn new(pot_id: String, mut snapshots: Vec<PotSnapshot>, room: usize) -> Self {
         snapshots.sort_by_key(|s| s.at);
-        let (lines, intervals) = if snapshots.is_empty() {
-            (Vec::new(), Vec::new())
+        let intervals = Vec::with_capacity(snapshots.len().saturating_sub(1));
+        // Without snapshots, every transfer is unchecked: no lines.
+        let room = if snapshots.is_empty() {
+            0
         } else {
-            (
-                Vec::with_capacity(room + snapshots.len() - 1),
-                Vec::with_capacity(snapshots.len() - 1),
-            )
+            room + snapshots.len() - 1
         };
         Ledger {
             pot_id,
@@ -458,7 +471,8 @@ impl Ledger {
             transfers_out: Decimal::ZERO,
             count: 0,
             credit_before: None,
-            lines,
+            room,
+            lines: Vec::new(),
             intervals,
             unchecked: Vec::new(),
         }
@@ -481,6 +495,9 @@ impl Ledger {
             self.listed.sort_unstable();
         }
         self.last_at = Some(t.booked_at);
+        if self.lines.capacity() == 0 {
+            self.lines.reserve_exact(self.room);
+        }
         if self.in_order {
             self.write(position, t);
         } else {
@@ -587,6 +604,9 @@ impl Ledger {
             self.lines.clear();
             self.intervals.clear();
             self.unchecked.clear();
+            // Before the first snapshot again: the next transfer past it opens the first
+            // interval (`open(1)`), which resets the running balance, the sums, the count and
+            // the credit bound.
             self.close = 0;
             for i in listed {
                 self.write(i, &transfers[i]);

@@ -167,11 +167,12 @@ pub mod partial {
             for line in &pot.lines {
                 let (kind, id, description, from) = match &line.kind {
                     LineKind::Transfer { .. } => {
-                        let t = r.transfer(line);
+                        // A line naming no transfer (possible only by editing) is skipped.
+                        let Some(t) = r.transfer(line) else { continue };
                         (
                             "transfer",
-                            t.map(|t| t.id.clone()).unwrap_or_default(),
-                            t.map(|t| t.description.clone()).unwrap_or_default(),
+                            t.id.clone(),
+                            t.description.clone(),
                             String::new(),
                         )
                     }

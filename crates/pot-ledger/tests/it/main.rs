@@ -1,6 +1,8 @@
 //! pot-ledger: reconciliation by example, the breaks it reports and where, the three reports,
-//! and properties over generated histories (any complete history reconciles exactly; removing
-//! one transaction makes exactly one break, at the right place, for the right amount).
+//! the ledger's positions into the entries given, and properties over generated histories (any
+//! complete history reconciles exactly; removing one transaction makes exactly one break, at
+//! the right place, for the right amount; any order of the entries gives the same ledgers;
+//! every pot is what a plain sort-and-walk gives, equal times included).
 
 mod partial;
 
@@ -186,6 +188,10 @@ fn the_ledger_names_the_entries_given_once_in_the_order_given() {
     let mut edited = r.clone();
     edited.pots[0].lines[1].entry = 99;
     assert_eq!(edited.ledger(&edited.pots[0]).count(), 2);
+    // The reports skip it too.
+    let json: serde_json::Value = serde_json::from_str(&report::json(&edited)).unwrap();
+    assert_eq!(json["pots"][0]["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(report::csv(&edited).lines().count(), 1 + 2 + 1);
     assert_eq!(r.into_entries(), given);
 }
 
@@ -320,6 +326,170 @@ proptest! {
             (Some(n), s, Checkpoint::Transaction { id, .. }) if s.is_none_or(|s| s > n.booked_at) => prop_assert_eq!(id, &n.id),
             (n, Some(s), Checkpoint::Snapshot { at: when }) if n.is_none_or(|n| n.booked_at > s) => prop_assert_eq!(*when, s),
             (n, s, c) => prop_assert!(false, "expected the break at {:?} or {:?}, found {:?}", n.map(|e| &e.id), s, c),
+        }
+    }
+}
+
+/// A pot's ledger the plain way: its entries sorted stably by booking time, its statements'
+/// snapshots sorted, then one walk (each snapshot after everything booked at or before it),
+/// with the breaks' context taken from the lines. What `reconcile`, which writes as entries
+/// come, must give for every pot.
+fn reference(pot_id: &str, entries: &[Entry], statements: &[Statement]) -> Expected {
+    let mut es: Vec<&Entry> = entries.iter().filter(|e| e.pot_id == pot_id).collect();
+    es.sort_by_key(|e| e.booked_at);
+    let mine: Vec<&Statement> = statements.iter().filter(|s| s.pot_id == pot_id).collect();
+    let opening = mine.first().map_or(Decimal::ZERO, |s| s.opening);
+    let mut snapshots: Vec<pot_ledger::Snapshot> = mine
+        .iter()
+        .flat_map(|s| s.snapshots.iter().copied())
+        .collect();
+    snapshots.sort_by_key(|s| s.at);
+    let mut lines: Vec<pot_ledger::Line> = Vec::new();
+    let mut found = Vec::new();
+    let (mut balance, mut checked, mut agreed) = (opening, 0usize, 0usize);
+    let mut check = |done: usize, at: Checkpoint, stated: Decimal, balance: &mut Decimal| {
+        checked += 1;
+        if stated != *balance {
+            found.push((done, agreed, at, *balance, stated));
+            *balance = stated;
+        }
+        agreed = done;
+    };
+    let mut next = 0;
+    for e in &es {
+        while next < snapshots.len() && snapshots[next].at < e.booked_at {
+            let s = snapshots[next];
+            check(
+                lines.len(),
+                Checkpoint::Snapshot { at: s.at },
+                s.balance,
+                &mut balance,
+            );
+            next += 1;
+        }
+        balance += e.amount;
+        lines.push(pot_ledger::Line {
+            entry: (*e).clone(),
+            running_balance: balance,
+        });
+        if let Some(stated) = e.stated_balance {
+            let at = Checkpoint::Transaction {
+                id: e.id.clone(),
+                at: e.booked_at,
+            };
+            check(lines.len(), at, stated, &mut balance);
+        }
+    }
+    for s in &snapshots[next..] {
+        check(
+            lines.len(),
+            Checkpoint::Snapshot { at: s.at },
+            s.balance,
+            &mut balance,
+        );
+    }
+    let context = |from: usize, to: usize| lines[from..to.min(lines.len())].to_vec();
+    let mut breaks: Vec<pot_ledger::Break> = mine
+        .iter()
+        .skip(1)
+        .filter(|s| s.opening != opening)
+        .map(|s| pot_ledger::Break {
+            pot_id: pot_id.to_owned(),
+            checkpoint: Checkpoint::Opening,
+            expected: opening,
+            stated: s.opening,
+            difference: s.opening - opening,
+            since_last_agreement: Vec::new(),
+            after: context(0, pot_ledger::CONTEXT),
+        })
+        .collect();
+    for (at, agreed, checkpoint, expected, stated) in found {
+        breaks.push(pot_ledger::Break {
+            pot_id: pot_id.to_owned(),
+            checkpoint,
+            expected,
+            stated,
+            difference: stated - expected,
+            since_last_agreement: context(agreed.max(at.saturating_sub(pot_ledger::CONTEXT)), at),
+            after: context(at, at + pot_ledger::CONTEXT),
+        });
+    }
+    let ledger = lines
+        .iter()
+        .map(|l| (l.entry.id.clone(), l.running_balance))
+        .collect();
+    Expected {
+        ledger,
+        breaks,
+        closing: balance,
+        checked,
+    }
+}
+
+/// What the reference gives for one pot.
+#[derive(Debug, PartialEq)]
+struct Expected {
+    ledger: Vec<(String, Decimal)>,
+    breaks: Vec<pot_ledger::Break>,
+    closing: Decimal,
+    checked: usize,
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Entries and statements of a few pots in any order, with equal booking times, snapshots
+    /// at booking times, stated balances right or wrong, several statements of a pot and
+    /// statements of pots without entries: every pot is what the plain walk gives.
+    #[test]
+    fn reconcile_matches_the_plain_walk(
+        entries in prop::collection::vec(
+            (0u8..3, 0i64..8, -3_000i64..3_000, prop::option::of(-3_000i64..3_000)),
+            0..40,
+        ),
+        statements in prop::collection::vec(
+            (0u8..4, 0i64..3, prop::collection::vec((0i64..8, -3_000i64..3_000), 0..4)),
+            0..5,
+        ),
+    ) {
+        let entries: Vec<Entry> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (pot, minute, pence, stated))| {
+                let e = Entry::new(format!("tx_{i}"), format!("pot_{pot}"), at(*minute), gbp(*pence), Source::TransferIn);
+                match stated {
+                    Some(s) => e.with_stated_balance(gbp(*s)),
+                    None => e,
+                }
+            })
+            .collect();
+        let statements: Vec<Statement> = statements
+            .iter()
+            .map(|(pot, opening, snapshots)| {
+                snapshots.iter().fold(Statement::new(format!("pot_{pot}"), gbp(*opening)), |s, (m, b)| {
+                    s.closing(at(*m), gbp(*b))
+                })
+            })
+            .collect();
+        let r = reconcile(entries.clone(), statements.clone());
+        prop_assert_eq!(r.entries(), entries.as_slice());
+        let mut ids: Vec<&str> = entries
+            .iter()
+            .map(|e| e.pot_id.as_str())
+            .chain(statements.iter().map(|s| s.pot_id.as_str()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        prop_assert_eq!(r.pots.len(), ids.len());
+        for (pot, id) in r.pots.iter().zip(ids) {
+            prop_assert_eq!(&pot.pot_id, id);
+            let got = Expected {
+                ledger: r.ledger(pot).map(|(e, b)| (e.id.clone(), b)).collect(),
+                breaks: pot.breaks.clone(),
+                closing: pot.closing,
+                checked: pot.checked,
+            };
+            prop_assert_eq!(got, reference(id, &entries, &statements));
         }
     }
 }

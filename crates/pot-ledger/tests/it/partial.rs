@@ -111,6 +111,15 @@ fn unexplained_activity_is_named_per_interval_with_bounds() {
     let mut edited = r.clone();
     edited.pots[0].lines[0].kind = LineKind::Transfer { transfer: 99 };
     assert_eq!(edited.transfer(&edited.pots[0].lines[0]), None);
+    // The reports skip that line.
+    let json: serde_json::Value = serde_json::from_str(&report::partial::json(&edited)).unwrap();
+    let lines = json["pots"][0]["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), p.lines.len() - 1);
+    assert_eq!(lines[0]["id"], "tx_2");
+    assert_eq!(
+        report::partial::csv(&edited).lines().count(),
+        report::partial::csv(&r).lines().count() - 1
+    );
     assert_eq!(r.into_transfers()[2].id, "tx_3");
 }
 
