@@ -34,7 +34,8 @@ pub struct Exchange {
     pub path: String,
     /// The answer's status.
     pub status: u16,
-    /// How long the emulator took to answer.
+    /// How long the emulator took to make its answer (a response signature made after the
+    /// state's lock is released is not counted).
     pub duration: Duration,
     /// The registered client it came from, where the request says
     /// ([`Sandbox::client_of_request`](crate::core::Sandbox::client_of_request)).
@@ -57,11 +58,15 @@ pub struct Journal {
     next_seq: u64,
 }
 
-/// A body cut to [`BODY_BYTES_KEPT`] (a view of the same bytes, not a copy), and whether it
-/// was cut.
+/// A body cut to [`BODY_BYTES_KEPT`], and whether it was cut. A body that fits is shared, not
+/// copied; a longer one is copied up to the limit, since a view of it would keep the whole
+/// body alive and the log's memory would no longer be bounded by the limit.
 pub fn kept(body: &Bytes) -> (Bytes, bool) {
-    let n = body.len().min(BODY_BYTES_KEPT);
-    (body.slice(..n), n < body.len())
+    if body.len() <= BODY_BYTES_KEPT {
+        (body.clone(), false)
+    } else {
+        (Bytes::copy_from_slice(&body[..BODY_BYTES_KEPT]), true)
+    }
 }
 
 impl Journal {
@@ -194,8 +199,11 @@ mod tests {
 
     #[test]
     fn bodies_are_cut_and_say_so() {
-        let (body, cut) = kept(&Bytes::from(vec![b'x'; BODY_BYTES_KEPT + 1]));
+        let long = Bytes::from(vec![b'x'; BODY_BYTES_KEPT + 1]);
+        let (body, cut) = kept(&long);
         assert_eq!((body.len(), cut), (BODY_BYTES_KEPT, true));
+        // A copy: a view would keep the whole long body alive.
+        assert_ne!(body.as_ptr(), long.as_ptr());
         assert_eq!(
             kept(&Bytes::from_static(b"{}")),
             (Bytes::from_static(b"{}"), false)
