@@ -98,12 +98,12 @@ struct Common {
     /// Connections held open, each sending one request after the other.
     #[arg(long, default_value_t = 16)]
     connections: usize,
-    /// Seconds measured.
-    #[arg(long, default_value_t = 10.0)]
-    seconds: f64,
+    /// Seconds measured (above zero).
+    #[arg(long, default_value = "10", value_parser = measured_seconds)]
+    seconds: Duration,
     /// Seconds of warm-up before (sent, not counted).
-    #[arg(long, default_value_t = 2.0)]
-    warmup: f64,
+    #[arg(long, default_value = "2", value_parser = seconds)]
+    warmup: Duration,
     /// A server process whose CPU time to report per request, as `name=pid`; repeat a name to
     /// add processes together (a server and its TLS proxy, say).
     #[arg(long = "pid", value_parser = parse_pid)]
@@ -111,6 +111,23 @@ struct Common {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// A number of seconds, zero or more (fractions allowed).
+fn seconds(text: &str) -> Result<Duration, String> {
+    let s: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number of seconds"))?;
+    Duration::try_from_secs_f64(s).map_err(|_| format!("{text:?}: not a usable number of seconds"))
+}
+
+/// A number of seconds to measure: above zero.
+fn measured_seconds(text: &str) -> Result<Duration, String> {
+    let d = seconds(text)?;
+    if d.is_zero() {
+        return Err(format!("{text:?}: the measured time must be above zero"));
+    }
+    Ok(d)
 }
 
 fn parse_pid(text: &str) -> Result<(String, u32), String> {
@@ -277,8 +294,7 @@ async fn run(scenario: Scenario) -> anyhow::Result<()> {
             (common, Rc::new(payments))
         }
     };
-    let warmup = Duration::from_secs_f64(common.warmup.max(0.0));
-    let measured = Duration::from_secs_f64(common.seconds.max(0.1));
+    let (warmup, measured) = (common.warmup, common.seconds);
     let start = Instant::now() + warmup;
     let window = Window {
         start,
@@ -690,5 +706,24 @@ fn report(
     }
     for (name, per) in &cpu {
         println!("  {name}: {per:.0} µs of CPU per iteration");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{measured_seconds, seconds};
+    use std::time::Duration;
+
+    #[test]
+    fn seconds_are_read_or_refused_with_the_reason() {
+        assert_eq!(seconds("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(seconds("0"), Ok(Duration::ZERO));
+        assert!(seconds("ten").unwrap_err().contains("expected a number"));
+        for bad in ["-1", "inf", "NaN", "1e300"] {
+            assert!(seconds(bad).unwrap_err().contains("not a usable"), "{bad}");
+        }
+        assert!(measured_seconds("0").unwrap_err().contains("above zero"));
+        assert_eq!(measured_seconds("10"), Ok(Duration::from_secs(10)));
     }
 }
