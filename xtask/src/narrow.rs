@@ -557,7 +557,6 @@ mod tests {
         }
     }
 
-    /// OBIE: `Payment { Amount: Amt }`, `Amt { Currency }`.
     /// Monzo's copy of OBIE's `Amt` with the currency narrowed to GBP.
     fn gbp_payment_amount() -> (&'static str, Schema) {
         (
@@ -574,6 +573,7 @@ mod tests {
         )
     }
 
+    /// OBIE: `Payment { Amount: Amt }`, `Amt { Currency }`.
     fn obie() -> Module {
         module(vec![
             (

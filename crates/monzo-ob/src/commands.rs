@@ -1460,7 +1460,11 @@ mod tests {
             app(&["monzo-ob", "token", "--funds"]),
             Ok(Some(AppClient::Funds))
         );
-        for two in [["--payments", "--funds"], ["--accounts-app", "--payments"]] {
+        for two in [
+            ["--payments", "--funds"],
+            ["--accounts-app", "--payments"],
+            ["--accounts-app", "--funds"],
+        ] {
             assert_eq!(
                 app(&["monzo-ob", "token", two[0], two[1]]),
                 Err(clap::error::ErrorKind::ArgumentConflict)
