@@ -9,9 +9,8 @@
 #   bench/cold_build.sh
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-case "$target" in /*) ;; *) target="$root/$target" ;; esac
+# root, target and specs
+. "$(dirname "$0")/../scripts/paths.sh"
 scratch="$target/tmp/cold-build"
 rm -rf "$scratch"
 mkdir -p "$scratch/consumer/src"

@@ -13,9 +13,11 @@
 # Each side prints one JSON line; exits non-zero only if a step fails (targets are not enforced).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# root, target and specs
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/paths.sh"
+ROOT="$root"
 cd "$ROOT"
-export OBIE_SPECS_DIR="${OBIE_SPECS_DIR:-$ROOT/../shared/specs/obie}"
+export OBIE_SPECS_DIR="$specs"
 REPEAT="${REPEAT:-5}"
 INPUT="bench/out/transactions-100k.json"
 PY="$ROOT/bench/.venv/bin/python3"

@@ -15,10 +15,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-case "$target" in /*) ;; *) target="$root/$target" ;; esac
-specs="${OBIE_SPECS_DIR:-$(cd "$root/.." && pwd)/shared/specs/obie}"
+# root, target and specs
+. "$here/../scripts/paths.sh"
 seconds="${BENCH_SECONDS:-15}"
 connections=16
 emu_port=18790

@@ -20,10 +20,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-case "$target" in /*) ;; *) target="$root/$target" ;; esac
-specs="${OBIE_SPECS_DIR:-$(cd "$root/.." && pwd)/shared/specs/obie}"
+# root, target and specs
+. "$here/../scripts/paths.sh"
 seconds="${BENCH_SECONDS:-10}"
 connection_counts="${BENCH_CONNECTIONS:-1 16 64 256}"
 emu_port=18795

@@ -14,9 +14,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-case "$target" in /*) ;; *) target="$root/$target" ;; esac
+# root, target and specs
+. "$here/../scripts/paths.sh"
 
 cd "$root"
 echo "== in one process (divan)"

@@ -15,15 +15,14 @@
 #   conformance/run.sh                   # 45 s per spec
 #   CONFORMANCE_SECONDS=300 conformance/run.sh
 #
-# Environment: OBIE_SPECS_DIR (default ../shared/specs/obie), CARGO_TARGET_DIR,
+# Environment: OBIE_SPECS_DIR (default specs/.cache, else ../shared/specs/obie: see
+# scripts/paths.sh), CARGO_TARGET_DIR,
 # CONFORMANCE_SECONDS, CONFORMANCE_PORT (default 18760).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-case "$target" in /*) ;; *) target="$root/$target" ;; esac
-specs="${OBIE_SPECS_DIR:-$(cd "$root/.." && pwd)/shared/specs/obie}"
+# root, target and specs
+. "$here/../scripts/paths.sh"
 seconds="${CONFORMANCE_SECONDS:-45}"
 port="${CONFORMANCE_PORT:-18760}"
 venv="$target/tmp/schemathesis-venv"

@@ -7,17 +7,15 @@
 #       EMULATOR_BINARY  default ${CARGO_TARGET_DIR:-target}/debug/monzo-sandbox
 #       CLIENT_OPTIONS   e.g. -v (print every request)
 #
-# Environment: OBIE_SPECS_DIR (the upstream OBIE specs; default ../shared/specs/obie beside
-# the repository), CARGO_TARGET_DIR (where the venv lives: $CARGO_TARGET_DIR/tmp).
+# Environment: OBIE_SPECS_DIR (the upstream OBIE specs; default specs/.cache, else
+# ../shared/specs/obie beside the repository: see scripts/paths.sh), CARGO_TARGET_DIR (where the venv lives: $CARGO_TARGET_DIR/tmp).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-case "$target" in /*) ;; *) target="$root/$target" ;; esac
+# root, target and specs
+. "$here/../../scripts/paths.sh"
 bin="${1:-$target/debug/monzo-sandbox}"
 shift || true
-specs="${OBIE_SPECS_DIR:-$(cd "$root/.." && pwd)/shared/specs/obie}"
 venv="$target/tmp/independent-venv"
 
 if [ ! -x "$bin" ]; then
@@ -25,7 +23,7 @@ if [ ! -x "$bin" ]; then
   exit 2
 fi
 if [ ! -f "$specs/v3.1.10/account-info-openapi.json" ]; then
-  echo "run.sh: no OBIE specs in $specs (set OBIE_SPECS_DIR)" >&2
+  echo "run.sh: no OBIE specs in $specs (set OBIE_SPECS_DIR or run cargo xtask specs fetch)" >&2
   exit 2
 fi
 "$here/setup.sh" "$venv"
