@@ -28,6 +28,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::http::{self, param, rfc3339};
+use super::rendered::Rendering;
 use super::{Ctx, Region, Sandbox};
 use crate::seed::{Account, AccountKind, Pot, Transaction, TxStatus};
 
@@ -766,8 +767,9 @@ impl Sandbox {
         if detail {
             for row in rows {
                 if let Row::Account(a, t) = row {
-                    rendered.ensure(a, t, proposals, || {
-                        serde_json::value::to_raw_value(&transaction_out(a, t, proposals))
+                    let how = rendering(a, proposals);
+                    rendered.ensure(&a.id, how, t, || {
+                        serde_json::value::to_raw_value(&transaction_out(&a.id, how, t))
                             .map_err(internal)
                     })?;
                 }
@@ -795,10 +797,10 @@ impl Sandbox {
                 if detail {
                     Ok(match rendered.get(&a.id, &t.id) {
                         Some(json) => PageItem::Written(json),
-                        None => PageItem::Whole(transaction_out(a, t, proposals)),
+                        None => PageItem::Whole(transaction_out(&a.id, rendering(a, proposals), t)),
                     })
                 } else {
-                    let out = transaction_out(a, t, proposals);
+                    let out = transaction_out(&a.id, rendering(a, proposals), t);
                     let v = serde_json::to_value(out).map_err(internal)?;
                     Ok(PageItem::Redacted(through::<OBTransaction6>(v, |tx| {
                         access.permissions.redact_transaction(tx)
@@ -1507,18 +1509,31 @@ struct TransactionOut<'a> {
     supplementary_data: Supplementary<'a>,
 }
 
-/// Transaction `t` of account `a` as a page shows it (without `PotId` unless the proposals
-/// are on).
-fn transaction_out<'a>(a: &'a Account, t: &'a Transaction, proposals: bool) -> TransactionOut<'a> {
-    let mut out = TransactionOut::new(a, t);
-    if !proposals {
+/// How account `a`'s transactions are written, with the proposals on or off.
+fn rendering(a: &Account, proposals: bool) -> Rendering {
+    Rendering {
+        currency: a.currency,
+        proposals,
+    }
+}
+
+/// Transaction `t` of account `account_id` as a page shows it (without `PotId` unless the
+/// proposals are on). It reads nothing of the account but its id and what `how` carries, so
+/// that the page cache (`rendered`), which compares exactly those, never serves a stale text.
+fn transaction_out<'a>(
+    account_id: &'a str,
+    how: Rendering,
+    t: &'a Transaction,
+) -> TransactionOut<'a> {
+    let mut out = TransactionOut::new(account_id, how.currency, t);
+    if !how.proposals {
         out.supplementary_data.pot_id = None;
     }
     out
 }
 
 impl<'a> TransactionOut<'a> {
-    fn new(a: &'a Account, t: &'a Transaction) -> Self {
+    fn new(account_id: &'a str, currency: &'static str, t: &'a Transaction) -> Self {
         let indicator = |negative: bool| if negative { "Debit" } else { "Credit" };
         let party = t.counterparty.as_ref().map(|c| Party {
             scheme_name: c.scheme,
@@ -1531,7 +1546,7 @@ impl<'a> TransactionOut<'a> {
             (None, party)
         };
         TransactionOut {
-            account_id: &a.id,
+            account_id,
             transaction_id: &t.id,
             credit_debit_indicator: indicator(!t.credit),
             status: match t.status {
@@ -1543,7 +1558,7 @@ impl<'a> TransactionOut<'a> {
             transaction_information: &t.description,
             amount: Money {
                 amount: amount(t.amount),
-                currency: a.currency,
+                currency,
             },
             proprietary_bank_transaction_code: Code {
                 code: t.code,
@@ -1552,7 +1567,7 @@ impl<'a> TransactionOut<'a> {
             balance: RunningBalance {
                 amount: Money {
                     amount: amount(t.balance_after),
-                    currency: a.currency,
+                    currency,
                 },
                 credit_debit_indicator: indicator(t.balance_after < Decimal::ZERO),
                 type_: "InterimBooked",

@@ -5,10 +5,11 @@
 //! page. A page with the Detail permission now writes each of its transactions once and copies
 //! the text afterwards.
 //!
-//! An entry serves only the transaction it was written from: the same account (id and
-//! currency), the same transaction in every field (compared in full, so a settlement, a later
-//! booking's shift of the running balance, or any other change to the history writes it
-//! again), and the same proposals setting. The text is never trusted beyond that comparison.
+//! An entry serves only the transaction it was written from: the same account id, the same
+//! transaction in every field (compared in full, so a settlement, a later booking's shift of
+//! the running balance, or any other change to the history writes it again), and the same
+//! [`Rendering`] (everything else the text is written from, which is all the writer can
+//! read). The text is never trusted beyond that comparison.
 //! The table is memory only (a restart starts empty, as replay rebuilds the history) and holds
 //! at most [`CAPACITY`] transactions: when full, it starts again empty.
 
@@ -18,7 +19,18 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::value::RawValue;
 
-use crate::seed::{Account, Transaction};
+use crate::seed::Transaction;
+
+/// Everything a transaction's text is written from besides the account id and the
+/// transaction: the writer takes this and nothing else of the account or the settings, so
+/// whatever it reads is compared before an entry is served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rendering {
+    /// The account's currency (the amounts' and balances' currency).
+    pub(crate) currency: &'static str,
+    /// Whether the proposed extensions are on (`SupplementaryData.PotId`).
+    pub(crate) proposals: bool,
+}
 
 /// How many transactions the table holds before it starts again empty.
 ///
@@ -65,25 +77,24 @@ pub(crate) struct Table {
 
 /// One transaction's text and what it was written from.
 struct Entry {
-    currency: &'static str,
-    proposals: bool,
+    rendering: Rendering,
     source: Transaction,
     json: Box<RawValue>,
 }
 
 impl Table {
-    /// Makes sure the table holds `t` of account `a` as `write` would write it now: kept when
-    /// the entry was written from the same transaction, account and proposals setting, else
-    /// written (again) with `write`.
+    /// Makes sure the table holds `t` of account `account_id` as `write` would write it now:
+    /// kept when the entry was written from the same transaction and rendering, else written
+    /// (again) with `write`.
     pub(crate) fn ensure<E>(
         &mut self,
-        a: &Account,
+        account_id: &str,
+        rendering: Rendering,
         t: &Transaction,
-        proposals: bool,
         write: impl FnOnce() -> Result<Box<RawValue>, E>,
     ) -> Result<(), E> {
-        if let Some(entry) = self.accounts.get(&a.id).and_then(|txs| txs.get(&t.id)) {
-            if entry.currency == a.currency && entry.proposals == proposals && entry.source == *t {
+        if let Some(entry) = self.accounts.get(account_id).and_then(|txs| txs.get(&t.id)) {
+            if entry.rendering == rendering && entry.source == *t {
                 return Ok(());
             }
         }
@@ -93,12 +104,11 @@ impl Table {
             self.len = 0;
         }
         let entry = Entry {
-            currency: a.currency,
-            proposals,
+            rendering,
             source: t.clone(),
             json,
         };
-        let txs = self.accounts.entry(a.id.clone()).or_default();
+        let txs = self.accounts.entry(account_id.to_owned()).or_default();
         if txs.insert(t.id.clone(), entry).is_none() {
             self.len += 1;
         }
@@ -121,6 +131,7 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::seed::Account;
 
     /// A seeded account with a history.
     fn account() -> Account {
@@ -132,6 +143,14 @@ mod tests {
             .expect("a seeded account has transactions")
     }
 
+    /// How account `a` is written, with or without the proposals.
+    fn rendering(a: &Account, proposals: bool) -> Rendering {
+        Rendering {
+            currency: a.currency,
+            proposals,
+        }
+    }
+
     fn written(text: &str) -> Result<Box<RawValue>, serde_json::Error> {
         RawValue::from_string(text.to_owned())
     }
@@ -141,31 +160,55 @@ mod tests {
         let a = account();
         let mut t = a.transactions[0].clone();
         let mut table = Table::default();
-        table.ensure(&a, &t, true, || written("1")).unwrap();
+        table
+            .ensure(&a.id, rendering(&a, true), &t, || written("1"))
+            .unwrap();
         // The same transaction: kept, `write` not called.
         table
-            .ensure(&a, &t, true, || -> Result<_, serde_json::Error> {
-                panic!("written again")
-            })
+            .ensure(
+                &a.id,
+                rendering(&a, true),
+                &t,
+                || -> Result<_, serde_json::Error> { panic!("written again") },
+            )
             .unwrap();
         assert_eq!(table.get(&a.id, &t.id).unwrap().get(), "1");
         // The proposals setting changed: written again.
-        table.ensure(&a, &t, false, || written("2")).unwrap();
+        table
+            .ensure(&a.id, rendering(&a, false), &t, || written("2"))
+            .unwrap();
         assert_eq!(table.get(&a.id, &t.id).unwrap().get(), "2");
         // The transaction changed (a running balance shifted): written again.
         t.balance_after += rust_decimal::Decimal::ONE;
-        table.ensure(&a, &t, false, || written("3")).unwrap();
+        table
+            .ensure(&a.id, rendering(&a, false), &t, || written("3"))
+            .unwrap();
+        assert_eq!(table.get(&a.id, &t.id).unwrap().get(), "3");
+        // The account's currency differs: written again, and back.
+        let euro = Rendering {
+            currency: "EUR",
+            proposals: false,
+        };
+        table.ensure(&a.id, euro, &t, || written("5")).unwrap();
+        assert_eq!(table.get(&a.id, &t.id).unwrap().get(), "5");
+        table
+            .ensure(&a.id, rendering(&a, false), &t, || written("3"))
+            .unwrap();
         assert_eq!(table.get(&a.id, &t.id).unwrap().get(), "3");
         // Another account with the same transaction id has an entry of its own.
         let mut b = a.clone();
         b.id = format!("{}_other", a.id);
-        table.ensure(&b, &t, false, || written("4")).unwrap();
+        table
+            .ensure(&b.id, rendering(&b, false), &t, || written("4"))
+            .unwrap();
         assert_eq!(table.get(&a.id, &t.id).unwrap().get(), "3");
         assert_eq!(table.get(&b.id, &t.id).unwrap().get(), "4");
         assert_eq!(table.len(), 2);
         // A failed write leaves what was there.
         t.balance_after += rust_decimal::Decimal::ONE;
-        assert!(table.ensure(&a, &t, false, || written("{")).is_err());
+        assert!(table
+            .ensure(&a.id, rendering(&a, false), &t, || written("{"))
+            .is_err());
         assert_eq!(table.get(&a.id, &t.id).unwrap().get(), "3");
     }
 
@@ -176,7 +219,9 @@ mod tests {
         let mut t = a.transactions[0].clone();
         for i in 0..=CAPACITY {
             t.id = format!("tx_{i}");
-            table.ensure(&a, &t, true, || written("1")).unwrap();
+            table
+                .ensure(&a.id, rendering(&a, true), &t, || written("1"))
+                .unwrap();
         }
         assert_eq!(table.len(), 1);
         assert!(table.get(&a.id, "tx_0").is_none());
