@@ -339,11 +339,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Some(app) => {
                 let profile = dir.profile()?;
                 let client = dir.client(&profile)?;
-                let scope = app.scope();
-                let id = app.client_id(&profile).with_context(|| {
-                    format!("no client registered for {scope}: run `monzo-ob register`")
-                })?;
-                let t = client.client_credentials(id, scope).await?;
+                let id = app.client_id(&profile)?;
+                let t = client.client_credentials(id, app.scope()).await?;
                 println!("{}", t.access_token.expose());
                 Ok(())
             }
@@ -642,11 +639,12 @@ async fn register_staged(dir: &Dir, staging: &Dir, a: RegisterArgs) -> anyhow::R
     let roles: Vec<String> = serde_json::from_slice::<ob_dcr::ssa::SsaClaims>(&payload)
         .map(|c| c.software_roles)
         .unwrap_or_default();
-    let mut scopes = vec!["openid accounts", "openid payments"];
+    let mut apps = vec![AppClient::Accounts, AppClient::Payments];
     if roles.iter().any(|r| r == "CBPII") {
-        scopes.push("openid fundsconfirmations");
+        apps.push(AppClient::Funds);
     }
-    for (i, scope) in scopes.into_iter().enumerate() {
+    for (i, app) in apps.into_iter().enumerate() {
+        let scope = format!("openid {}", app.scope());
         let mut jti = [0u8; 16];
         jti[0] = i as u8;
         jti[1..9].copy_from_slice(
@@ -664,18 +662,14 @@ async fn register_staged(dir: &Dir, staging: &Dir, a: RegisterArgs) -> anyhow::R
                 tls_client_auth_subject_dn: &dn,
                 jti: &ob_dcr::uuid_v4(jti),
             },
-            scope,
+            &scope,
             chrono::Utc::now(),
         )?;
         let jwt = request.sign(&software.key)?;
         let reg = client.register(&jwt).await?;
         let id = reg.client_id.map(|c| c.to_string()).unwrap_or_default();
         println!("registered {scope}: client {id}");
-        match i {
-            0 => profile.accounts_client = Some(id),
-            1 => profile.payments_client = Some(id),
-            _ => profile.funds_client = Some(id),
-        }
+        *app.slot(&mut profile) = Some(id);
     }
     Ok(profile)
 }
@@ -735,11 +729,11 @@ async fn authorize(dir: &Dir, a: AuthorizeArgs) -> anyhow::Result<()> {
     let mut profile = dir.profile()?;
     let client = dir.client(&profile)?;
     let software = dir.software(&profile)?;
-    let client_id = profile
-        .accounts_client
-        .clone()
-        .context("no accounts client: run `monzo-ob register`")?;
-    let app = client.client_credentials(&client_id, "accounts").await?;
+    let accounts = AppClient::Accounts;
+    let client_id = accounts.client_id(&profile)?.to_owned();
+    let app = client
+        .client_credentials(&client_id, accounts.scope())
+        .await?;
     let mut data = json!({"Permissions": a.permissions});
     if let Some(u) = &a.user {
         let user_id = u.id.clone();
@@ -785,8 +779,8 @@ async fn accounts_session(dir: &Dir) -> anyhow::Result<(Client, Profile, AccessT
     let refresh = tokens.refresh_token.clone().context(
         "the access token expired and there is no refresh token: run `monzo-ob authorize`",
     )?;
-    let client_id = profile.accounts_client.clone().unwrap_or_default();
-    let fresh = client.refresh(&client_id, &refresh).await?;
+    let client_id = AppClient::Accounts.client_id(&profile)?;
+    let fresh = client.refresh(client_id, &refresh).await?;
     let t = tokens_of(&tokens.consent_id, &fresh);
     let access = t.access_token.clone();
     profile.accounts = Some(t);
@@ -1304,11 +1298,11 @@ async fn pay(dir: &Dir, a: PayArgs) -> anyhow::Result<()> {
     let profile = dir.profile()?;
     let client = dir.client(&profile)?;
     let software = dir.software(&profile)?;
-    let client_id = profile
-        .payments_client
-        .clone()
-        .context("no payments client: run `monzo-ob register`")?;
-    let app = client.client_credentials(&client_id, "payments").await?;
+    let payments = AppClient::Payments;
+    let client_id = payments.client_id(&profile)?;
+    let app = client
+        .client_credentials(client_id, payments.scope())
+        .await?;
     let mut initiation = json!({
         "InstructionIdentification": format!("monzo-ob-{}", chrono::Utc::now().timestamp()),
         "EndToEndIdentification": "monzo-ob",
@@ -1337,7 +1331,7 @@ async fn pay(dir: &Dir, a: PayArgs) -> anyhow::Result<()> {
     let auth = client
         .authorization(
             &software,
-            &client_id,
+            client_id,
             &consent_id,
             "openid payments",
             &profile.redirect_uri,
@@ -1425,12 +1419,27 @@ impl AppClient {
         }
     }
 
-    /// Its client id in the profile, once registered.
-    fn client_id(self, profile: &Profile) -> Option<&str> {
+    /// Its client id in the profile, or what to do when it is not registered.
+    fn client_id(self, profile: &Profile) -> anyhow::Result<&str> {
+        let id = match self {
+            AppClient::Accounts => &profile.accounts_client,
+            AppClient::Payments => &profile.payments_client,
+            AppClient::Funds => &profile.funds_client,
+        };
+        id.as_deref().with_context(|| {
+            format!(
+                "no client registered for {}: run `monzo-ob register`",
+                self.scope()
+            )
+        })
+    }
+
+    /// Where the profile keeps its client id.
+    fn slot(self, profile: &mut Profile) -> &mut Option<String> {
         match self {
-            AppClient::Accounts => profile.accounts_client.as_deref(),
-            AppClient::Payments => profile.payments_client.as_deref(),
-            AppClient::Funds => profile.funds_client.as_deref(),
+            AppClient::Accounts => &mut profile.accounts_client,
+            AppClient::Payments => &mut profile.payments_client,
+            AppClient::Funds => &mut profile.funds_client,
         }
     }
 }
@@ -1471,6 +1480,48 @@ mod tests {
             );
         }
         assert_eq!(AppClient::Funds.scope(), "fundsconfirmations");
+    }
+
+    #[test]
+    fn each_app_client_keeps_its_own_client_id() {
+        let text = |field: &str| (field.to_owned(), serde_json::json!("x"));
+        let mut fields: serde_json::Map<String, serde_json::Value> = [
+            "issuer",
+            "aisp",
+            "pisp",
+            "cbpii",
+            "aspsp_org_id",
+            "org_id",
+            "software_id",
+            "kid",
+            "redirect_uri",
+        ]
+        .into_iter()
+        .map(text)
+        .collect();
+        fields.insert("sandbox".into(), serde_json::json!(true));
+        for none in ["accounts_client", "payments_client", "accounts"] {
+            fields.insert(none.into(), serde_json::Value::Null);
+        }
+        let mut profile: crate::profile::Profile =
+            serde_json::from_value(serde_json::Value::Object(fields)).unwrap();
+        let e = AppClient::Funds.client_id(&profile).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("no client registered for fundsconfirmations"),
+            "{e}"
+        );
+        for (app, id) in [
+            (AppClient::Accounts, "a"),
+            (AppClient::Payments, "p"),
+            (AppClient::Funds, "f"),
+        ] {
+            *app.slot(&mut profile) = Some(id.to_owned());
+        }
+        assert_eq!(profile.accounts_client.as_deref(), Some("a"));
+        assert_eq!(profile.payments_client.as_deref(), Some("p"));
+        assert_eq!(profile.funds_client.as_deref(), Some("f"));
+        assert_eq!(AppClient::Payments.client_id(&profile).unwrap(), "p");
     }
 
     #[test]
