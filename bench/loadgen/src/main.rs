@@ -619,8 +619,13 @@ fn cpu_times(pids: &[(String, u32)]) -> anyhow::Result<BTreeMap<String, f64>> {
             .map(|(_, r)| r)
             .ok_or_else(|| anyhow!("/proc/{pid}/stat unreadable"))?;
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        let user: f64 = fields.get(11).and_then(|f| f.parse().ok()).unwrap_or(0.0);
-        let system: f64 = fields.get(12).and_then(|f| f.parse().ok()).unwrap_or(0.0);
+        let ticks_at = |i: usize, what: &str| -> anyhow::Result<f64> {
+            fields
+                .get(i)
+                .and_then(|f| f.parse().ok())
+                .ok_or_else(|| anyhow!("/proc/{pid}/stat: no {what} time"))
+        };
+        let (user, system) = (ticks_at(11, "user")?, ticks_at(12, "system")?);
         *out.entry(name.clone()).or_insert(0.0) += (user + system) / ticks;
     }
     Ok(out)
@@ -711,7 +716,7 @@ fn report(
 
 #[cfg(test)]
 mod tests {
-    use super::{measured_seconds, seconds};
+    use super::{cpu_times, measured_seconds, seconds};
     use std::time::Duration;
 
     #[test]
@@ -725,5 +730,14 @@ mod tests {
         }
         assert!(measured_seconds("0").unwrap_err().contains("above zero"));
         assert_eq!(measured_seconds("10"), Ok(Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn cpu_times_are_read_from_proc_or_refused() {
+        let me = [("me".to_owned(), std::process::id())];
+        let t = cpu_times(&[me[0].clone(), me[0].clone()]).unwrap();
+        assert!(t["me"] >= 0.0, "{t:?}");
+        assert_eq!(t.len(), 1);
+        assert!(cpu_times(&[("gone".to_owned(), u32::MAX)]).is_err());
     }
 }
